@@ -1,0 +1,75 @@
+import { QemuCpuError, type QemuCpuErrorInit } from './qemuCpuError';
+
+type Init = QemuCpuErrorInit;
+
+/** User input (arguments, YAML, resource inputs) failed validation. Never retried. */
+export class ConfigError extends QemuCpuError {
+  /** Every problem found, one line each. */
+  readonly issues: readonly string[];
+  constructor(init: Omit<Init, 'stage'> & { issues?: readonly string[] }) {
+    super({ ...init, stage: 'config' });
+    this.issues = init.issues ?? [];
+  }
+}
+
+/** The host could not be reached (refused, timed out, DNS, proxy). */
+export class ConnectionError extends QemuCpuError {}
+
+/** The host's SSH key is unknown or differs from the one expected. */
+export class HostKeyError extends QemuCpuError {
+  readonly fingerprint: string;
+  constructor(init: Omit<Init, 'stage'> & { fingerprint: string }) {
+    super({ ...init, stage: 'host-key' });
+    this.fingerprint = init.fingerprint;
+  }
+}
+
+/** The host refused every authentication method offered. */
+export class AuthenticationError extends QemuCpuError {
+  constructor(init: Omit<Init, 'stage'>) {
+    super({ ...init, stage: 'auth' });
+  }
+}
+
+/** A command on the host failed to start or exited unexpectedly. */
+export class RemoteCommandError extends QemuCpuError {}
+
+/** QEMU could not be found or started, or KVM is not usable. */
+export class QemuLaunchError extends QemuCpuError {}
+
+/** KVM was asked for but the host (or the SSH user) cannot use it. */
+export class KvmUnavailableError extends QemuLaunchError {}
+
+/** QEMU answered a QMP command with an error reply. */
+export class QmpCommandError extends QemuCpuError {
+  /** QMP error class, e.g. CommandNotFound, GenericError. */
+  readonly errorClass: string;
+  readonly desc: string;
+  readonly command: string;
+  constructor(init: Omit<Init, 'stage' | 'what' | 'why'> & { errorClass: string; desc: string; command: string }) {
+    super({
+      ...init,
+      stage: 'qmp-command',
+      what: `QMP command ${init.command} failed with ${init.errorClass}`,
+      why: init.desc,
+    });
+    this.errorClass = init.errorClass;
+    this.desc = init.desc;
+    this.command = init.command;
+  }
+}
+
+/** QEMU sent something that is not valid QMP, or a reply of the wrong shape. */
+export class QmpProtocolError extends QemuCpuError {}
+
+/** A stage did not finish within its configured time. */
+export class TimeoutError extends QemuCpuError {
+  readonly timeoutMs: number;
+  constructor(init: Init & { timeoutMs: number }) {
+    super(init);
+    this.timeoutMs = init.timeoutMs;
+  }
+}
+
+/** The connection or process went away while calls were pending. */
+export class DisconnectedError extends QemuCpuError {}

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+/**
+ * QAPI CpuDefinitionInfo (query-cpu-definitions). `unavailable-features`
+ * lists what keeps a model from running on this host under this accelerator;
+ * absent on targets that do not report it. `alias-of` appeared in QEMU 4.1.
+ */
+export const CpuDefinitionInfoSchema = z.object({
+  name: z.string().min(1),
+  typename: z.string().optional(),
+  'unavailable-features': z.array(z.string()).optional(),
+  'alias-of': z.string().optional(),
+  static: z.boolean().optional(),
+  'migration-safe': z.boolean().optional(),
+  deprecated: z.boolean().optional(),
+});
+export const QueryCpuDefinitionsReplySchema = z.array(CpuDefinitionInfoSchema);
+export type CpuDefinitionInfo = z.infer<typeof CpuDefinitionInfoSchema>;

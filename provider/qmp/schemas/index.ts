@@ -1,0 +1,4 @@
+export * from './machine';
+export * from './cpuDefinition';
+export * from './cpuModelExpansion';
+export * from './misc';

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** QAPI VersionInfo (query-version, and the greeting's version member). */
+export const VersionInfoSchema = z.object({
+  qemu: z.object({ major: z.number().int(), minor: z.number().int(), micro: z.number().int() }),
+  package: z.string(),
+});
+export type VersionInfo = z.infer<typeof VersionInfoSchema>;
+
+/** QAPI TargetInfo (query-target). */
+export const TargetInfoSchema = z.object({ arch: z.string().min(1) });
+export type TargetInfo = z.infer<typeof TargetInfoSchema>;
+
+/** QAPI KvmInfo (query-kvm). */
+export const KvmInfoSchema = z.object({ enabled: z.boolean(), present: z.boolean() });
+export type KvmInfo = z.infer<typeof KvmInfoSchema>;
+
+/** QAPI CpuInfoFast (query-cpus-fast): only what qemu-cpu reads. */
+export const CpuInfoFastSchema = z.object({ 'cpu-index': z.number().int(), 'qom-path': z.string().min(1) });
+export const QueryCpusFastReplySchema = z.array(CpuInfoFastSchema);
+
+/** The reply of commands that return nothing ({}). */
+export const EmptyReplySchema = z.object({}).passthrough();
+
+/** qom-get of unavailable-features: the list of feature names QEMU filtered out. */
+export const StringListSchema = z.array(z.string());

@@ -1,0 +1,10 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { qemuPids } from './qemuProcesses';
+import { scratchDir } from './paths';
+
+/** Remember which QEMU processes predate the suite, so teardown can prove the suite left none. */
+export default async function globalSetup(): Promise<void> {
+  fs.mkdirSync(scratchDir, { recursive: true });
+  fs.writeFileSync(path.join(scratchDir, 'qemu-before.json'), JSON.stringify(qemuPids()));
+}
