@@ -2,3 +2,5 @@ export * from './transport';
 export * from './shellQuote';
 export * from './connectionSchema';
 export { LocalTransport } from './localTransport';
+export { SshTransport, type SshConnectOptions, type SshLogger } from './ssh';
+export { openTransport } from './openTransport';

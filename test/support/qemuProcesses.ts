@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 
-/** PIDs of every qemu-system process on this machine. */
+/** PIDs of every live (not zombie) qemu-system process on this machine. */
 export function qemuPids(): number[] {
-  try {
-    const out = execFileSync('pgrep', ['-f', '^(\\S*/)?qemu-system-'], { encoding: 'utf8' });
-    return out.split('\n').filter(Boolean).map(Number);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
+  const out = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && !m[2].startsWith('Z') && /^(\S*\/)?qemu-system-/.test(m[3]))
+    .map((m) => Number(m[1]));
 }

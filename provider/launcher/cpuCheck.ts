@@ -1,0 +1,74 @@
+import { QmpCommandError } from '../errors';
+import {
+  CpuModelExpansionReplySchema,
+  QueryCpuDefinitionsReplySchema,
+  QueryCpusFastReplySchema,
+  QueryMachinesReplySchema,
+  StringListSchema,
+  VersionInfoSchema,
+} from '../qmp';
+import type { Transport } from '../transport';
+import type { CpuCheckRecord } from './cpuCheckRecord';
+import { enforceRefusals } from './enforceRefusals';
+import type { Accelerator, Timeouts } from './launchOptions';
+import { QemuSession } from './qemuSession';
+
+/** One exact guest CPU to check: model plus explicit feature switches, names already canonical and validated. */
+export interface CpuCheckRequest {
+  accelerator: Accelerator;
+  machineType: string;
+  model: string;
+  enable: readonly string[];
+  disable: readonly string[];
+  qemuBinary?: string;
+  timeouts?: Partial<Timeouts>;
+}
+
+/** The -cpu argument for a model and feature switches, without enforce. */
+export function cpuArgument(model: string, enable: readonly string[], disable: readonly string[]): string {
+  return [model, ...enable.map((f) => `+${f}`), ...disable.map((f) => `-${f}`)].join(',');
+}
+
+/**
+ * The ground truth for one CPU on one host: start a paused VM with exactly
+ * this machine type and -cpu, and read which features QEMU filtered from the
+ * vCPU. QEMU with accel kvm asks the kernel (KVM_GET_SUPPORTED_CPUID) and
+ * applies the machine type's compat properties, so nothing is guessed.
+ */
+export async function checkCpu(transport: Transport, req: CpuCheckRequest): Promise<CpuCheckRecord> {
+  const cpuArg = cpuArgument(req.model, req.enable, req.disable);
+  const session = await QemuSession.start(transport, {
+    accelerator: req.accelerator,
+    machineType: req.machineType,
+    cpu: cpuArg,
+    qemuBinary: req.qemuBinary,
+    timeouts: req.timeouts,
+  });
+  let record: Omit<CpuCheckRecord, 'unavailable' | 'unavailableSource'>;
+  let unavailable: string[] | undefined;
+  try {
+    const props = Object.fromEntries([...req.enable.map((f) => [f, true]), ...req.disable.map((f) => [f, false])]);
+    const [version, machines, definitions, expansion, cpus] = await Promise.all([
+      session.qmp.execute('query-version', undefined, VersionInfoSchema),
+      session.qmp.execute('query-machines', undefined, QueryMachinesReplySchema),
+      session.qmp.execute('query-cpu-definitions', undefined, QueryCpuDefinitionsReplySchema),
+      session.qmp.execute('query-cpu-model-expansion', { type: 'static', model: { name: req.model, props } }, CpuModelExpansionReplySchema),
+      session.qmp.execute('query-cpus-fast', undefined, QueryCpusFastReplySchema),
+    ]);
+    record = { binary: session.binary, accelerator: req.accelerator, machineType: req.machineType, version, machines, definitions, expansion, cpuArg };
+    try {
+      unavailable = await session.qmp.execute('qom-get', { path: cpus[0]['qom-path'], property: 'unavailable-features' }, StringListSchema);
+    } catch (err) {
+      // Before QEMU 4.1 the vCPU has no unavailable-features property; QEMU says so with a GenericError.
+      if (!(err instanceof QmpCommandError) || err.errorClass !== 'GenericError') throw err;
+    }
+  } finally {
+    await session.shutdown();
+  }
+  if (unavailable !== undefined) return { ...record, unavailable: dedupe(unavailable), unavailableSource: 'qom-unavailable-features' };
+  return { ...record, unavailable: await enforceRefusals(transport, req, cpuArg), unavailableSource: 'enforce-stderr' };
+}
+
+function dedupe(names: readonly string[]): string[] {
+  return [...new Set(names)];
+}

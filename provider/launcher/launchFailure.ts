@@ -1,0 +1,57 @@
+import { KvmUnavailableError, QemuLaunchError, type QemuCpuError } from '../errors';
+import { MARKER } from './hostScripts';
+
+/**
+ * Turn what the launch script or QEMU printed on stderr before dying into an
+ * error that says what to do. Returns undefined when stderr explains nothing.
+ */
+export function classifyLaunchFailure(host: string, stderr: string, cause?: unknown): QemuCpuError | undefined {
+  const ours = stderr.split('\n').find((l) => l.startsWith(`${MARKER}error=`));
+  const qemuSaid = stderr
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith(MARKER))
+    .slice(-5)
+    .join(' | ');
+  if (ours) {
+    const [kind, ...detail] = ours.slice(`${MARKER}error=`.length).split(' ');
+    switch (kind) {
+      case 'no-binary':
+        return new QemuLaunchError({
+          host, stage: 'launch', cause,
+          what: 'no QEMU binary found',
+          why: `${detail.join(' ') || 'qemu-system-<arch>'} is not an executable file`,
+          hint: 'Install QEMU (Debian: qemu-system-x86; RHEL: qemu-kvm) or set qemuBinary to its absolute path.',
+        });
+      case 'no-setpriv':
+        return new QemuLaunchError({
+          host, stage: 'launch', cause,
+          what: 'setpriv is not installed',
+          why: 'qemu-cpu runs QEMU under `setpriv --pdeathsig KILL` so that no QEMU outlives a dropped connection',
+          hint: 'Install util-linux (it ships setpriv) on the host.',
+        });
+      case 'kvm-missing':
+        return new KvmUnavailableError({
+          host, stage: 'launch', cause,
+          what: 'KVM is not available',
+          why: '/dev/kvm does not exist: the kvm module is not loaded, or the host (or its hypervisor) has no hardware virtualization',
+          hint: "Load kvm_intel or kvm_amd (enable nested virtualization on a VM host), or ask for accelerator 'tcg' explicitly to emulate.",
+        });
+      case 'kvm-denied': {
+        const [user, group] = detail;
+        return new KvmUnavailableError({
+          host, stage: 'launch', cause,
+          what: 'KVM is not accessible',
+          why: `user ${user ?? '?'} cannot read and write /dev/kvm${group ? ` (owned by group ${group})` : ''}`,
+          hint: `Add the user to that group (usermod -aG ${group && group !== 'root' ? group : 'kvm'} ${user ?? 'USER'}) and reconnect, or ask for accelerator 'tcg' explicitly.`,
+        });
+      }
+    }
+  }
+  if (/kvm/i.test(qemuSaid) && /(permission denied|failed to initialize kvm|could not access kvm)/i.test(qemuSaid)) {
+    return new KvmUnavailableError({ host, stage: 'launch', cause, what: 'QEMU could not use KVM', why: qemuSaid, hint: "Check /dev/kvm permissions and the kvm module, or ask for accelerator 'tcg' explicitly." });
+  }
+  if (qemuSaid) {
+    return new QemuLaunchError({ host, stage: 'launch', cause, what: 'QEMU exited during start-up', why: qemuSaid.slice(0, 1000), hint: 'Check the machine type, CPU model and feature names against this QEMU version.' });
+  }
+  return undefined;
+}

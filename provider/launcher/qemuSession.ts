@@ -1,0 +1,141 @@
+import { QemuCpuError, QemuLaunchError, TimeoutError } from '../errors';
+import { QmpClient } from '../qmp';
+import type { HostProcess, Transport } from '../transport';
+import { KILL_SCRIPT, LAUNCH_SCRIPT, MARKER, scriptArgv } from './hostScripts';
+import { classifyLaunchFailure } from './launchFailure';
+import { DEFAULT_TIMEOUTS, type LaunchOptions, type Timeouts } from './launchOptions';
+import { qemuArgv } from './qemuArgv';
+import { withTimeout } from './withTimeout';
+
+/** QEMU's stderr kept for error messages; the tail is what explains a failure. */
+const MAX_STDERR_CHARS = 64 * 1024;
+
+/**
+ * One short-lived, paused QEMU on a host with a QMP client attached.
+ *
+ * Lifecycle (after QEMU's python/qemu/machine.py): start → QMP greeting and
+ * negotiation → queries → shutdown as quit, then TERM, then KILL, each with
+ * its own time limit. On any start-up failure the process is shut down
+ * before the error is thrown.
+ */
+export class QemuSession {
+  /** The QEMU binary the host actually ran. */
+  readonly binary: string;
+
+  private constructor(
+    private readonly transport: Transport,
+    private readonly proc: HostProcess,
+    readonly qmp: QmpClient,
+    /** The QEMU process id on the host, once the launch script has reported it. */
+    readonly pid: Promise<number | undefined>,
+    binary: string,
+    private readonly stderr: () => string,
+    private readonly timeouts: Timeouts,
+  ) {
+    this.binary = binary;
+  }
+
+  /** Start QEMU on the host and negotiate QMP. */
+  static async start(transport: Transport, opts: LaunchOptions): Promise<QemuSession> {
+    const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+    const host = transport.label;
+    const argv = scriptArgv(LAUNCH_SCRIPT, [opts.accelerator, opts.qemuBinary ?? '', ...qemuArgv(opts)]);
+    const proc = await withTimeout(transport.spawn(argv), timeouts.exec, () =>
+      new TimeoutError({ host, stage: 'exec', what: `starting QEMU took longer than ${timeouts.exec} ms`, timeoutMs: timeouts.exec }),
+    );
+
+    let stderrText = '';
+    let resolvePid!: (pid: number | undefined) => void;
+    const pid = new Promise<number | undefined>((r) => (resolvePid = r));
+    let binary = opts.qemuBinary ?? '';
+    let lineBuffer = '';
+    proc.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      stderrText = (stderrText + text).slice(-MAX_STDERR_CHARS);
+      lineBuffer = (lineBuffer + text).slice(-MAX_STDERR_CHARS);
+      let nl: number;
+      while ((nl = lineBuffer.indexOf('\n')) >= 0) {
+        const line = lineBuffer.slice(0, nl);
+        lineBuffer = lineBuffer.slice(nl + 1);
+        const m = /^qemu-cpu:pid=(\d+) binary=(.*)$/.exec(line);
+        if (m) {
+          binary = m[2];
+          resolvePid(Number(m[1]));
+        }
+      }
+    });
+    proc.stderr.on('error', () => undefined);
+    void proc.exit.then(() => resolvePid(undefined));
+
+    const failed = (cause: unknown): QemuCpuError => {
+      const classified = classifyLaunchFailure(host, stderrText, cause);
+      if (classified) return classified;
+      if (cause instanceof QemuCpuError) return cause;
+      return new QemuLaunchError({ host, stage: 'launch', what: 'QEMU did not start', why: String(cause), cause });
+    };
+
+    let qmp: QmpClient;
+    try {
+      qmp = await QmpClient.connect(
+        { input: proc.stdout, output: proc.stdin },
+        { host, greetingTimeoutMs: timeouts.greeting, commandTimeoutMs: timeouts.command },
+      );
+    } catch (err) {
+      // Let stderr drain: QEMU's explanation usually arrives with its exit.
+      await Promise.race([proc.exit, sleep(300)]);
+      await terminate(transport, proc, pid, timeouts);
+      throw failed(err);
+    }
+    // The pid line precedes exec, so it has normally arrived with the greeting.
+    await Promise.race([pid, sleep(200)]);
+    return new QemuSession(transport, proc, qmp, pid, binary, () => stderrText, timeouts);
+  }
+
+  /** What QEMU printed on stderr so far (our own marker lines removed). */
+  stderrText(): string {
+    return this.stderr()
+      .split('\n')
+      .filter((l) => !l.startsWith(MARKER))
+      .join('\n');
+  }
+
+  /** quit → TERM → KILL. Never throws; the process is gone or orphaned to pdeathsig when it returns. */
+  async shutdown(): Promise<void> {
+    try {
+      await withTimeout(this.qmp.executeQuit(), this.timeouts.shutdown, () => new Error('quit timed out'));
+    } catch {
+      /* escalate below */
+    }
+    this.qmp.close();
+    await terminate(this.transport, this.proc, this.pid, this.timeouts);
+  }
+}
+
+async function terminate(transport: Transport, proc: HostProcess, pid: Promise<number | undefined>, timeouts: Timeouts): Promise<void> {
+  const exited = (ms: number) => Promise.race([proc.exit.then(() => true), sleep(ms).then(() => false)]);
+  if (await exited(timeouts.shutdown)) return proc.abandon();
+  const knownPid = await Promise.race([pid, sleep(100).then(() => undefined)]);
+  for (const signal of ['TERM', 'KILL']) {
+    if (knownPid === undefined) break;
+    try {
+      await withTimeout(
+        transport.spawn(scriptArgv(KILL_SCRIPT, [signal, String(knownPid)])).then((p) => {
+          p.stdin.end();
+          p.stdout.resume();
+          p.stderr.resume();
+          return p.exit;
+        }),
+        timeouts.exec,
+        () => new Error('kill timed out'),
+      );
+    } catch {
+      /* the connection may be gone; pdeathsig then ends QEMU */
+    }
+    if (await exited(1_000)) break;
+  }
+  proc.abandon();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

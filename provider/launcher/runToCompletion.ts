@@ -1,0 +1,55 @@
+import { RemoteCommandError, TimeoutError, type Stage } from '../errors';
+import type { ExitStatus, Transport } from '../transport';
+
+/** Output beyond this is dropped: no host command of ours prints more, and a broken one must not exhaust memory. */
+const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
+
+export interface CompletedCommand {
+  stdout: string;
+  stderr: string;
+  status: ExitStatus;
+}
+
+/** Run a short command on the host and collect its output, bounded in time and size. */
+export async function runToCompletion(
+  transport: Transport,
+  argv: readonly string[],
+  opts: { timeoutMs: number; stage: Stage; what: string },
+): Promise<CompletedCommand> {
+  const proc = await transport.spawn(argv);
+  proc.stdin.end();
+  const collect = (stream: NodeJS.ReadableStream): Promise<string> =>
+    new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on('data', (c: Buffer) => {
+        if (size < MAX_OUTPUT_BYTES) chunks.push(c);
+        size += c.length;
+      });
+      const done = () => resolve(Buffer.concat(chunks).toString('utf8'));
+      stream.once('end', done);
+      stream.once('close', done);
+      stream.once('error', done);
+    });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      proc.abandon();
+      reject(new TimeoutError({ host: transport.label, stage: opts.stage, what: `${opts.what} took longer than ${opts.timeoutMs} ms`, timeoutMs: opts.timeoutMs }));
+    }, opts.timeoutMs);
+  });
+  try {
+    const [stdout, stderr, status] = await Promise.race([Promise.all([collect(proc.stdout), collect(proc.stderr), proc.exit]), timeout]);
+    if (status.code !== 0) {
+      throw new RemoteCommandError({
+        host: transport.label,
+        stage: opts.stage,
+        what: `${opts.what} failed`,
+        why: `exit ${status.code ?? status.signal ?? 'unknown'}${stderr.trim() ? `: ${stderr.trim().slice(0, 500)}` : ''}`,
+      });
+    }
+    return { stdout, stderr, status };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The CPU model layer: pure functions from QEMU's raw QMP answers (and a few
+ * host facts) to the capabilities a host can give a guest. No I/O.
+ */
+export type { QemuProbeRecord, HostFactsInput } from './probeRecord';
+export {
+  QEMU_X86_FEATURES,
+  LINUX_SYNTHETIC_FLAGS,
+  canonicalFeatureName,
+  cpuinfoFlagFeature,
+  normalizeFeatureList,
+  type NormalizedFeatureList,
+} from './featureNames';
+export { parseCpuinfo } from './cpuinfo';
+export {
+  HostCpuSchema,
+  HostCapabilitiesSchema,
+  buildCapabilities,
+  expansionFeatureValues,
+  notExposableFeatures,
+  featureGap,
+  type HostCpu,
+  type HostCapabilities,
+  type HostModel,
+  type CpuModelCapability,
+  type MachineCapability,
+  type BuildCapabilitiesInput,
+  type FeatureGap,
+} from './capabilities';

@@ -1,0 +1,3 @@
+export * from './probeRequest';
+export { probeHost, probeOver, type ProbeContext } from './probeHost';
+export { parseInput } from './parseInput';

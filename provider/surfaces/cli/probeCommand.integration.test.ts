@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot, scratchDir } from '../../../test/support/paths';
+import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { runCli } from './cliRunner.testkit';
+
+const execFileP = promisify(execFile);
+
+describe('qemu-cpu probe', () => {
+  let sshd: Sshd;
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+
+  it('the installed bin probes this machine and tells the nested-KVM gap in words', async () => {
+    const { stdout } = await execFileP(process.execPath, [path.join(repoRoot, 'bin/qemu-cpu.js'), 'probe'], { encoding: 'utf8' });
+    expect(stdout).toMatch(/^Host localhost: QEMU 7\.2\.\d+ .* accelerator kvm$/m);
+    expect(stdout).toMatch(/^Usable CPU models \(\d+ of \d+ names, aliases included\):$/m);
+    expect(stdout).toMatch(/Skylake-Client-v4: .*avx2/);
+    if (/^flags\s*:.*\bavx2\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8'))) {
+      expect(stdout).toMatch(/The host CPU reports \d+ feature\(s\) that no guest on this host can get/);
+      expect(stdout).toMatch(/\bavx2\b.*|\n.*\bavx2\b/);
+    }
+  });
+
+  it('--json over SSH gives the whole model with the documented field names', async () => {
+    const run = await runCli(['probe', `${sshd.user}@127.0.0.1:${sshd.port}`, '-i', sshd.privateKeyPath, '--known-hosts', sshd.knownHostsPath, '--accel', 'tcg', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const caps = JSON.parse(run.stdout);
+    expect(Object.keys(caps).sort()).toEqual(
+      ['accelerator', 'arch', 'host', 'hostCpu', 'hostModel', 'kernelRelease', 'kvm', 'machineType', 'machines', 'models', 'notExposable', 'probedAt', 'qemu'].sort(),
+    );
+    expect(caps.accelerator).toBe('tcg');
+    expect(caps.hostModel.name).toBe('max');
+    expect(caps.models[0]).toEqual(expect.objectContaining({ name: expect.any(String), aliasOf: null, usable: expect.any(Boolean), blockers: expect.any(Array), deprecated: expect.any(Boolean), migrationSafe: expect.any(Boolean) }));
+    expect(caps.machines.some((m: { name: string; isDefault: boolean }) => m.isDefault)).toBe(true);
+  });
+
+  it('refuses an unknown host key and says which key, exit 2', async () => {
+    const empty = path.join(scratchDir, 'empty_known_hosts');
+    fs.writeFileSync(empty, '');
+    const run = await runCli(['probe', `127.0.0.1:${sshd.port}`, '-i', sshd.privateKeyPath, '--known-hosts', empty]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(sshd.hostKeyFingerprint);
+    expect(run.stdout).toBe('');
+  });
+
+  it('reports every invalid argument at once, exit 2', async () => {
+    const run = await runCli(['probe', '--machine', 'q35;reboot', '--accel', 'xen', '--qemu-binary', 'qemu $(id)']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/machineType/);
+    expect(run.stderr).toMatch(/accelerator/);
+    expect(run.stderr).toMatch(/qemuBinary/);
+  });
+
+  it('--help and unknown commands', async () => {
+    expect((await runCli(['probe', '--help'])).stdout).toMatch(/^Usage: qemu-cpu probe/);
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+    expect((await runCli(['probe', '--bogus'])).code).toBe(2);
+  });
+});

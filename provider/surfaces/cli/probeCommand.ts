@@ -1,0 +1,88 @@
+import { parseArgs } from 'node:util';
+import { probeHost, type ProbeRequestInput } from '../../probe';
+import { EXIT } from './exitCodes';
+import { renderProbeSummary } from './probeSummary';
+import { parseSshTarget } from './sshTarget';
+import type { CliIo } from './cliIo';
+
+export const PROBE_USAGE = `Usage: qemu-cpu probe [user@]host[:port] [options]
+       qemu-cpu probe [options]            (this machine, no SSH)
+
+Asks QEMU on the host which guest CPU models and features it can really give a VM.
+
+Options:
+  -i, --identity FILE        SSH private key file
+  -p, --port N               SSH port (default 22)
+      --known-hosts FILE     known_hosts file to verify the host key (default ~/.ssh/known_hosts)
+      --insecure-skip-host-key-verification
+                             accept any host key (man-in-the-middle risk; labs only)
+      --machine TYPE         start QEMU with this machine type (default: none)
+      --accel kvm|tcg        accelerator (default kvm; tcg is used only when asked for)
+      --qemu-binary PATH     absolute path of QEMU on the host
+      --json                 print the whole capability model as JSON
+  -h, --help                 show this help
+
+Environment: QEMU_CPU_SSH_PASSWORD, QEMU_CPU_SSH_KEY_PASSPHRASE (never on the command line).
+Exit codes: 0 probed, 2 could not probe.
+`;
+
+/** `qemu-cpu probe`: print one host's capabilities. */
+export async function probeCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      identity: { type: 'string', short: 'i' },
+      port: { type: 'string', short: 'p' },
+      'known-hosts': { type: 'string' },
+      'insecure-skip-host-key-verification': { type: 'boolean' },
+      machine: { type: 'string' },
+      accel: { type: 'string' },
+      'qemu-binary': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout(PROBE_USAGE);
+    return EXIT.ok;
+  }
+  if (positionals.length > 1) {
+    io.stderr(`qemu-cpu probe: one host at a time (got ${positionals.length})\n${PROBE_USAGE}`);
+    return EXIT.undecided;
+  }
+  const request: Record<string, unknown> = {
+    machineType: values.machine,
+    accelerator: values.accel,
+    qemuBinary: values['qemu-binary'],
+  };
+  if (positionals.length === 1) {
+    const target = parseSshTarget(positionals[0]);
+    request.connection = {
+      host: target.host,
+      port: values.port !== undefined ? Number(values.port) : target.port,
+      user: target.user,
+      privateKeyPath: values.identity,
+      privateKeyPassword: io.env.QEMU_CPU_SSH_KEY_PASSPHRASE,
+      password: io.env.QEMU_CPU_SSH_PASSWORD,
+      knownHostsPath: values['known-hosts'],
+      insecureSkipHostKeyVerification: values['insecure-skip-host-key-verification'],
+    };
+  } else if (values.identity || values.port || values['known-hosts']) {
+    io.stderr('qemu-cpu probe: --identity, --port and --known-hosts need a host\n');
+    return EXIT.undecided;
+  }
+  const caps = await probeHost(dropUndefined(request) as ProbeRequestInput, { onWarning: (m) => io.stderr(`qemu-cpu: WARNING: ${m}\n`) });
+  io.stdout(values.json ? `${JSON.stringify(caps, null, 2)}\n` : renderProbeSummary(caps));
+  return EXIT.ok;
+}
+
+/** Absent options stay absent, so schema defaults apply. */
+function dropUndefined(value: unknown): unknown {
+  if (Array.isArray(value) || value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, dropUndefined(v)]),
+  );
+}

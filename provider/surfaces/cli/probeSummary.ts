@@ -1,0 +1,69 @@
+import type { HostCapabilities } from '../../model';
+
+/** A person's view of a capability report: usable models, blockers of the rest, and the gap between CPU and guest. */
+export function renderProbeSummary(caps: HostCapabilities): string {
+  const out: string[] = [];
+  const cpu = caps.hostCpu;
+  out.push(`Host ${caps.host}: QEMU ${caps.qemu.version} (${caps.qemu.package}) at ${caps.qemu.binary}, ${caps.arch}, accelerator ${caps.accelerator}`);
+  if (cpu) {
+    out.push(
+      `  CPU: ${cpu.modelName} (${cpu.vendor} family ${cpu.family} model ${cpu.model} stepping ${cpu.stepping}` +
+        `${cpu.microcode ? `, microcode ${cpu.microcode}` : ''})${caps.kernelRelease ? `, kernel ${caps.kernelRelease}` : ''}`,
+    );
+  }
+  out.push(`  Machine type probed: ${caps.machineType}`);
+  out.push(`  Host model (-cpu ${caps.hostModel.name}): ${caps.hostModel.features.length} features`);
+  out.push('');
+
+  // An alias has its target's verdict under this machine type; list it on the target's line.
+  const aliasesOf = new Map<string, string[]>();
+  for (const m of caps.models) if (m.aliasOf) aliasesOf.set(m.aliasOf, [...(aliasesOf.get(m.aliasOf) ?? []), m.name]);
+  const shown = caps.models.filter((m) => !(m.aliasOf && caps.models.some((t) => t.name === m.aliasOf)));
+  const label = (name: string) => {
+    const aliases = aliasesOf.get(name);
+    return aliases ? `${name} (alias ${aliases.join(', ')})` : name;
+  };
+  const usable = shown.filter((m) => m.usable);
+  const blocked = shown.filter((m) => !m.usable);
+  out.push(`Usable CPU models (${caps.models.filter((m) => m.usable).length} of ${caps.models.length} names, aliases included):`);
+  out.push(...wrap(usable.map((m) => label(m.name)), '  '));
+  out.push('');
+  out.push(`Not usable, with what this host cannot give each:`);
+  for (const m of blocked) {
+    out.push(`  ${label(m.name)}: ${m.blockers.length ? m.blockers.map(spoken).join(', ') : '(QEMU gave no reason)'}`);
+  }
+  out.push('');
+  if (caps.notExposable.length === 0) {
+    out.push('Every CPU feature this host CPU reports can be given to a guest.');
+  } else {
+    out.push(
+      `The host CPU reports ${caps.notExposable.length} feature(s) that no guest on this host can get ` +
+        `(${caps.accelerator === 'kvm' ? 'KVM does not pass them through; typical of nested virtualization or features disabled by the kernel' : 'TCG does not emulate them'}):`,
+    );
+    out.push(...wrap(caps.notExposable.map(spoken), '  '));
+    out.push(
+      '  A guest CPU that asks for any of them fails to start with enforce, and silently loses them without it. /proc/cpuinfo is not what a guest gets.',
+    );
+  }
+  return out.join('\n') + '\n';
+}
+
+function wrap(words: readonly string[], indent: string, width = 100): string[] {
+  const lines: string[] = [];
+  let line = indent;
+  for (const w of words) {
+    const piece = line === indent ? w : `, ${w}`;
+    if (line.length + piece.length > width && line !== indent) {
+      lines.push(line + ',');
+      line = indent + w;
+    } else line += piece;
+  }
+  if (line !== indent) lines.push(line);
+  return lines;
+}
+
+/** QEMU's name, with the name people know it by where the two differ. */
+function spoken(feature: string): string {
+  const known: Record<string, string> = { pni: 'sse3', 'sse4.1': 'sse4_1', 'sse4.2': 'sse4_2', 'lahf-lm': 'lahf_lm', 'sha-ni': 'sha_ni' };
+  return known[feature] ? `${feature} (${known[feature]})` : feature;
+}

@@ -1,0 +1,3 @@
+export { SshTransport, type SshConnectOptions, type SshLogger } from './sshTransport';
+export { sha256Fingerprint, parsePublicKeyLine, parseSha256Fingerprint, type PublicKey } from './publicKey';
+export { parseKnownHosts, checkKnownHosts, knownHostsName, hashKnownHostsName, type KnownHostsEntry, type KnownHostsVerdict } from './knownHosts';
