@@ -50,6 +50,14 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
   if (/kvm/i.test(qemuSaid) && /(permission denied|failed to initialize kvm|could not access kvm)/i.test(qemuSaid)) {
     return new KvmUnavailableError({ host, stage: 'launch', cause, what: 'QEMU could not use KVM', why: qemuSaid, hint: "Check /dev/kvm permissions and the kvm module, or ask for accelerator 'tcg' explicitly." });
   }
+  const unknownModel = /unable to find CPU model '([^']*)'/.exec(qemuSaid);
+  if (unknownModel) {
+    return new QemuLaunchError({ host, stage: 'launch', cause, what: `QEMU on this host does not know CPU model ${unknownModel[1]}`, why: qemuSaid.slice(0, 500), hint: 'Check the name against `qemu-cpu probe` on this host (models differ between QEMU versions).' });
+  }
+  const unknownProperty = /Property '[^']*\.([^'.]+)' not found|can't apply global [^=]*\.([A-Za-z0-9_.-]+)=/.exec(qemuSaid);
+  if (unknownProperty) {
+    return new QemuLaunchError({ host, stage: 'launch', cause, what: `QEMU on this host does not know CPU feature ${unknownProperty[1] ?? unknownProperty[2]}`, why: qemuSaid.slice(0, 500), hint: 'Older QEMU versions lack newer feature names; drop the feature or upgrade QEMU.' });
+  }
   if (qemuSaid) {
     return new QemuLaunchError({ host, stage: 'launch', cause, what: 'QEMU exited during start-up', why: qemuSaid.slice(0, 1000), hint: 'Check the machine type, CPU model and feature names against this QEMU version.' });
   }

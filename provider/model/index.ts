@@ -27,3 +27,6 @@ export {
   type BuildCapabilitiesInput,
   type FeatureGap,
 } from './capabilities';
+export { CpuSelectionSchema, normalizeSelection, type CpuSelection, type NormalizedSelection } from './cpuSelection';
+export { HostVerdictSchema, evaluateCpuCheck, undecidedVerdict, type HostVerdict } from './hostVerdict';
+export { renderQemuCpuArg, renderLibvirtCpuXml, libvirtFeatureName } from './renderers';

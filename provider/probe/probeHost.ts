@@ -1,5 +1,6 @@
 import { buildCapabilities, type HostCapabilities } from '../model';
-import { probeQemu, readHostFacts, DEFAULT_TIMEOUTS, openTransport, connectionLabel, type Transport } from '../launcher';
+import { probeQemu, readHostFacts, DEFAULT_TIMEOUTS, connectionLabel, LocalTransport, type Transport } from '../launcher';
+import { sharedPool, type TransportPool } from './transportPool';
 import { parseInput } from './parseInput';
 import { ProbeRequestSchema, type ProbeRequest, type ProbeRequestInput } from './probeRequest';
 
@@ -7,8 +8,8 @@ import { ProbeRequestSchema, type ProbeRequest, type ProbeRequestInput } from '.
 export interface ProbeContext {
   /** Reuse an open transport to this host instead of connecting. */
   transport?: Transport;
-  /** Warnings (e.g. host-key verification skipped) go here; default stderr. */
-  onWarning?: (message: string) => void;
+  /** The connection pool to take the SSH connection from; default the process-wide one. */
+  pool?: TransportPool;
 }
 
 /**
@@ -19,12 +20,9 @@ export interface ProbeContext {
  */
 export async function probeHost(input: ProbeRequestInput, ctx: ProbeContext = {}): Promise<HostCapabilities> {
   const request: ProbeRequest = parseInput(ProbeRequestSchema, input, 'probe request', input.connection ? safeLabel(input.connection) : undefined);
-  const transport = ctx.transport ?? (await openTransport(request.connection, { onWarning: ctx.onWarning }));
-  try {
-    return await probeOver(transport, request);
-  } finally {
-    if (!ctx.transport) await transport.close();
-  }
+  if (ctx.transport) return probeOver(ctx.transport, request);
+  if (!request.connection) return probeOver(new LocalTransport(), request);
+  return (ctx.pool ?? sharedPool).use(request.connection, (transport) => probeOver(transport, request));
 }
 
 /** The probe itself, over an open transport. */

@@ -1,4 +1,5 @@
 import { QemuCpuError, ConfigError } from '../../errors';
+import { sharedPool } from '../../probe';
 import { processIo, type CliIo } from './cliIo';
 import { EXIT } from './exitCodes';
 import { probeCommand } from './probeCommand';
@@ -32,6 +33,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   } catch (err) {
     io.stderr(describeFailure(err));
     return EXIT.undecided;
+  } finally {
+    await sharedPool.closeAll();
   }
 }
 

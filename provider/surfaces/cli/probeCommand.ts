@@ -72,7 +72,7 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
     io.stderr('qemu-cpu probe: --identity, --port and --known-hosts need a host\n');
     return EXIT.undecided;
   }
-  const caps = await probeHost(dropUndefined(request) as ProbeRequestInput, { onWarning: (m) => io.stderr(`qemu-cpu: WARNING: ${m}\n`) });
+  const caps = await probeHost(dropUndefined(request) as ProbeRequestInput);
   io.stdout(values.json ? `${JSON.stringify(caps, null, 2)}\n` : renderProbeSummary(caps));
   return EXIT.ok;
 }

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { AcceleratorSchema, CpuModelNameSchema, MachineTypeSchema } from '../launcher';
+import { canonicalFeatureName, QEMU_X86_FEATURES } from './featureNames';
+
+/** A feature name as a user may write it: QEMU, /proc/cpuinfo or libvirt spelling. */
+const FeatureInputSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'must be a CPU feature name such as avx2, sse4_1 or lahf-lm');
+
+/**
+ * The guest CPU asked for, independent of hosts: the part of
+ * CpuModelSelection's inputs (and of a `qemu-cpu check` file) that
+ * describes the CPU. One schema for the resource, the plugin and the CLI.
+ */
+export const CpuSelectionSchema = z.object({
+  model: z
+    .union([z.literal('auto'), CpuModelNameSchema])
+    .describe("A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce."),
+  requiredFeatures: z
+    .array(FeatureInputSchema)
+    .default([])
+    .describe('Features the guest must have (+feature). QEMU, /proc/cpuinfo and libvirt spellings are accepted.'),
+  disabledFeatures: z.array(FeatureInputSchema).default([]).describe('Features the guest must not have (-feature).'),
+  machineType: MachineTypeSchema.default('q35').describe("The machine type VMs run with; an alias such as 'q35' is resolved on each host."),
+  accelerator: AcceleratorSchema.default('kvm'),
+});
+export type CpuSelection = z.infer<typeof CpuSelectionSchema>;
+
+/** A selection whose feature names are QEMU's canonical ones and whose model is concrete. */
+export interface NormalizedSelection {
+  model: string;
+  requiredFeatures: string[];
+  disabledFeatures: string[];
+  machineType: string;
+  accelerator: CpuSelection['accelerator'];
+}
+
+/**
+ * Canonicalize feature names. Returns every problem at once: unknown names
+ * and features both required and disabled.
+ */
+export function normalizeSelection(selection: CpuSelection & { model: string }): { selection: NormalizedSelection; problems: string[] } {
+  const problems: string[] = [];
+  const canon = (names: readonly string[], field: string) => {
+    const out: string[] = [];
+    for (const name of names) {
+      const c = canonicalFeatureName(name, QEMU_X86_FEATURES);
+      if (c === undefined) problems.push(`${field}: ${JSON.stringify(name)} is not a CPU feature QEMU knows`);
+      else if (!out.includes(c)) out.push(c);
+    }
+    return out;
+  };
+  const requiredFeatures = canon(selection.requiredFeatures, 'requiredFeatures');
+  const disabledFeatures = canon(selection.disabledFeatures, 'disabledFeatures');
+  for (const f of requiredFeatures) if (disabledFeatures.includes(f)) problems.push(`${f} is both required and disabled`);
+  return {
+    selection: { model: selection.model, requiredFeatures, disabledFeatures, machineType: selection.machineType, accelerator: selection.accelerator },
+    problems,
+  };
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { CpuCheckRecord } from '../launcher';
+import { expansionFeatureValues } from './capabilities';
+import type { NormalizedSelection } from './cpuSelection';
+
+/** One host's answer to "can you enforce this CPU?". */
+export const HostVerdictSchema = z.object({
+  name: z.string().describe('The host, as named in the inputs (or host[:port]).'),
+  enforceable: z
+    .boolean()
+    .nullable()
+    .describe('True when QEMU filtered nothing from the exact CPU; null when the host could not be asked (see error).'),
+  resolvedModel: z.string().nullable().describe("The concrete model the name resolved to for this machine type, e.g. 'Skylake-Client-v4'."),
+  machineType: z.string().nullable().describe("The concrete machine type, e.g. 'pc-q35-7.2' for 'q35'."),
+  missingFeatures: z.array(z.string()).describe('Features this host cannot give the guest, in QEMU spelling.'),
+  qemuVersion: z.string().nullable().describe('QEMU version on the host, major.minor.micro.'),
+  accelerator: z.enum(['kvm', 'tcg']),
+  effectiveFeatures: z.array(z.string()).describe('Features the guest CPU gets on this host (QEMU static expansion minus what is missing).'),
+  probedAt: z.string().describe('When the host was asked (ISO 8601).'),
+  source: z
+    .enum(['qom-unavailable-features', 'enforce-stderr'])
+    .nullable()
+    .describe("How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce."),
+  error: z.string().optional().describe('Why the host could not be asked: unreachable, authentication, QEMU failure.'),
+});
+export type HostVerdict = z.infer<typeof HostVerdictSchema>;
+
+/** Pure: what one exact-CPU check says about a selection. */
+export function evaluateCpuCheck(name: string, record: CpuCheckRecord, selection: NormalizedSelection, probedAt: string): HostVerdict {
+  const machine =
+    record.machines.find((m) => m.name === selection.machineType) ?? record.machines.find((m) => m.alias === selection.machineType);
+  const definition = record.definitions.find((d) => d.name === selection.model);
+  const missing = [...record.unavailable];
+  const effective = [...expansionFeatureValues(record.expansion)]
+    .filter(([f, on]) => on && !missing.includes(f))
+    .map(([f]) => f)
+    .sort();
+  return {
+    name,
+    enforceable: missing.length === 0,
+    // Legacy machine types (before pc-*-4.1) resolve aliases to legacy definitions and report no alias-of.
+    resolvedModel: definition?.['alias-of'] ?? selection.model,
+    machineType: machine?.name ?? selection.machineType,
+    missingFeatures: missing,
+    qemuVersion: `${record.version.qemu.major}.${record.version.qemu.minor}.${record.version.qemu.micro}`,
+    accelerator: record.accelerator,
+    effectiveFeatures: effective,
+    probedAt,
+    source: record.unavailableSource,
+  };
+}
+
+/** A verdict for a host that could not be asked. Undecided, never "not enforceable". */
+export function undecidedVerdict(name: string, selection: Pick<NormalizedSelection, 'accelerator'>, error: string, probedAt: string): HostVerdict {
+  return {
+    name,
+    enforceable: null,
+    resolvedModel: null,
+    machineType: null,
+    missingFeatures: [],
+    qemuVersion: null,
+    accelerator: selection.accelerator,
+    effectiveFeatures: [],
+    probedAt,
+    source: null,
+    error,
+  };
+}

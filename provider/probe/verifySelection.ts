@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { ConfigError, QemuCpuError } from '../errors';
+import { checkCpu, connectionLabel, type Transport } from '../launcher';
+import {
+  evaluateCpuCheck,
+  HostVerdictSchema,
+  normalizeSelection,
+  renderLibvirtCpuXml,
+  renderQemuCpuArg,
+  undecidedVerdict,
+  type HostVerdict,
+  type NormalizedSelection,
+} from '../model';
+import { runBounded } from './runBounded';
+import { connectionOf, type HostEntry, type SelectionInputs } from './selectionInputs';
+import { sharedPool, type TransportPool } from './transportPool';
+
+/** The answer for a whole selection: every host's verdict and how to write the CPU. */
+export const SelectionReportSchema = z.object({
+  ok: z.boolean().describe('Every host can enforce the CPU.'),
+  decided: z.boolean().describe('Every host could be asked; false means some verdicts are unknown.'),
+  model: z.string().describe('The model as asked for.'),
+  resolvedModel: z.string().describe('The concrete model the hosts resolved it to (the one written into qemuCpuArg and the XML).'),
+  requiredFeatures: z.array(z.string()).describe('Required features in QEMU spelling.'),
+  disabledFeatures: z.array(z.string()).describe('Disabled features in QEMU spelling.'),
+  qemuCpuArg: z.string().describe("The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'."),
+  libvirtCpuXml: z.string().describe("libvirt's <cpu> element for the same CPU."),
+  effectiveFeatures: z.array(z.string()).describe('Features the guest gets on every enforceable host.'),
+  hosts: z.array(HostVerdictSchema),
+});
+export type SelectionReport = z.infer<typeof SelectionReportSchema>;
+
+/** Options that do not change the answer. */
+export interface VerifyOptions {
+  pool?: TransportPool;
+}
+
+/**
+ * Ask every host, in parallel up to the bound, whether it can enforce the
+ * exact CPU: a paused VM with that machine type and -cpu on each host. One
+ * bad host never hides the others; a host that cannot be asked is
+ * undecided, not "not enforceable".
+ */
+export async function verifySelection(inputs: SelectionInputs & { model: string }, options: VerifyOptions = {}): Promise<SelectionReport> {
+  const { selection, problems } = normalizeSelection(inputs);
+  if (problems.length > 0) {
+    throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems });
+  }
+  const pool = options.pool ?? sharedPool;
+  const hosts = await runBounded(inputs.hosts, inputs.concurrency, (entry) => verifyHost(pool, entry, selection));
+  return summarize(selection, hosts);
+}
+
+/** One host's verdict; errors become an undecided verdict carrying the message. */
+export async function verifyHost(pool: TransportPool, entry: HostEntry, selection: NormalizedSelection): Promise<HostVerdict> {
+  const name = connectionLabel(entry);
+  try {
+    return await pool.use(connectionOf(entry), (transport) => verifyOver(transport, name, entry.qemuBinary, selection));
+  } catch (err) {
+    if (!(err instanceof QemuCpuError)) throw err;
+    return undecidedVerdict(name, selection, err.message, new Date().toISOString());
+  }
+}
+
+/** The ground-truth check over an open transport. */
+export async function verifyOver(transport: Transport, name: string, qemuBinary: string | undefined, selection: NormalizedSelection): Promise<HostVerdict> {
+  const record = await checkCpu(transport, {
+    accelerator: selection.accelerator,
+    machineType: selection.machineType,
+    model: selection.model,
+    enable: selection.requiredFeatures,
+    disable: selection.disabledFeatures,
+    qemuBinary,
+  });
+  return evaluateCpuCheck(name, record, selection, new Date().toISOString());
+}
+
+/** Pure: fold host verdicts into the report and render the CPU for QEMU and libvirt. */
+export function summarize(selection: NormalizedSelection, hosts: HostVerdict[]): SelectionReport {
+  const decided = hosts.every((h) => h.enforceable !== null);
+  const resolved = [...new Set(hosts.map((h) => h.resolvedModel).filter((m): m is string => m !== null))];
+  // Hosts that disagree (different QEMU versions or machine types) keep the name as asked: each resolves it itself.
+  const resolvedModel = resolved.length === 1 ? resolved[0] : selection.model;
+  const enforceable = hosts.filter((h) => h.enforceable === true);
+  const effectiveFeatures = enforceable.length
+    ? enforceable.map((h) => h.effectiveFeatures).reduce((acc, fs) => acc.filter((f) => fs.includes(f)))
+    : [];
+  return {
+    ok: hosts.every((h) => h.enforceable === true),
+    decided,
+    model: selection.model,
+    resolvedModel,
+    requiredFeatures: selection.requiredFeatures,
+    disabledFeatures: selection.disabledFeatures,
+    qemuCpuArg: renderQemuCpuArg(resolvedModel, selection.requiredFeatures, selection.disabledFeatures),
+    libvirtCpuXml: renderLibvirtCpuXml(resolvedModel, selection.requiredFeatures, selection.disabledFeatures),
+    effectiveFeatures,
+    hosts,
+  };
+}
