@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { qemuPids } from './qemuProcesses';
 import { scratchDir } from './paths';
+import { scanSink } from './secretSink';
 
 /**
  * The suite-wide promise: no qemu-system process started by a test is still
@@ -9,6 +10,10 @@ import { scratchDir } from './paths';
  * are already being killed.
  */
 export default async function globalTeardown(): Promise<void> {
+  const scan = scanSink();
+  if (scan.hits.length > 0) {
+    throw new Error(`secrets found in recorded outputs: ${scan.hits.map((h) => `${h.secret} in ${h.source}`).join('; ')}`);
+  }
   const before = new Set<number>(JSON.parse(fs.readFileSync(path.join(scratchDir, 'qemu-before.json'), 'utf8')));
   let leftover: number[] = [];
   for (let i = 0; i < 30; i++) {
