@@ -48,5 +48,16 @@ function formatMessage(init: QemuCpuErrorInit): string {
   if (init.why) text += `: ${init.why}`;
   text += '.';
   if (init.hint) text += ` ${init.hint}`;
-  return text;
+  return escapeControl(text);
+}
+
+/**
+ * Control characters and line breaks escaped (\n, \t, \u001b, ...): values from
+ * users, hosts and QEMU end up in messages, and must not split one into
+ * forged log lines (or CI workflow commands) nor drive a terminal.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -1,4 +1,4 @@
-import { QmpCommandError } from '../errors';
+import { KvmUnavailableError, QmpCommandError } from '../errors';
 import {
   CpuModelExpansionReplySchema,
   KvmInfoSchema,
@@ -33,14 +33,27 @@ export async function queryCapabilities(qmp: QmpClient, binary: string, opts: Pi
     if (!r.ok) throw r.e;
     return r.v;
   };
+  // Failures are reported in command order: the first command that failed says what happened.
+  const versionInfo = get(version);
+  const targetInfo = get(target);
   // query-kvm is absent from QEMU builds without KVM support; that is an answer, not a failure.
   const kvmInfo = !kvm.ok && kvm.e instanceof QmpCommandError && kvm.e.errorClass === 'CommandNotFound' ? null : get(kvm);
+  // KVM is never silently replaced by TCG: answers from a QEMU that is not using KVM are not KVM's answers.
+  if (opts.accelerator === 'kvm' && kvmInfo !== null && !kvmInfo.enabled) {
+    throw new KvmUnavailableError({
+      host: qmp.host,
+      stage: 'qmp-command',
+      what: 'QEMU is not using KVM although KVM was asked for',
+      why: `query-kvm reports present: ${kvmInfo.present}, enabled: false`,
+      hint: "Check the kvm module and /dev/kvm on the host, or ask for accelerator 'tcg' explicitly.",
+    });
+  }
   return {
     binary,
     accelerator: opts.accelerator,
     machineType: opts.machineType,
-    version: get(version),
-    target: get(target),
+    version: versionInfo,
+    target: targetInfo,
     kvm: kvmInfo,
     machines: get(machines),
     definitions: get(definitions),
@@ -53,6 +66,8 @@ export async function probeQemu(transport: Transport, opts: LaunchOptions): Prom
   const session = await QemuSession.start(transport, opts);
   try {
     return await queryCapabilities(session.qmp, session.binary, opts);
+  } catch (err) {
+    throw await session.explain(err);
   } finally {
     await session.shutdown();
   }

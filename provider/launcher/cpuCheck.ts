@@ -1,4 +1,4 @@
-import { QmpCommandError } from '../errors';
+import { QmpCommandError, QmpProtocolError } from '../errors';
 import {
   CpuModelExpansionReplySchema,
   QueryCpuDefinitionsReplySchema,
@@ -56,12 +56,17 @@ export async function checkCpu(transport: Transport, req: CpuCheckRequest): Prom
       session.qmp.execute('query-cpus-fast', undefined, QueryCpusFastReplySchema),
     ]);
     record = { binary: session.binary, accelerator: req.accelerator, machineType: req.machineType, version, machines, definitions, expansion, cpuArg };
+    if (cpus.length === 0) {
+      throw new QmpProtocolError({ host: transport.label, stage: 'qmp-protocol', what: 'QEMU reports no vCPU for the exact CPU check', why: 'query-cpus-fast returned an empty list' });
+    }
     try {
       unavailable = await session.qmp.execute('qom-get', { path: cpus[0]['qom-path'], property: 'unavailable-features' }, StringListSchema);
     } catch (err) {
       // Before QEMU 4.1 the vCPU has no unavailable-features property; QEMU says so with a GenericError.
       if (!(err instanceof QmpCommandError) || err.errorClass !== 'GenericError') throw err;
     }
+  } catch (err) {
+    throw await session.explain(err);
   } finally {
     await session.shutdown();
   }

@@ -12,11 +12,17 @@ export const HostFactsSchema = z.object({
   binary: z.string().min(1),
   /** Size and mtime (seconds) of the binary, or null when it does not exist. */
   binaryStat: z.object({ size: z.number().int().nonnegative(), mtime: z.number().int() }).nullable(),
+  /** kvm, kvm_intel and kvm_amd module parameters, keyed `<module>/parameters/<name>`. */
   kvmParams: z.record(z.string()),
   /** The first processor's block of /proc/cpuinfo, raw; parsed by the CPU model. */
   cpuinfo: z.string(),
 });
 export type HostFacts = z.infer<typeof HostFactsSchema>;
+
+/** kvm module parameters arrive as `/sys/module/<module>/parameters/<name>:<value>`, keyed `<module>/parameters/<name>`. */
+const KVM_PARAM_PREFIX = '/sys/module/';
+/** Longer parameter values are cut; none of kvm's comes near. */
+const MAX_PARAM_CHARS = 256;
 
 /** Parse the facts script's output. Pure; every problem is reported at once. */
 export function parseHostFacts(stdout: string, host: string): HostFacts {
@@ -24,12 +30,17 @@ export function parseHostFacts(stdout: string, host: string): HostFacts {
   const fields = new Map<string, string>();
   const kvmParams: Record<string, string> = {};
   for (const line of head.split('\n')) {
+    if (line.startsWith(KVM_PARAM_PREFIX)) {
+      // grep -H: "/sys/module/kvm/parameters/halt_poll_ns:200000"; a value's further lines repeat the path.
+      const colon = line.indexOf(':');
+      if (colon < 0) continue;
+      const name = line.slice(KVM_PARAM_PREFIX.length, colon);
+      kvmParams[name] = ((kvmParams[name] ?? '') + line.slice(colon + 1)).slice(0, MAX_PARAM_CHARS);
+      continue;
+    }
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
-    const key = line.slice(0, eq);
-    const value = line.slice(eq + 1);
-    if (key.startsWith('kvmparam.')) kvmParams[key.slice('kvmparam.'.length)] = value;
-    else fields.set(key, value);
+    fields.set(line.slice(0, eq), line.slice(eq + 1));
   }
   const stat = (fields.get('binarystat') ?? '').trim().split(/\s+/);
   const raw = {

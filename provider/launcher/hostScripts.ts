@@ -5,8 +5,9 @@
  * script text.
  */
 
-/** Sets $b to the QEMU binary: $b if already set, else qemu-system-<arch> on PATH, else RHEL's qemu-kvm. */
-const DISCOVER_BINARY = `[ -n "$b" ] || b=$(command -v "qemu-system-$(uname -m)" 2>/dev/null) || b=/usr/libexec/qemu-kvm`;
+/** Sets $b to the QEMU binary: $b if already set, else qemu-system-<arch> on PATH, else RHEL's qemu-kvm. `arch`: shell text giving the arch. */
+const discoverBinary = (arch: string) => `[ -n "$b" ] || b=$(command -v "qemu-system-${arch}" 2>/dev/null) || b=/usr/libexec/qemu-kvm`;
+const DISCOVER_BINARY = discoverBinary('$(uname -m)');
 
 /** Marks our own lines on stderr, apart from QEMU's. */
 export const MARKER = 'qemu-cpu:';
@@ -40,19 +41,23 @@ export const LAUNCH_SCRIPT = [
  * Reports what a probe's answer depends on besides QEMU's replies: kernel,
  * arch, /dev/kvm access, the binary's identity, kvm module parameters and
  * the first processor of /proc/cpuinfo (all processors repeat its flags).
+ * These are the host's part of the probe cache's fingerprint, so the script
+ * runs on every probe, warm or cold: it starts four programs (uname, stat,
+ * grep, sed) and nothing per parameter file.
+ *
+ * kvm module parameters come as grep prints them, `/sys/module/<path>:<line>`.
  *
  * $1: configured binary or ''.
  */
 export const FACTS_SCRIPT = [
   'b=$1',
-  'printf "kernel=%s\\narch=%s\\n" "$(uname -r)" "$(uname -m)"',
+  'u=$(uname -rm)',
+  'printf "kernel=%s\\narch=%s\\n" "${u% *}" "${u##* }"',
   'if [ ! -e /dev/kvm ]; then echo kvm=missing; elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then echo kvm=rw; else echo kvm=denied; fi',
-  DISCOVER_BINARY,
+  discoverBinary('${u##* }'),
   'printf "binary=%s\\n" "$b"',
   'printf "binarystat=%s\\n" "$(stat -L -c "%s %Y" "$b" 2>/dev/null)"',
-  'for f in /sys/module/kvm/parameters/* /sys/module/kvm_intel/parameters/* /sys/module/kvm_amd/parameters/*; do',
-  '  [ -f "$f" ] && [ -r "$f" ] && printf "kvmparam.%s=%s\\n" "${f#/sys/module/}" "$(head -c 256 "$f" 2>/dev/null | tr -d "\\n")"',
-  'done',
+  'grep -sH "" /sys/module/kvm/parameters/* /sys/module/kvm_intel/parameters/* /sys/module/kvm_amd/parameters/*',
   'echo "--- cpuinfo"',
   "sed '/^$/q' /proc/cpuinfo 2>/dev/null",
   'exit 0',

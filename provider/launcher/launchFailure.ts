@@ -1,16 +1,21 @@
 import { KvmUnavailableError, QemuLaunchError, type QemuCpuError } from '../errors';
 import { MARKER } from './hostScripts';
 
+/** The longest stderr line quoted in an error. */
+const MAX_LINE_CHARS = 300;
+
 /**
  * Turn what the launch script or QEMU printed on stderr before dying into an
  * error that says what to do. Returns undefined when stderr explains nothing.
  */
 export function classifyLaunchFailure(host: string, stderr: string, cause?: unknown): QemuCpuError | undefined {
   const ours = stderr.split('\n').find((l) => l.startsWith(`${MARKER}error=`));
+  // QEMU's last lines explain its exit; a runaway line (a flood without line ends) is clipped so they still fit.
   const qemuSaid = stderr
     .split('\n')
     .filter((l) => l.trim() && !l.startsWith(MARKER))
     .slice(-5)
+    .map((l) => (l.length > MAX_LINE_CHARS ? `${l.slice(0, MAX_LINE_CHARS)}… (${l.length} characters)` : l))
     .join(' | ');
   if (ours) {
     const [kind, ...detail] = ours.slice(`${MARKER}error=`.length).split(' ');
@@ -38,11 +43,14 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
         });
       case 'kvm-denied': {
         const [user, group] = detail;
+        // A /dev/kvm left to group root (no udev rule) must first be given to the kvm group.
+        const kvmGroup = group && group !== 'root' ? group : 'kvm';
+        const regroup = group && group !== 'root' ? '' : 'Give /dev/kvm to the kvm group (chgrp kvm /dev/kvm && chmod 0660 /dev/kvm, or install your distribution\'s udev rule), then add';
         return new KvmUnavailableError({
           host, stage: 'launch', cause,
           what: 'KVM is not accessible',
           why: `user ${user ?? '?'} cannot read and write /dev/kvm${group ? ` (owned by group ${group})` : ''}`,
-          hint: `Add the user to that group (usermod -aG ${group && group !== 'root' ? group : 'kvm'} ${user ?? 'USER'}) and reconnect, or ask for accelerator 'tcg' explicitly.`,
+          hint: `${regroup || 'Add'} the user to the ${kvmGroup} group (usermod -aG ${kvmGroup} ${user ?? 'USER'}) and reconnect, or ask for accelerator 'tcg' explicitly.`,
         });
       }
     }
@@ -59,7 +67,7 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
     return new QemuLaunchError({ host, stage: 'launch', cause, what: `QEMU on this host does not know CPU feature ${unknownProperty[1] ?? unknownProperty[2]}`, why: qemuSaid.slice(0, 500), hint: 'Older QEMU versions lack newer feature names; drop the feature or upgrade QEMU.' });
   }
   if (qemuSaid) {
-    return new QemuLaunchError({ host, stage: 'launch', cause, what: 'QEMU exited during start-up', why: qemuSaid.slice(0, 1000), hint: 'Check the machine type, CPU model and feature names against this QEMU version.' });
+    return new QemuLaunchError({ host, stage: 'launch', cause, what: 'QEMU exited during start-up', why: qemuSaid.slice(-1000), hint: 'Check the machine type, CPU model and feature names against this QEMU version.' });
   }
   return undefined;
 }

@@ -16,7 +16,18 @@ export async function runToCompletion(
   argv: readonly string[],
   opts: { timeoutMs: number; stage: Stage; what: string },
 ): Promise<CompletedCommand> {
-  const proc = await transport.spawn(argv);
+  // The time limit covers starting the command too: a channel that never opens must not hang the probe.
+  const spawning = transport.spawn(argv);
+  let spawnTimer: NodeJS.Timeout | undefined;
+  const proc = await Promise.race([
+    spawning,
+    new Promise<never>((_, reject) => {
+      spawnTimer = setTimeout(() => {
+        void spawning.then((late) => late.abandon(), () => undefined);
+        reject(new TimeoutError({ host: transport.label, stage: opts.stage, what: `${opts.what} did not start within ${opts.timeoutMs} ms`, timeoutMs: opts.timeoutMs }));
+      }, opts.timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(spawnTimer));
   proc.stdin.end();
   const collect = (stream: NodeJS.ReadableStream): Promise<string> =>
     new Promise((resolve) => {

@@ -107,6 +107,14 @@ export const HostCapabilitiesSchema = z
       'Canonical names of features the host CPU reports (cpuinfo flags) that QEMU knows but cannot give any guest here ' +
         '(false in the host model), sorted; empty when cpuinfo was not gathered.',
     ),
+    fromCache: z
+      .boolean()
+      .optional()
+      .describe(
+        "True when this answer came from qemu-cpu's fingerprint cache: the host's facts were read now and matched " +
+          '(QEMU binary, kernel, CPU microcode and flags, /dev/kvm, kvm parameters), so QEMU was not started again; ' +
+          'probedAt is when QEMU last answered. Absent when QEMU answered this time.',
+      ),
   })
   .describe("One QEMU's answer about the guest CPUs a host can provide.");
 export type HostCapabilities = z.infer<typeof HostCapabilitiesSchema>;

@@ -14,7 +14,7 @@ export const HostVerdictSchema = z.object({
   machineType: z.string().nullable().describe("The concrete machine type, e.g. 'pc-q35-7.2' for 'q35'."),
   missingFeatures: z.array(z.string()).describe('Features this host cannot give the guest, in QEMU spelling.'),
   qemuVersion: z.string().nullable().describe('QEMU version on the host, major.minor.micro.'),
-  accelerator: z.enum(['kvm', 'tcg']),
+  accelerator: z.enum(['kvm', 'tcg']).describe('The accelerator the CPU was checked under.'),
   effectiveFeatures: z.array(z.string()).describe('Features the guest CPU gets on this host (QEMU static expansion minus what is missing).'),
   probedAt: z.string().describe('When the host was asked (ISO 8601).'),
   source: z

@@ -30,3 +30,32 @@ export {
 export { CpuSelectionSchema, normalizeSelection, type CpuSelection, type NormalizedSelection } from './cpuSelection';
 export { HostVerdictSchema, evaluateCpuCheck, undecidedVerdict, type HostVerdict } from './hostVerdict';
 export { renderQemuCpuArg, renderLibvirtCpuXml, libvirtFeatureName } from './renderers';
+export {
+  MODEL_GENERATIONS,
+  parseModelName,
+  modelGeneration,
+  vendorOf,
+  compareNewest,
+  type ModelVendor,
+  type ModelGeneration,
+  type ParsedModelName,
+  type NewestContext,
+} from './baselineOrder';
+export {
+  NON_MIGRATABLE_FEATURES,
+  BaselineCandidateSchema,
+  MigrationBlockerSchema,
+  hostVendors,
+  hostCpuVendor,
+  hostCpuName,
+  baselineCandidates,
+  describeCandidate,
+  lackingRequiredFeatures,
+  commonExtraFeatures,
+  migrationBlockers,
+  baselineDrift,
+  type BaselineCandidate,
+  type MigrationBlocker,
+  type BaselineDrift,
+} from './baseline';
+export { suggestMachineType } from './baselineMachine';

@@ -1,5 +1,10 @@
-import { buildCapabilities, type HostCapabilities } from '../model';
-import { probeQemu, readHostFacts, DEFAULT_TIMEOUTS, connectionLabel, LocalTransport, type Transport } from '../launcher';
+import * as os from 'node:os';
+import { HostCapabilitiesSchema, buildCapabilities, parseCpuinfo, type HostCapabilities } from '../model';
+import { probeQemu, readHostFacts, DEFAULT_TIMEOUTS, connectionLabel, LocalTransport, type Connection, type HostFacts, type Transport } from '../launcher';
+import { cacheSlot, fingerprintChanges, observedFingerprint, type HostIdentity } from './fingerprint';
+import { FingerprintCache, validValue, type CacheEntry, type CacheMode } from './fingerprintCache';
+import { qemuCpuVersion } from './ownVersion';
+import { runBounded } from './runBounded';
 import { sharedPool, type TransportPool } from './transportPool';
 import { parseInput } from './parseInput';
 import { ProbeRequestSchema, type ProbeRequest, type ProbeRequestInput } from './probeRequest';
@@ -10,28 +15,88 @@ export interface ProbeContext {
   transport?: Transport;
   /** The connection pool to take the SSH connection from; default the process-wide one. */
   pool?: TransportPool;
+  /** How to use the fingerprint cache: 'use' (default), 'refresh' or 'off'. */
+  cache?: CacheMode;
+  /** The cache's directory; default $XDG_CACHE_HOME/qemu-cpu, else ~/.cache/qemu-cpu. */
+  cacheDir?: string;
 }
+
+/** What {@link probeOver} needs besides the transport and the request. */
+export type ProbeOverOptions = Pick<ProbeContext, 'cache' | 'cacheDir'>;
+
+/** The cache kind of capability probes. */
+const KIND = 'probe';
 
 /**
  * What this host can give a guest CPU, answered by QEMU itself: one paused
- * QEMU (`-machine none` unless told otherwise) for the QMP queries and, in
- * parallel over the same connection, one exec for kernel, /dev/kvm and
- * /proc/cpuinfo.
+ * QEMU (`-machine none` unless told otherwise) for the QMP queries and one
+ * exec for kernel, /dev/kvm, the QEMU binary, kvm parameters and
+ * /proc/cpuinfo — the host's fingerprint. When the cache holds an answer for
+ * the same request whose fingerprint still matches, that answer is returned
+ * and no QEMU is started (see {@link probeOver}).
  */
 export async function probeHost(input: ProbeRequestInput, ctx: ProbeContext = {}): Promise<HostCapabilities> {
   const request: ProbeRequest = parseInput(ProbeRequestSchema, input, 'probe request', input.connection ? safeLabel(input.connection) : undefined);
-  if (ctx.transport) return probeOver(ctx.transport, request);
-  if (!request.connection) return probeOver(new LocalTransport(), request);
-  return (ctx.pool ?? sharedPool).use(request.connection, (transport) => probeOver(transport, request));
+  const options: ProbeOverOptions = { cache: ctx.cache, cacheDir: ctx.cacheDir };
+  if (ctx.transport) return probeOver(ctx.transport, request, options);
+  if (!request.connection) return probeOver(new LocalTransport(), request, options);
+  return (ctx.pool ?? sharedPool).use(request.connection, (transport) => probeOver(transport, request, options));
 }
 
-/** The probe itself, over an open transport. */
-export async function probeOver(transport: Transport, request: ProbeRequest): Promise<HostCapabilities> {
+/** Options of {@link probeHosts}. */
+export interface FleetProbeContext extends ProbeContext {
+  /** How many hosts are asked at once; default 16. */
+  concurrency?: number;
+}
+
+/**
+ * Probe many hosts, at most `concurrency` at once, each over its pooled
+ * connection and through the cache like {@link probeHost}. One failed host
+ * never hides the others: one settled result per request, in order.
+ */
+export async function probeHosts(inputs: readonly ProbeRequestInput[], ctx: FleetProbeContext = {}): Promise<Array<PromiseSettledResult<HostCapabilities>>> {
+  const { concurrency = DEFAULT_CONCURRENCY, ...probeCtx } = ctx;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a positive integer');
+  return runBounded(inputs, concurrency, (input) =>
+    probeHost(input, probeCtx).then(
+      (value): PromiseFulfilledResult<HostCapabilities> => ({ status: 'fulfilled', value }),
+      (reason: unknown): PromiseRejectedResult => ({ status: 'rejected', reason }),
+    ),
+  );
+}
+
+/** As SelectionInputsSchema's concurrency default. */
+const DEFAULT_CONCURRENCY = 16;
+
+/**
+ * The probe itself, over an open transport.
+ *
+ * The facts exec goes out first. With nothing stored for this request (or
+ * with the cache off or refreshing) QEMU starts at once beside it, so a cold
+ * probe costs one QEMU run and no extra round trip. With a stored entry, the
+ * facts decide: an unchanged fingerprint answers from the cache (one exec,
+ * no QEMU); a changed one starts QEMU and replaces the entry.
+ */
+export async function probeOver(transport: Transport, request: ProbeRequest, options: ProbeOverOptions = {}): Promise<HostCapabilities> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...request.timeouts };
   const machineType = request.machineType ?? 'none';
+  const mode = options.cache ?? 'use';
   const factsPromise = readHostFacts(transport, request.qemuBinary, timeouts.exec);
-  // Keep a facts failure from surfacing as an unhandled rejection while QEMU runs.
+  // Keep a facts failure from surfacing as an unhandled rejection while the cache is read or QEMU runs.
   factsPromise.catch(() => undefined);
+
+  const cache = mode === 'off' ? undefined : new FingerprintCache(options.cacheDir);
+  const slot = cacheSlot(hostIdentity(transport, request.connection), KIND, {
+    machineType,
+    accelerator: request.accelerator,
+    qemuBinary: request.qemuBinary ?? null,
+  });
+  const stored = mode === 'use' ? await cache?.read(slot, KIND) : undefined;
+  if (stored) {
+    const hit = answerFromCache(stored, await factsPromise, transport.label);
+    if (hit) return hit;
+  }
+
   const probe = await probeQemu(transport, {
     accelerator: request.accelerator,
     machineType,
@@ -39,12 +104,49 @@ export async function probeOver(transport: Transport, request: ProbeRequest): Pr
     timeouts,
   });
   const facts = await factsPromise;
-  return buildCapabilities({
+  const caps = buildCapabilities({
     host: transport.label,
     probedAt: new Date().toISOString(),
     probe,
     facts: { kernelRelease: facts.kernelRelease, cpuinfo: facts.cpuinfo },
   });
+  const fingerprint = observedFingerprint(facts, qemuCpuVersion());
+  if (cache && fingerprint) {
+    await cache.write<HostCapabilities>(slot, {
+      kind: KIND,
+      host: transport.label,
+      storedAt: new Date().toISOString(),
+      fingerprint: { ...fingerprint, qemuVersion: caps.qemu.version },
+      value: caps,
+    });
+  }
+  return caps;
+}
+
+/**
+ * The stored answer, when the host's fingerprint still matches it and it is
+ * a valid capability model; else undefined. `probedAt` stays the time QEMU
+ * answered; the host CPU and kernel come from the facts just read.
+ */
+function answerFromCache(stored: CacheEntry<unknown>, facts: HostFacts, label: string): HostCapabilities | undefined {
+  const observed = observedFingerprint(facts, qemuCpuVersion());
+  if (!observed || fingerprintChanges(stored.fingerprint, observed).length > 0) return undefined;
+  const caps = validValue(stored, HostCapabilitiesSchema);
+  if (!caps || caps.qemu.version !== stored.fingerprint.qemuVersion) return undefined;
+  return {
+    ...caps,
+    host: label,
+    kernelRelease: facts.kernelRelease.trim() || null,
+    hostCpu: parseCpuinfo(facts.cpuinfo, label),
+    fromCache: true,
+  };
+}
+
+/** Who is asked: the label, and the SSH endpoint (never credentials) or this machine's name. */
+export function hostIdentity(transport: Transport, connection?: Connection): HostIdentity {
+  if (!connection) return transport.remote ? { label: transport.label } : { label: transport.label, local: os.hostname() };
+  const via = connection.proxy ? { host: connection.proxy.host, port: connection.proxy.port, user: connection.proxy.user ?? null } : null;
+  return { label: transport.label, ssh: { host: connection.host, port: connection.port, user: connection.user ?? null, via } };
 }
 
 function safeLabel(c: { name?: unknown; host?: unknown; port?: unknown }): string | undefined {

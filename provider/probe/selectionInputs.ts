@@ -8,12 +8,44 @@ export const HostEntrySchema = ConnectionSchema.extend({
 }).describe('A KVM host: SSH connection fields (as @pulumi/command names them) and optionally the QEMU binary path.');
 export type HostEntry = z.infer<typeof HostEntrySchema>;
 
+/** Connection fields an inventory may set for all of its hosts (not the host itself, nor its name). */
+export const HostDefaultsSchema = HostEntrySchema.omit({ host: true, name: true })
+  .partial()
+  .describe('Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).');
+
+/** Hosts kept in an Ansible YAML inventory (resolved by provider/inventory). */
+export const InventoryRefSchema = z
+  .object({
+    ansible: z.string().min(1).describe("Path of an Ansible YAML inventory; relative to the check file (the CLI) or the program's working directory (the provider)."),
+    group: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'must be an Ansible group name')
+      .default('all')
+      .describe('The group whose hosts, its child groups included, are asked.'),
+    defaults: HostDefaultsSchema.optional(),
+  })
+  .strict()
+  .describe('Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.');
+export type InventoryRef = z.infer<typeof InventoryRefSchema>;
+
 /**
  * CpuModelSelection's inputs, and the body of a `qemu-cpu check` file: the
- * hosts and the guest CPU they must all be able to run.
+ * hosts and the guest CPU they must all be able to run. Hosts come from
+ * `hosts`, from `inventory`, or both; provider/inventory's
+ * resolveSelectionInputs turns the references into plain host entries
+ * (and requires at least one host) before anything is asked.
  */
 export const SelectionInputsSchema = CpuSelectionSchema.extend({
-  hosts: z.array(HostEntrySchema).min(1, 'name at least one host').describe('The hosts that must all be able to run this CPU.'),
+  hosts: z
+    .array(HostEntrySchema)
+    .default([])
+    .describe("The hosts that must all be able to run this CPU. A host's `host` may be a Host alias of the ssh config."),
+  inventory: InventoryRefSchema.optional(),
+  sshConfig: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The OpenSSH client config whose HostName, Port, User, IdentityFile, UserKnownHostsFile, ConnectTimeout and ProxyJump apply to every host, as ssh applies them; default ~/.ssh/config when it exists; 'none' to read none (as ssh -F none)."),
   concurrency: z.number().int().min(1).max(256).default(16).describe('How many hosts are asked at once.'),
 }).strict();
 export type SelectionInputs = z.infer<typeof SelectionInputsSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, QemuCpuError } from '../errors';
-import { checkCpu, connectionLabel, type Transport } from '../launcher';
+import { checkCpu, connectionLabel, MachineTypeSchema, type Transport } from '../launcher';
 import {
   evaluateCpuCheck,
   HostVerdictSchema,
@@ -11,6 +11,7 @@ import {
   type HostVerdict,
   type NormalizedSelection,
 } from '../model';
+import { parseInput } from './parseInput';
 import { runBounded } from './runBounded';
 import { connectionOf, type HostEntry, type SelectionInputs } from './selectionInputs';
 import { sharedPool, type TransportPool } from './transportPool';
@@ -42,14 +43,45 @@ export interface VerifyOptions {
  * undecided, not "not enforceable".
  */
 export async function verifySelection(inputs: SelectionInputs & { model: string }, options: VerifyOptions = {}): Promise<SelectionReport> {
+  const [report] = await verifyMachineTypes(inputs, [inputs.machineType], options);
+  return report;
+}
+
+/**
+ * The same CPU under several machine types (inputs.machineType is ignored):
+ * one report per machine type, in the order given, each what
+ * verifySelection would say for it. On each host the checks run in
+ * parallel over the host's one SSH connection (at most the transport's
+ * channel limit at once, 8 by default); hosts are asked up to
+ * inputs.concurrency at a time, so up to concurrency × machine types
+ * paused VMs run at once.
+ *
+ * @throws ConfigError for an invalid selection or machine type list, before any host is asked.
+ */
+export async function verifyMachineTypes(
+  inputs: SelectionInputs & { model: string },
+  machineTypes: readonly string[],
+  options: VerifyOptions = {},
+): Promise<SelectionReport[]> {
+  const types = parseInput(MachineTypesSchema, machineTypes, 'machine type list');
+  // hosts may be empty in the inputs when an inventory is to supply them (provider/inventory resolves it first).
+  if (inputs.hosts.length === 0) throw new ConfigError({ what: 'no hosts to ask', why: 'hosts: name at least one host, or an inventory that has some', hint: 'Resolve inventory references first (resolveSelectionInputs).', issues: ['hosts: name at least one host, or an inventory that has some'] });
   const { selection, problems } = normalizeSelection(inputs);
   if (problems.length > 0) {
     throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems });
   }
+  const selections = types.map((machineType) => ({ ...selection, machineType }));
   const pool = options.pool ?? sharedPool;
-  const hosts = await runBounded(inputs.hosts, inputs.concurrency, (entry) => verifyHost(pool, entry, selection));
-  return summarize(selection, hosts);
+  // Concurrent uses of one pool entry share its connection: M checks, one SSH connection per host.
+  const perHost = await runBounded(inputs.hosts, inputs.concurrency, (entry) => Promise.all(selections.map((s) => verifyHost(pool, entry, s))));
+  return selections.map((s, i) => summarize(s, perHost.map((verdicts) => verdicts[i])));
 }
+
+/** At least one machine type, each valid, none repeated. */
+const MachineTypesSchema = z
+  .array(MachineTypeSchema)
+  .min(1, 'name at least one machine type')
+  .refine((types) => new Set(types).size === types.length, 'machine types must not repeat');
 
 /** One host's verdict; errors become an undecided verdict carrying the message. */
 export async function verifyHost(pool: TransportPool, entry: HostEntry, selection: NormalizedSelection): Promise<HostVerdict> {
@@ -57,8 +89,9 @@ export async function verifyHost(pool: TransportPool, entry: HostEntry, selectio
   try {
     return await pool.use(connectionOf(entry), (transport) => verifyOver(transport, name, entry.qemuBinary, selection));
   } catch (err) {
-    if (!(err instanceof QemuCpuError)) throw err;
-    return undecidedVerdict(name, selection, err.message, new Date().toISOString());
+    // Even a bug must not hide the other hosts: the host is undecided, with the reason.
+    const message = err instanceof QemuCpuError ? err.message : `${name}: internal error while asking this host (evaluate): ${err instanceof Error ? err.message : String(err)}`;
+    return undecidedVerdict(name, selection, message, new Date().toISOString());
   }
 }
 

@@ -124,7 +124,7 @@ const qmpishLine = fc
   .dictionary(fc.constantFrom('QMP', 'return', 'error', 'event', 'id', 'timestamp', 'data', 'class', 'desc'), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 })
   .map((o) => JSON.stringify(o));
 
-describe('fuzz: framer and decoder', () => {
+describe('[qmp-random-replies] fuzz: framer and decoder', () => {
   it('yield messages or typed errors for random bytes split anywhere', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.array(fc.nat(), { maxLength: 6 }), fc.integer({ min: 1, max: 128 }), (bytes, offsets, max) => {
@@ -180,7 +180,7 @@ describe('fuzz: framer and decoder', () => {
   });
 });
 
-describe('fuzz: client', () => {
+describe('[qmp-random-replies] fuzz: client', () => {
   type Outcome = { value: unknown } | { error: unknown };
   const settle = (p: Promise<unknown>): Promise<Outcome> => p.then((value) => ({ value }), (error: unknown) => ({ error }));
   const expectTyped = (outcome: Outcome): void => {

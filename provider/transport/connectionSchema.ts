@@ -12,30 +12,33 @@ const hostField = z
   .regex(HOSTNAME_PATTERN, 'must be a DNS name or an IP address');
 
 const baseConnection = z.object({
-  /** A name for reports; defaults to host[:port]. */
-  name: z.string().min(1).max(128).regex(/^[A-Za-z0-9._@:\/-]+$/, 'may hold only letters, digits and . _ @ : / -').optional(),
-  host: hostField,
-  port: z.number().int().min(1).max(65535).default(22),
-  user: z.string().regex(USERNAME_PATTERN, 'must be a POSIX user name').optional(),
-  password: z.string().optional(),
-  privateKey: z.string().optional(),
-  privateKeyPath: z.string().min(1).optional(),
-  privateKeyPassword: z.string().optional(),
-  /** Defaults to SSH_AUTH_SOCK. */
-  agentSocketPath: z.string().min(1).optional(),
-  /** The expected host key: an OpenSSH public key line ("ssh-ed25519 AAAA...") or a "SHA256:..." fingerprint. */
-  hostKey: z.string().min(1).optional(),
-  /** Defaults to ~/.ssh/known_hosts. */
-  knownHostsPath: z.string().min(1).optional(),
-  /** Seconds to wait for each dial (TCP connect + SSH handshake), as in @pulumi/command. */
-  perDialTimeout: z.number().int().min(1).max(3600).default(15),
-  /** How many dial attempts before giving up, as in @pulumi/command; -1 for no limit. */
-  dialErrorLimit: z.number().int().min(-1).max(1000).default(10),
-  /**
-   * Accept any host key. This disables the protection against a man in the
-   * middle; it exists for throwaway labs only and is reported on every use.
-   */
-  insecureSkipHostKeyVerification: z.boolean().default(false),
+  name: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9._@:\/-]+$/, 'may hold only letters, digits and . _ @ : / -')
+    .optional()
+    .describe('A name for this host in reports and errors. Default: host[:port].'),
+  host: hostField.describe('The host to connect to: a DNS name or an IP address.'),
+  port: z.number().int().min(1).max(65535).default(22).describe('The SSH port.'),
+  user: z.string().regex(USERNAME_PATTERN, 'must be a POSIX user name').optional().describe('The user to log in as. Default: the current user.'),
+  password: z.string().optional().describe('The password, for password or keyboard-interactive authentication. Secret.'),
+  privateKey: z.string().optional().describe('The text of a private key (OpenSSH or PEM). Secret.'),
+  privateKeyPath: z.string().min(1).optional().describe('The path of a private key file on the machine running qemu-cpu.'),
+  privateKeyPassword: z.string().optional().describe("The private key's passphrase. Secret."),
+  agentSocketPath: z.string().min(1).optional().describe('The SSH agent socket. Default: SSH_AUTH_SOCK.'),
+  hostKey: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The expected host key: an OpenSSH public key line ("ssh-ed25519 AAAA...") or a "SHA256:..." fingerprint. Default: verify against known_hosts.'),
+  knownHostsPath: z.string().min(1).optional().describe('The known_hosts file that verifies the host key. Default: ~/.ssh/known_hosts.'),
+  perDialTimeout: z.number().int().min(1).max(3600).default(15).describe('Seconds to wait for each dial (TCP connect and SSH handshake).'),
+  dialErrorLimit: z.number().int().min(-1).max(1000).default(10).describe('Dial attempts before giving up, with backoff between them; -1 for no limit.'),
+  insecureSkipHostKeyVerification: z
+    .boolean()
+    .default(false)
+    .describe('Accept any host key. This removes the protection against a man in the middle; for throwaway labs only, and warned about on every use.'),
 });
 
 /** The fields of a jump host: the same as a connection's, without a further proxy. */
@@ -48,8 +51,7 @@ export const ProxyConnectionSchema = baseConnection.strict();
  */
 export const ConnectionSchema = baseConnection
   .extend({
-    /** A jump host to connect through (ssh -J). */
-    proxy: ProxyConnectionSchema.optional(),
+    proxy: ProxyConnectionSchema.optional().describe('A jump host to connect through (ssh -J), with the same fields.'),
   })
   .strict();
 

@@ -1,12 +1,27 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { qemuPids } from './qemuProcesses';
+import { TEST_RUN_ENV, qemuPids } from './qemuProcesses';
 import { scratchDir } from './paths';
 import { resetSink } from './secretSink';
 
-/** Remember which QEMU processes predate the suite, so teardown can prove the suite left none. */
+/** The directory of one test run's bookkeeping. */
+export function runDir(run: string): string {
+  return path.join(scratchDir, 'runs', run);
+}
+
+/**
+ * Mark this test run: jest's workers inherit QEMU_CPU_TEST_RUN, local QEMUs
+ * inherit it from them and test sshds pass it to their sessions, so teardown
+ * can prove this run left no QEMU without touching another run's. Also
+ * remember which QEMU processes predate the suite, and start a fresh sink.
+ */
 export default async function globalSetup(): Promise<void> {
-  fs.mkdirSync(scratchDir, { recursive: true });
-  resetSink();
-  fs.writeFileSync(path.join(scratchDir, 'qemu-before.json'), JSON.stringify(qemuPids()));
+  const run = `${Date.now().toString(36)}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  process.env[TEST_RUN_ENV] = run;
+  fs.mkdirSync(runDir(run), { recursive: true });
+  resetSink(run);
+  // The probe cache (XDG_CACHE_HOME/qemu-cpu) of this run: fresh, and never the developer's ~/.cache.
+  process.env.XDG_CACHE_HOME = path.join(runDir(run), 'xdg-cache');
+  fs.writeFileSync(path.join(runDir(run), 'qemu-before.json'), JSON.stringify(qemuPids()));
 }

@@ -6,6 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ConnectionInput } from '../../provider/transport/connectionSchema';
 import { scratchDir } from './paths';
+import { TEST_RUN_ENV } from './qemuProcesses';
+import { registerSecret } from './secretSink';
 import { generateKeyPair, keygen, run, type ClientKeys, type KeyPair } from './sshdKeys';
 import { killTree, processesWithEnv, processTree, type ProcessId } from './sshdProcessTree';
 
@@ -127,7 +129,10 @@ function clientKeys(): Promise<ClientKeys> {
       fs.writeFileSync(encPath, pair.privateKey, { mode: 0o600 });
       // Few KDF rounds: the decryption path is the same, only cheaper.
       await run('ssh-keygen', ['-q', '-p', '-a', '4', '-P', '', '-N', passphrase, '-f', encPath]);
-      return { ...pair, privateKeyEncrypted: fs.readFileSync(encPath, 'utf8'), passphrase };
+      const keys = { ...pair, privateKeyEncrypted: fs.readFileSync(encPath, 'utf8'), passphrase };
+      // The suite's secret scan looks for these in everything qemu-cpu printed or stored.
+      for (const secret of [keys.privateKey, keys.privateKeyEncrypted, keys.passphrase]) registerSecret(secret);
+      return keys;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -314,7 +319,8 @@ function sshdConfig(dir: string, port: number, user: string, options: SshdOption
     // The marker finds session processes that outlive their session (reparented to init).
     // SHLVL=1: Debian's bash sources ~/.bashrc for sshd's "bash -c" unless it is a nested shell, and
     // the machine's rc files (here a pyenv rehash that waits on a lock) must not slow or hang the tests.
-    `SetEnv ${markerEnv(dir)}${options.userShellRc ? '' : ' SHLVL=1'}`,
+    // The test run's marker (global setup) lets the suite's leftover check tell its own QEMUs from another run's.
+    `SetEnv ${markerEnv(dir)}${runMarker()}${options.userShellRc ? '' : ' SHLVL=1'}`,
     ...(options.maxStartups !== undefined ? [`MaxStartups ${options.maxStartups}`] : []),
     ...(options.maxSessions !== undefined ? [`MaxSessions ${options.maxSessions}`] : []),
     // OpenSSH 9.8+ would otherwise lock out 127.0.0.1 after the deliberate auth failures of the tests.
@@ -322,6 +328,12 @@ function sshdConfig(dir: string, port: number, user: string, options: SshdOption
     ...(options.extraConfig ?? []),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** " QEMU_CPU_TEST_RUN=<id>" when global setup has set it, else "". */
+function runMarker(): string {
+  const run = process.env[TEST_RUN_ENV];
+  return run && /^[A-Za-z0-9_-]+$/.test(run) ? ` ${TEST_RUN_ENV}=${run}` : '';
 }
 
 /** The environment entry every session of the sshd in `dir` carries. */

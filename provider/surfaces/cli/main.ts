@@ -2,18 +2,24 @@ import { QemuCpuError, ConfigError } from '../../errors';
 import { sharedPool } from '../../probe';
 import { processIo, type CliIo } from './cliIo';
 import { EXIT } from './exitCodes';
+import { baselineCommand } from './baselineCommand';
+import { checkCommand } from './checkCommand';
 import { probeCommand } from './probeCommand';
 
 const USAGE = `Usage: qemu-cpu <command> [options]
 
 Commands:
   probe [user@]host[:port]   what this host can give a guest CPU, model by model, with reasons
+  check --config FILE        can every host of FILE enforce its CPU? (exit 0 yes, 1 no, 2 undecided)
+  baseline --config FILE     the newest CPU every host of FILE can enforce, and what blocks live migration
 
 Run 'qemu-cpu <command> --help' for a command's options.
 `;
 
 const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
   probe: probeCommand,
+  check: checkCommand,
+  baseline: baselineCommand,
 };
 
 /** The qemu-cpu CLI. Resolves to the process exit code; never throws for expected failures. */

@@ -11,6 +11,10 @@ export interface SshTarget {
 export function parseSshTarget(text: string): SshTarget {
   const at = text.lastIndexOf('@');
   const user = at >= 0 ? text.slice(0, at) : undefined;
+  // user:password@host: never echo it (CI logs keep what the CLI prints), and say where passwords go.
+  if (user?.includes(':')) {
+    throw new ConfigError({ what: 'invalid SSH target: it holds a password (user:password@host)', hint: 'Give the password in QEMU_CPU_SSH_PASSWORD, never on the command line; write [user@]host[:port].' });
+  }
   const rest = at >= 0 ? text.slice(at + 1) : text;
   let host = rest;
   let port: string | undefined;

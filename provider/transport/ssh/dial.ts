@@ -22,6 +22,9 @@ export type DialResult =
   | { readonly ok: true; readonly client: Client }
   | { readonly ok: false; readonly failure: DialFailure; readonly serverAllows?: readonly string[] };
 
+/** See the 'ready' handler: long enough for sshd's post-authentication messages to arrive on loopback and on a LAN. */
+const POST_AUTH_SETTLE_MS = 3;
+
 // Keepalives notice a host that vanished without closing TCP (power loss, network cut).
 const KEEPALIVE_INTERVAL_MS = 15_000;
 const KEEPALIVE_COUNT_MAX = 3;
@@ -54,11 +57,19 @@ export function dialOnce(plan: HopPlan, sock?: Duplex): Promise<DialResult> {
     client.once('close', () => fail(new Error('Connection lost before handshake')));
     client.once('ready', () => {
       if (settled) return;
-      settled = true;
       clearTimeout(timer);
       // ssh2 leaves Nagle on; small request/reply exchanges (channel open, exec) would wait on delayed ACKs.
       client.setNoDelay(true);
-      resolve({ ok: true, client });
+      // sshd keeps Nagle on for non-pty sessions, and right after accepting the key it sends small
+      // messages of its own (hostkeys-00, the key's options as remote debug lines). A channel open sent
+      // before they leave makes sshd queue its confirmation behind them until this end's delayed ACK
+      // (40 ms on Linux), on about half of all connections. Opened a moment later, the channel open
+      // itself acknowledges them and the confirmation leaves at once.
+      setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        resolve({ ok: true, client });
+      }, POST_AUTH_SETTLE_MS);
     });
 
     const preferred = [...plan.hostKeys.preferredAlgorithms] as ServerHostKeyAlgorithm[];

@@ -1,0 +1,89 @@
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { processTree } from '../test/support/sshdProcessTree';
+
+/** The median of some samples (the lower middle one for an even count). */
+export function median(samples: readonly number[]): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** Wall time of one call, in milliseconds. */
+export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await work();
+  return { ms: performance.now() - start, value };
+}
+
+/** Run `work` `n` times in sequence; the wall time of each, in milliseconds. */
+export async function samples(n: number, work: (i: number) => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push((await timed(() => work(i))).ms);
+  return out;
+}
+
+const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
+
+/**
+ * CPU time, in milliseconds, of this process plus a loopback sshd and
+ * everything it has reaped: per-connection sshd processes, their shells,
+ * the facts scripts and QEMU. Only what this bench caused, not the rest of
+ * the machine (other jobs may run beside it). Children still running are
+ * not counted yet: call {@link settle} first.
+ */
+export function cpuMs(sshdPid: number): number {
+  const own = process.cpuUsage();
+  const text = fs.readFileSync(`/proc/${sshdPid}/stat`, 'utf8');
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // After the name: utime(11) stime(12) cutime(13) cstime(14).
+  const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  return (own.user + own.system) / 1000 + ticks * TICK_MS;
+}
+
+/** CPU time, in milliseconds, that the whole machine spent busy (all cores, /proc/stat) since boot. */
+export function machineBusyMs(): number {
+  const [, ...fields] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return (user + nice + system + irq + softirq + steal) * TICK_MS;
+}
+
+/** Wait until the sshd has reaped every connection, so {@link cpuMs} counts them. */
+export async function settle(sshdPid: number, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (processTree(sshdPid).length > 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Wall time of a whole command (argv, no shell unless asked), stdin given; rejects on a non-zero exit. */
+export function runProcess(argv: readonly string[], stdin = ''): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    let err = '';
+    child.stdout.resume();
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve(performance.now() - start) : reject(new Error(`${argv[0]} exited ${code}: ${err.slice(0, 500)}`))));
+    child.stdin.end(stdin);
+  });
+}
+
+/** The path of a program on PATH, or undefined. */
+export function which(program: string): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', 'command -v "$1"', 'sh', program], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** "123 ms" / "1.23 s". */
+export function ms(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
+}
+
+/** "1.08×". */
+export function ratio(value: number, reference: number): string {
+  return Number.isFinite(value / reference) ? `${(value / reference).toFixed(2)}×` : '—';
+}

@@ -1,0 +1,399 @@
+/**
+ * `npm run bench`: qemu-cpu's probe service against the physical limit and
+ * its peers, side by side in one run, on loopback hosts it sets up itself.
+ * Prints a table of medians and ratios and writes it to bench/RESULTS.md.
+ *
+ * Environment: BENCH_SAMPLES (default 11) samples per latency row;
+ * BENCH_CONCURRENCY (default 16) hosts asked at once in fleets.
+ */
+import { execFileSync, fork, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  probeHost,
+  probeHosts,
+  verifyMachineTypes,
+  verifyOver,
+  verifySelection,
+  SelectionInputsSchema,
+  TransportPool,
+  type SelectionInputs,
+} from '../provider/probe';
+import { Client } from 'ssh2';
+import { openTransport, type Connection } from '../provider/launcher';
+import { SshTransport, shellJoin, type ConnectionInput } from '../provider/transport';
+import type { NormalizedSelection } from '../provider/model';
+import { CountingTransport, SpawnCounter } from '../test/support/countingTransport';
+import { repoRoot } from '../test/support/paths';
+import { rawQmp } from '../test/support/rawQmp';
+import { startSshd, type Sshd } from '../test/support/sshd';
+import { cpuMs, machineBusyMs, median, ms, ratio, runProcess, samples, settle, timed, which } from './measure';
+import type { MemoryJob, MemoryResult } from './memoryChild';
+
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 11);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const CORES = os.availableParallelism();
+const CPU_SAMPLES = 8;
+const FLEETS = [1, 8, 64] as const;
+const MEMORY_HOSTS = 256;
+const MACHINE_TYPES = ['pc-q35-7.2', 'pc-i440fx-7.2', 'pc-q35-6.2', 'pc-i440fx-6.2'];
+const VERIFY_MODEL = 'qemu64';
+
+/** The capability probe's QMP queries, as qemu-cpu sends them (see launcher/capabilityProbe.ts). */
+const PROBE_QUERIES = [
+  { execute: 'query-version' },
+  { execute: 'query-target' },
+  { execute: 'query-kvm' },
+  { execute: 'query-machines' },
+  { execute: 'query-cpu-definitions' },
+  { execute: 'query-cpu-model-expansion', arguments: { type: 'static', model: { name: 'host' } } },
+];
+const QEMU_ARGS = ['-S', '-nodefaults', '-no-user-config', '-display', 'none', '-machine', 'none', '-accel', 'kvm', '-qmp', 'stdio'];
+
+interface Row {
+  case: string;
+  median: string;
+  reference: string;
+  ratio: string;
+  target: string;
+  met: string;
+}
+
+const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const startLoad = os.loadavg();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qemu-cpu-bench-'));
+  // Fleets dial 64 connections at once: sshd's default MaxStartups (10:30:100) would drop most of them.
+  const sshd = await startSshd({ maxStartups: 1024, logLevel: 'INFO' });
+  let dirs = 0;
+  const freshCacheDir = () => path.join(tmp, `cache-${dirs++}`);
+  const connection = (name: string): ConnectionInput => sshd.connection({ name });
+  const rows: Row[] = [];
+  try {
+    // ---------------------------------------------------------------- probes
+    log(`probes: ${SAMPLES} samples of each, interleaved`);
+    const warmDir = freshCacheDir();
+    await withPool((pool) => probeHost({ connection: connection('bench') }, { pool, cacheDir: warmDir }));
+    const openssh = opensshPipeline(sshd);
+    const virsh = which('virsh');
+    const s = { handshake: [] as number[], local: [] as number[], cold: [] as number[], warm: [] as number[], openssh: [] as number[], virsh: [] as number[] };
+    const warmCounts: Array<{ opened: number; spawns: number; qemu: number; fromCache: boolean }> = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      s.handshake.push(await handshake(sshd));
+      s.local.push((await timed(() => rawQmp(QEMU_ARGS.slice(5, 9), PROBE_QUERIES))).ms);
+      s.cold.push((await timed(() => withPool((pool) => probeHost({ connection: connection('bench') }, { pool, cacheDir: freshCacheDir() })))).ms);
+      const counter = new SpawnCounter();
+      const pool = countingPool(counter);
+      const warm = await timed(() => probeHost({ connection: connection('bench') }, { pool, cacheDir: warmDir }));
+      s.warm.push(warm.ms);
+      warmCounts.push({ opened: pool.opened, spawns: counter.spawns, qemu: counter.qemuStarts, fromCache: warm.value.fromCache === true });
+      await pool.closeAll();
+      s.openssh.push(await runProcess(openssh.argv, openssh.stdin));
+      if (virsh && i < 3) s.virsh.push(await runProcess([virsh, 'domcapabilities']));
+    }
+    const m = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, median(v)])) as Record<keyof typeof s, number>;
+    const physical = m.handshake + m.local;
+    rows.push(
+      { case: 'Reference: one local QEMU probe (`-machine none`, same queries, raw QMP)', median: ms(m.local), reference: '—', ratio: '—', target: '—', met: '' },
+      { case: 'Reference: ssh2 connect, handshake and auth (bare ssh2 client, to ready)', median: ms(m.handshake), reference: '—', ratio: '—', target: '—', met: '' },
+      { case: 'Reference: the same probe through OpenSSH `ssh` and a shell pipeline', median: ms(m.openssh), reference: `handshake + local probe ${ms(physical)}`, ratio: ratio(m.openssh, physical), target: '—', met: '' },
+      virsh
+        ? { case: 'Reference: `virsh domcapabilities`', median: ms(m.virsh), reference: `handshake + local probe ${ms(physical)}`, ratio: ratio(m.virsh, physical), target: '—', met: '' }
+        : { case: 'Reference: `virsh domcapabilities`', median: 'not measured: libvirt is not installed here', reference: '—', ratio: '—', target: '—', met: '' },
+      {
+        case: 'Cold probe over SSH (new connection, empty cache: facts ∥ QEMU)',
+        median: ms(m.cold),
+        reference: `handshake + local probe ${ms(physical)}; OpenSSH pipeline ${ms(m.openssh)} (${ratio(m.cold, m.openssh)})`,
+        ratio: ratio(m.cold, physical),
+        target: '≤ 1.30×',
+        met: yes(m.cold <= 1.3 * physical),
+      },
+    );
+    const warmOk = warmCounts.every((c) => c.opened === 1 && c.spawns === 1 && c.qemu === 0 && c.fromCache);
+    const worst = warmCounts.reduce((a, c) => ({ opened: Math.max(a.opened, c.opened), spawns: Math.max(a.spawns, c.spawns), qemu: Math.max(a.qemu, c.qemu) }), { opened: 0, spawns: 0, qemu: 0 });
+    rows.push({
+      case: `Warm probe (cache hit; new connection) — per probe at most: ${worst.opened} SSH connection, ${worst.spawns} exec, ${worst.qemu} QEMU`,
+      median: ms(m.warm),
+      reference: `cold probe ${ms(m.cold)}; handshake ${ms(m.handshake)}`,
+      ratio: ratio(m.warm, m.cold),
+      target: '≤ 1 connection, ≤ 1 exec, 0 QEMU',
+      met: yes(warmOk),
+    });
+
+    // ---------------------------------------------------------- CPU per probe
+    log(`CPU per probe: ${CPU_SAMPLES} sequential probes of each kind`);
+    const cpuPerProbe = {
+      cold: await cpuPer(sshd, CPU_SAMPLES, () => withPool((pool) => probeHost({ connection: connection('bench') }, { pool, cacheDir: freshCacheDir() }))),
+      warm: await cpuPer(sshd, CPU_SAMPLES, () => withPool((pool) => probeHost({ connection: connection('bench') }, { pool, cacheDir: warmDir }))),
+    };
+
+    // ---------------------------------------------------------- verification
+    log(`verification: ${VERIFY_MODEL} under ${MACHINE_TYPES.join(', ')}`);
+    const vSamples = Math.max(5, Math.ceil(SAMPLES / 2));
+    const singles = await withTransport(connection('bench'), async (t) => {
+      const out: Record<string, number> = {};
+      for (const machineType of MACHINE_TYPES) {
+        const selection: NormalizedSelection = { model: VERIFY_MODEL, requiredFeatures: [], disabledFeatures: [], machineType, accelerator: 'kvm' };
+        out[machineType] = median(await samples(vSamples, async () => assertDecided(await verifyOver(t, 'bench', undefined, selection))));
+      }
+      return out;
+    });
+    const slowest = Math.max(...Object.values(singles));
+    rows.push({
+      case: `Verify one CPU, one machine type, over an open connection (slowest of ${MACHINE_TYPES.length}: ${Object.entries(singles).map(([k, v]) => `${k} ${ms(v)}`).join(', ')})`,
+      median: ms(slowest),
+      reference: '—',
+      ratio: '—',
+      target: '—',
+      met: '',
+    });
+    const inputs = SelectionInputsSchema.parse({ model: VERIFY_MODEL, hosts: [connection('bench')] }) as SelectionInputs & { model: string };
+    // CPU of one check alone: a connection with one check, less a connection with none.
+    const cpuPerCheck =
+      (await cpuPer(sshd, CPU_SAMPLES, () => withPool((pool) => verifySelection({ ...inputs, machineType: MACHINE_TYPES[0] }, { pool })))) -
+      (await cpuPer(sshd, CPU_SAMPLES, () => withTransport(connection('bench'), async () => undefined)));
+    for (const count of [2, 4]) {
+      const types = MACHINE_TYPES.slice(0, count);
+      const opened: number[] = [];
+      const wall = median(
+        await samples(vSamples, async () => {
+          const pool = new TransportPool();
+          try {
+            const reports = await verifyMachineTypes(inputs, types, { pool });
+            if (!reports.every((r) => r.decided)) throw new Error(`verification undecided: ${reports.map((r) => r.hosts[0].error).join('; ')}`);
+            opened.push(pool.opened);
+          } finally {
+            await pool.closeAll();
+          }
+        }),
+      );
+      const limit = 1.5 * slowest + m.handshake;
+      rows.push({
+        case: `Verify one CPU × ${count} machine types in parallel (new connection; ${Math.max(...opened)} SSH connection)`,
+        median: ms(wall),
+        reference: `slowest single + handshake ${ms(slowest + m.handshake)}; CPU-bound floor ${ms((count * cpuPerCheck) / CORES + m.handshake)} (${count} × ${ms(cpuPerCheck)} CPU/check ÷ ${CORES} cores + handshake)`,
+        ratio: ratio(wall, slowest + m.handshake),
+        target: `≤ 1.5 × slowest + handshake = ${ms(limit)}${count > CORES ? ` (${count} VMs on ${CORES} cores)` : ''}`,
+        met: yes(wall <= limit && Math.max(...opened) === 1),
+      });
+    }
+
+    // ----------------------------------------------------------------- fleets
+    const warmFleetDir = freshCacheDir();
+    const fleetHosts = (n: number) => Array.from({ length: n }, (_, i) => ({ connection: connection(`fleet-${String(i).padStart(2, '0')}`) }));
+    await withPool((pool) => probeHosts(fleetHosts(Math.max(...FLEETS)), { pool, cacheDir: warmFleetDir, concurrency: CONCURRENCY }).then(allFulfilled));
+    for (const kind of ['cold', 'warm'] as const) {
+      for (const n of FLEETS) {
+        const runs = n >= 64 ? 3 : 5;
+        log(`fleet of ${n}, ${kind}: ${runs} runs at concurrency ${CONCURRENCY}`);
+        const walls: number[] = [];
+        const others: number[] = [];
+        for (let r = 0; r < runs; r++) {
+          await settle(sshd.pid);
+          const cacheDir = kind === 'cold' ? freshCacheDir() : warmFleetDir;
+          const pool = new TransportPool();
+          const [busy0, ours0, t0] = [machineBusyMs(), cpuMs(sshd.pid), performance.now()];
+          walls.push((await timed(() => probeHosts(fleetHosts(n), { pool, cacheDir, concurrency: CONCURRENCY }).then(allFulfilled))).ms);
+          await pool.closeAll();
+          await settle(sshd.pid);
+          // Cores' worth of CPU that other work on the machine took meanwhile.
+          others.push(Math.max(0, machineBusyMs() - busy0 - (cpuMs(sshd.pid) - ours0)) / (performance.now() - t0));
+        }
+        const wall = median(walls);
+        const limit = (cpuPerProbe[kind] * n) / CORES;
+        const otherCores = median(others);
+        rows.push({
+          case: `Fleet of ${n} host${n > 1 ? 's' : ''}, ${kind} probes (concurrency ${CONCURRENCY})`,
+          median: ms(wall),
+          reference: `CPU-bound limit ${ms(limit)} (${ms(cpuPerProbe[kind])} CPU/probe × ${n} ÷ ${CORES} cores)${otherCores >= 0.1 ? `; other work took ${otherCores.toFixed(1)} cores meanwhile` : ''}`,
+          ratio: ratio(wall, limit),
+          target: n === 64 ? '≤ 1.5×' : '—',
+          met: n === 64 ? yes(wall <= 1.5 * limit) : '',
+        });
+      }
+    }
+
+    // ----------------------------------------------------------------- memory
+    for (const kind of ['check', 'probe'] as const) {
+      log(`memory: a ${MEMORY_HOSTS}-host ${kind} in a process of its own`);
+      await settle(sshd.pid);
+      const result = await memoryJob({ kind, connection: connection('mem'), hosts: MEMORY_HOSTS, concurrency: CONCURRENCY, cacheDir: freshCacheDir() });
+      rows.push({
+        case: `Memory: ${MEMORY_HOSTS}-host ${kind === 'check' ? 'check (verifySelection, paused q35 VM per host)' : 'cold probe fleet (probeHosts)'}; ${result.answered}/${MEMORY_HOSTS} answered, ${result.connections} connections, wall ${ms(result.wallMs)}`,
+        median: `${Math.round(result.maxRssMb)} MB peak RSS`,
+        reference: '—',
+        ratio: '—',
+        target: '≤ 200 MB',
+        met: yes(result.maxRssMb <= 200 && result.answered === MEMORY_HOSTS),
+      });
+    }
+
+    // ------------------------------------------------------ connection sharing
+    const shared = await withPool(async (pool) => {
+      const c = connection('shared');
+      const cacheDir = freshCacheDir();
+      await probeHost({ connection: c }, { pool, cacheDir });
+      await verifySelection(SelectionInputsSchema.parse({ model: VERIFY_MODEL, hosts: [c] }) as SelectionInputs & { model: string }, { pool });
+      await probeHost({ connection: c }, { pool, cacheDir });
+      return pool.opened;
+    });
+    rows.push({
+      case: 'One process run: probe (data source), verify (resource), probe again (CLI) on one host',
+      median: `${shared} SSH connection`,
+      reference: '—',
+      ratio: '—',
+      target: '1 connection per host',
+      met: yes(shared === 1),
+    });
+
+    const header = environment(started, startLoad);
+    const table = renderTable(rows);
+    process.stdout.write(`\n${header}\n\n${table}\n`);
+    fs.writeFileSync(path.join(repoRoot, 'bench', 'RESULTS.md'), `# Benchmark results\n\nWritten by \`npm run bench\` (bench/run.ts).\n\n${header}\n\n${table}\n\n${NOTES}\n`);
+    log(`done in ${ms(Date.now() - started)}; wrote bench/RESULTS.md`);
+  } finally {
+    await sshd.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const NOTES = `How to read it:
+- Medians of whole operations timed inside one Node process (the OpenSSH and virsh rows time whole processes). Every "new connection" row includes the SSH handshake and excludes closing it.
+- Cold: QEMU answers (the cache is empty). Warm: the fingerprint cache answers after one facts exec; no QEMU starts.
+- CPU per probe is measured on sequential probes: this process's CPU plus the loopback sshd's and everything it ran (sessions, shells, QEMU), so other work on the machine does not count. The CPU-bound limit is that × hosts ÷ cores.
+- Fleets name each host differently on one loopback sshd: one SSH connection per host name, as on a real fleet.`;
+
+/** A fresh pool for one piece of work, closed afterwards. */
+async function withPool<T>(work: (pool: TransportPool) => Promise<T>): Promise<T> {
+  const pool = new TransportPool();
+  try {
+    return await work(pool);
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+/** A pool whose transports count what they run. */
+function countingPool(counter: SpawnCounter): TransportPool {
+  return new TransportPool({}, async (c: Connection, w) => new CountingTransport(await openTransport(c, { onWarning: w }), counter));
+}
+
+async function withTransport<T>(c: ConnectionInput, work: (t: SshTransport) => Promise<T>): Promise<T> {
+  const t = await SshTransport.connect(c);
+  try {
+    return await work(t);
+  } finally {
+    await t.close();
+  }
+}
+
+/**
+ * The physical reference: a bare ssh2 client's TCP connect, handshake (host key checked against
+ * the sshd's) and public-key auth, up to 'ready'. The close is not timed.
+ */
+async function handshake(sshd: Sshd): Promise<number> {
+  const hostKey = Buffer.from(sshd.hostKeyLine.split(' ')[1], 'base64');
+  const client = new Client();
+  const { ms: wall } = await timed(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        client.once('ready', () => resolve());
+        client.once('error', reject);
+        client.connect({
+          host: sshd.host,
+          port: sshd.port,
+          username: sshd.user,
+          privateKey: sshd.privateKey,
+          hostVerifier: (key: Buffer) => key.equals(hostKey),
+        });
+      }),
+  );
+  await new Promise<void>((resolve) => {
+    client.once('close', () => resolve());
+    client.end();
+  });
+  return wall;
+}
+
+/** CPU milliseconds per call of `work`, over `n` sequential calls. */
+async function cpuPer(sshd: Sshd, n: number, work: () => Promise<unknown>): Promise<number> {
+  await settle(sshd.pid);
+  const before = cpuMs(sshd.pid);
+  for (let i = 0; i < n; i++) await work();
+  await settle(sshd.pid);
+  return (cpuMs(sshd.pid) - before) / n;
+}
+
+/** The OpenSSH client piping the same QMP commands into QEMU on the loopback host. */
+function opensshPipeline(sshd: Sshd): { argv: string[]; stdin: string } {
+  const ssh = [
+    'ssh', '-F', '/dev/null', '-T', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=yes',
+    '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-i', sshd.privateKeyPath, '-p', String(sshd.port), `${sshd.user}@${sshd.host}`,
+    'qemu-system-x86_64', ...QEMU_ARGS,
+  ];
+  const commands = [{ execute: 'qmp_capabilities' }, ...PROBE_QUERIES, { execute: 'quit' }].map((c) => JSON.stringify(c));
+  // A shell pipeline, as one would write it by hand: printf ... | ssh host qemu ... -qmp stdio
+  return { argv: ['sh', '-c', `printf '%s\\n' "$@" | ${shellJoin(ssh)}`, 'sh', ...commands], stdin: '' };
+}
+
+function allFulfilled<T>(results: Array<PromiseSettledResult<T>>): void {
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length > 0) throw new Error(`${failed.length} of ${results.length} probes failed; first: ${String(failed[0].reason)}`);
+}
+
+function assertDecided<T extends { enforceable: boolean | null; error?: string }>(verdict: T): T {
+  if (verdict.enforceable === null) throw new Error(`verification undecided: ${verdict.error}`);
+  return verdict;
+}
+
+function memoryJob(job: MemoryJob): Promise<MemoryResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(__dirname, 'memoryChild.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: MemoryResult | undefined;
+    child.once('message', (m) => (result = m as MemoryResult));
+    child.once('error', reject);
+    child.once('exit', (code) => (result ? resolve(result) : reject(new Error(`memory job exited ${code} without a result`))));
+    child.send(job);
+  });
+}
+
+function yes(ok: boolean): string {
+  return ok ? 'yes' : '**no**';
+}
+
+function environment(started: number, startLoad: number[]): string {
+  const qemu = (() => {
+    try {
+      return execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+    } catch {
+      return 'QEMU version unknown';
+    }
+  })();
+  const sshVersion = (() => {
+    try {
+      return spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim();
+    } catch {
+      return 'OpenSSH unknown';
+    }
+  })();
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const load = startLoad[0];
+  const busy = load > CORES ? ` **The machine was busy (load ${load.toFixed(1)} on ${CORES} cores): other work competed for the CPU, so latency ratios read high.**` : '';
+  return [
+    `Run ${new Date(started).toISOString()} on ${CORES} cores (${cpu}), load average at start ${startLoad.map((l) => l.toFixed(2)).join(' ')}; Node ${process.version}; ${qemu}; ${sshVersion}.`,
+    `${SAMPLES} samples per latency row; fleets at concurrency ${CONCURRENCY}.${busy}`,
+  ].join(' ');
+}
+
+function renderTable(rows: Row[]): string {
+  const head = '| Case | Median | Reference | Ratio | Target | Met |\n|---|---|---|---|---|---|';
+  return [head, ...rows.map((r) => `| ${r.case} | ${r.median} | ${r.reference} | ${r.ratio} | ${r.target} | ${r.met} |`)].join('\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,12 @@
+/**
+ * Host inventories users already keep, turned into qemu-cpu host entries:
+ * Ansible YAML inventories and the OpenSSH client config. Sits between the
+ * probe service (whose schemas it fills) and the surfaces (the CLI and the
+ * Pulumi provider), which call resolveSelectionInputs before asking hosts.
+ * File I/O happens here, so the probe service stays free of file formats.
+ */
+export { resolveSelectionInputs, baseDirOf, type ResolveOptions } from './resolveSelection';
+export { ansibleHosts, expandHostPattern, QEMU_BINARY_VAR, type AnsibleHosts } from './ansibleInventory';
+export { loadSshConfig, applySshConfig, resolveUserPath, type SshConfigFile } from './sshConfig';
+export { readYamlFile, parseYamlText } from './yamlFile';
+export type { HostEntryInput } from './hostEntryInput';

@@ -1,0 +1,67 @@
+import * as fs from 'node:fs';
+import { RemoteCommandError } from '../errors';
+import { LocalTransport } from '../transport';
+import { parseHostFacts, readHostFacts } from './hostFacts';
+
+const OUTPUT = [
+  'kernel=6.1.0-18-amd64',
+  'arch=x86_64',
+  'kvm=rw',
+  'binary=/usr/bin/qemu-system-x86_64',
+  'binarystat=18397984 1700000000',
+  '/sys/module/kvm/parameters/halt_poll_ns:200000',
+  '/sys/module/kvm/parameters/empty:',
+  '/sys/module/kvm_amd/parameters/nested:1',
+  '/sys/module/kvm_amd/parameters/two_lines:a=b',
+  '/sys/module/kvm_amd/parameters/two_lines:c',
+  '--- cpuinfo',
+  'processor\t: 0',
+  'flags\t\t: fpu sse',
+  '',
+].join('\n');
+
+describe('parseHostFacts', () => {
+  it('reads every field, kvm parameters as grep -H prints them', () => {
+    expect(parseHostFacts(OUTPUT, 'h')).toEqual({
+      kernelRelease: '6.1.0-18-amd64',
+      arch: 'x86_64',
+      kvmAccess: 'rw',
+      binary: '/usr/bin/qemu-system-x86_64',
+      binaryStat: { size: 18397984, mtime: 1700000000 },
+      kvmParams: {
+        'kvm/parameters/halt_poll_ns': '200000',
+        'kvm/parameters/empty': '',
+        'kvm_amd/parameters/nested': '1',
+        'kvm_amd/parameters/two_lines': 'a=bc',
+      },
+      cpuinfo: 'processor\t: 0\nflags\t\t: fpu sse\n',
+    });
+  });
+
+  it('a missing binary has no stat', () => {
+    expect(parseHostFacts(OUTPUT.replace('binarystat=18397984 1700000000', 'binarystat='), 'h').binaryStat).toBeNull();
+  });
+
+  it('output that is not the script’s is an error naming the host', () => {
+    expect(() => parseHostFacts('hello', 'kvm-01')).toThrow(RemoteCommandError);
+    expect(() => parseHostFacts('hello', 'kvm-01')).toThrow(/kvm-01/);
+  });
+});
+
+describe('the facts script on this machine', () => {
+  it('reports every fingerprint key the host holds', async () => {
+    const facts = await readHostFacts(new LocalTransport(), undefined, 10_000);
+    expect(facts.kernelRelease).toBe(fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim());
+    expect(facts.arch).toBe(process.arch === 'x64' ? 'x86_64' : expect.any(String));
+    expect(facts.binary).toMatch(/qemu-system-x86_64$/);
+    const stat = fs.statSync(facts.binary);
+    expect(facts.binaryStat).toEqual({ size: stat.size, mtime: Math.floor(stat.mtimeMs / 1000) });
+    expect(facts.kvmAccess).toEqual(fs.existsSync('/dev/kvm') ? expect.stringMatching(/^(rw|denied)$/) : 'missing');
+    const params = fs.existsSync('/sys/module/kvm/parameters') ? fs.readdirSync('/sys/module/kvm/parameters') : [];
+    for (const p of params) {
+      expect(facts.kvmParams[`kvm/parameters/${p}`]).toBe(fs.readFileSync(`/sys/module/kvm/parameters/${p}`, 'utf8').replace(/\n/g, '').slice(0, 256));
+    }
+    expect(facts.cpuinfo).toMatch(/^processor\s*:\s*0$/m);
+    expect(facts.cpuinfo).toMatch(/^flags\s*:/m);
+  });
+});

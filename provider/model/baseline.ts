@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { compareNewest, modelGeneration, parseModelName, vendorOf, type ModelVendor } from './baselineOrder';
+import type { HostCapabilities } from './capabilities';
+import { featureGap } from './capabilities';
+
+/**
+ * Features QEMU refuses to live-migrate, with the reason. QEMU leaves them
+ * out of `-cpu host` and `max` while `migratable=on` (the default), so they
+ * only reach a guest when asked for by name.
+ */
+export const NON_MIGRATABLE_FEATURES: ReadonlyMap<string, string> = new Map([
+  [
+    'invtsc',
+    'QEMU marks invariant TSC unmigratable (feature word 8000_0007 EDX): the destination host may tick at another rate, so QEMU blocks migration of a guest that has it',
+  ],
+]);
+
+/** Models that are not a fixed CPU definition: they follow the host or the accelerator. */
+const NOT_A_BASELINE = new Set(['host', 'max', 'base']);
+
+/** A named model every host lists, can run, and resolves to itself. */
+export const BaselineCandidateSchema = z.object({
+  model: z.string().describe("The concrete model name, e.g. 'SandyBridge-v1'."),
+  family: z.string().describe("Its family, e.g. 'SandyBridge'."),
+  version: z.number().int().nullable().describe('The N of -vN; null for names without a version.'),
+  vendor: z.enum(['intel', 'amd', 'hygon', 'zhaoxin', 'generic']).nullable().describe('Whose CPUs the model imitates; null for families the order table does not know.'),
+  released: z.string().nullable().describe('First shipment of the microarchitecture, YYYY-MM; null when unknown.'),
+});
+export type BaselineCandidate = z.infer<typeof BaselineCandidateSchema>;
+
+/** A feature that keeps a guest from live-migrating between some of the hosts. */
+export const MigrationBlockerSchema = z.object({
+  feature: z.string().describe('QEMU feature name.'),
+  kind: z
+    .enum(['not-on-every-host', 'non-migratable'])
+    .describe("'not-on-every-host': some hosts can give it and others cannot; 'non-migratable': QEMU refuses to migrate a guest that has it."),
+  hosts: z.array(z.string()).describe('The hosts whose QEMU can give a guest this feature (for non-migratable features: every host).'),
+  missingOn: z.array(z.string()).describe('The hosts that cannot.'),
+  inSelection: z.boolean().describe('The baseline CPU contains the feature (only possible for required features).'),
+  reason: z.string(),
+});
+export type MigrationBlocker = z.infer<typeof MigrationBlockerSchema>;
+
+/**
+ * The host CPU's CPUID vendor. Under KVM QEMU's host model reports the
+ * host's own (what a guest of `-cpu host` sees); under TCG it reports
+ * what TCG emulates, so /proc/cpuinfo comes first there.
+ */
+export function hostCpuVendor(h: HostCapabilities): string | undefined {
+  return h.accelerator === 'kvm' ? h.hostModel.vendor ?? h.hostCpu?.vendor : h.hostCpu?.vendor ?? h.hostModel.vendor;
+}
+
+/** The host CPU's brand string, preferring the same source as {@link hostCpuVendor}. */
+export function hostCpuName(h: HostCapabilities): string | undefined {
+  return h.accelerator === 'kvm' ? h.hostModel.modelId ?? h.hostCpu?.modelName : h.hostCpu?.modelName ?? h.hostModel.modelId;
+}
+
+/** The CPU vendor of each host. */
+export function hostVendors(hosts: readonly HostCapabilities[]): Array<ModelVendor | undefined> {
+  return hosts.map((h) => vendorOf(hostCpuVendor(h)));
+}
+
+/**
+ * The named models a baseline can use, newest first (see compareNewest):
+ * listed by every host's QEMU, concrete (not an alias, not host/max/base),
+ * migration-safe, and usable on every host once `disabledFeatures` are
+ * switched off, i.e. every blocker QEMU names is a disabled feature.
+ */
+export function baselineCandidates(hosts: readonly HostCapabilities[], disabledFeatures: readonly string[] = []): BaselineCandidate[] {
+  if (hosts.length === 0) return [];
+  const disabled = new Set(disabledFeatures);
+  const fits = (h: HostCapabilities, name: string) => {
+    const m = h.models.find((x) => x.name === name);
+    if (m === undefined || m.aliasOf !== null || !m.migrationSafe) return false;
+    return m.usable || (m.blockers.length > 0 && m.blockers.every((f) => disabled.has(f)));
+  };
+  const names = hosts[0].models.map((m) => m.name).filter((n) => !NOT_A_BASELINE.has(n) && hosts.every((h) => fits(h, n)));
+  const deprecated = new Set(hosts.flatMap((h) => h.models.filter((m) => m.deprecated).map((m) => m.name)));
+  const ctx = { hostVendors: hostVendors(hosts), deprecated };
+  return names.sort((a, b) => compareNewest(a, b, ctx)).map(describeCandidate);
+}
+
+/** The order table's view of one model. */
+export function describeCandidate(model: string): BaselineCandidate {
+  const { family, version } = parseModelName(model);
+  const gen = modelGeneration(model);
+  return { model, family, version, vendor: gen?.vendor ?? null, released: gen?.released ?? null };
+}
+
+/**
+ * Required features some host cannot give any guest, per host, judged by
+ * the host model QEMU reported. Non-migratable features are left to the
+ * ground truth: the (migratable) host model never lists them.
+ */
+export function lackingRequiredFeatures(hosts: readonly HostCapabilities[], requiredFeatures: readonly string[]): Array<{ host: string; features: string[] }> {
+  const wanted = requiredFeatures.filter((f) => !NON_MIGRATABLE_FEATURES.has(f));
+  return hosts.map((h) => ({ host: h.host, features: featureGap(h, wanted).missing })).filter((x) => x.features.length > 0);
+}
+
+/**
+ * The largest set of features to add to a model: those every host's QEMU
+ * can give a guest, minus what the model already guarantees on every host,
+ * what is required or disabled anyway, and what QEMU would not migrate.
+ *
+ * @param guaranteed - features the model alone gives the guest on every host (ground truth).
+ */
+export function commonExtraFeatures(
+  hosts: readonly HostCapabilities[],
+  guaranteed: readonly string[],
+  selection: { requiredFeatures: readonly string[]; disabledFeatures: readonly string[] },
+): string[] {
+  if (hosts.length === 0) return [];
+  const skip = new Set([...guaranteed, ...selection.requiredFeatures, ...selection.disabledFeatures, ...NON_MIGRATABLE_FEATURES.keys()]);
+  const others = hosts.slice(1).map((h) => new Set(h.hostModel.features));
+  return hosts[0].hostModel.features.filter((f) => !skip.has(f) && others.every((s) => s.has(f))).sort();
+}
+
+/**
+ * Features that block live migration between these hosts: those some
+ * hosts' QEMU can give a guest and others cannot (a guest started with one
+ * cannot move to a host without it), and non-migratable features the
+ * selection asks for.
+ */
+export function migrationBlockers(hosts: readonly HostCapabilities[], selected: readonly string[]): MigrationBlocker[] {
+  const names = hosts.map((h) => h.host);
+  const blockers: MigrationBlocker[] = [];
+  for (const feature of selected) {
+    const reason = NON_MIGRATABLE_FEATURES.get(feature);
+    if (reason) blockers.push({ feature, kind: 'non-migratable', hosts: names, missingOn: [], inSelection: true, reason });
+  }
+  const all = [...new Set(hosts.flatMap((h) => h.hostModel.features))].sort();
+  for (const feature of all) {
+    const having = hosts.filter((h) => h.hostModel.features.includes(feature)).map((h) => h.host);
+    if (having.length === hosts.length) continue;
+    blockers.push({
+      feature,
+      kind: 'not-on-every-host',
+      hosts: having,
+      missingOn: names.filter((n) => !having.includes(n)),
+      inSelection: selected.includes(feature),
+      reason: `only ${having.length} of ${hosts.length} hosts can give it: a guest that has it cannot move to the others`,
+    });
+  }
+  return blockers;
+}
+
+/** How a pinned CPU differs from the fleet's current best. */
+export interface BaselineDrift {
+  changed: boolean;
+  modelChanged: boolean;
+  pinnedModel: string;
+  bestModel: string;
+  /** Features the best CPU has that the pinned one does not. */
+  addedFeatures: string[];
+  /** Features the pinned CPU has that the best one does not. */
+  removedFeatures: string[];
+}
+
+/** Compare a pinned baseline with a fresh one (model and required features; order does not matter). Pure. */
+export function baselineDrift(
+  pinned: { model: string; requiredFeatures: readonly string[] },
+  best: { model: string; requiredFeatures: readonly string[] },
+): BaselineDrift {
+  const addedFeatures = best.requiredFeatures.filter((f) => !pinned.requiredFeatures.includes(f)).sort();
+  const removedFeatures = pinned.requiredFeatures.filter((f) => !best.requiredFeatures.includes(f)).sort();
+  const modelChanged = pinned.model !== best.model;
+  return {
+    changed: modelChanged || addedFeatures.length > 0 || removedFeatures.length > 0,
+    modelChanged,
+    pinnedModel: pinned.model,
+    bestModel: best.model,
+    addedFeatures,
+    removedFeatures,
+  };
+}

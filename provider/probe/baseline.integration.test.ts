@@ -1,0 +1,94 @@
+/**
+ * The fleet baseline against a heterogeneous fleet: this machine's real
+ * QEMU (nested KVM on an AMD EPYC) plus hosts replaying recorded QEMUs of
+ * an AMD EPYC 9654 (QEMU 9.2), an AMD Ryzen 3900X (QEMU 7.2) and two Intel
+ * Skylake Xeons (QEMU 4.2), all behind one loopback sshd.
+ */
+import { fleetQemuBinary } from '../../test/support/modelExpansions';
+import { replayQemuBinary } from '../../test/support/replayHost';
+import { recordOutput, registerSecret } from '../../test/support/secretSink';
+import { startSshd, type Sshd } from '../../test/support/sshd';
+import { findBaseline } from './baseline';
+import { SelectionInputsSchema, type SelectionInputsInput } from './selectionInputs';
+import { TransportPool } from './transportPool';
+import { verifySelection } from './verifySelection';
+
+describe('findBaseline', () => {
+  let sshd: Sshd;
+  const pool = new TransportPool();
+  let replayed: SelectionInputsInput['hosts'];
+  beforeAll(async () => {
+    sshd = await startSshd();
+    registerSecret(sshd.privateKey);
+    const host = async (name: string, fixture: string) => ({ ...sshd.connection({ name }), qemuBinary: await fleetQemuBinary(fixture, 'baseline') });
+    replayed = await Promise.all([
+      host('amd-genoa', '10.0.0+amdsev.x86_64.qmp.json'),
+      host('amd-zen2', '7.2.0.x86_64.qmp.json'),
+      host('intel-a', '4.2.0.x86_64.qmp.json'),
+      host('intel-b', '4.2.0.x86_64.qmp.json'),
+    ]);
+  });
+  afterAll(async () => {
+    await pool.closeAll();
+    await sshd?.stop();
+  });
+  const inputs = (hosts: SelectionInputsInput['hosts'], extra: Partial<SelectionInputsInput> = {}) =>
+    SelectionInputsSchema.parse({ model: 'auto', machineType: 'pc-q35-4.2', hosts, ...extra });
+
+  it('AMD and Intel hosts: the newest common model plus common extras, each confirmed on every host', async () => {
+    const report = await findBaseline(inputs(replayed), { pool, probe: { cache: 'off' } });
+    recordOutput('probe:baseline', report);
+    expect(report).toEqual(expect.objectContaining({ ok: true, decided: true, model: 'SandyBridge-v1', reason: null }));
+    expect(report.extraFeatures).toEqual(expect.arrayContaining(['avx2', 'bmi1', 'bmi2', 'fma', 'movbe']));
+    expect(report.extraFeatures).not.toContain('sse4a');
+    expect(report.verification!.hosts.map((h) => [h.name, h.enforceable])).toEqual(replayed!.map((h) => [h.name, true]));
+    for (const h of report.verification!.hosts) expect(h.effectiveFeatures).toEqual(expect.arrayContaining(report.extraFeatures));
+    expect(report.qemuCpuArg).toBe(`SandyBridge-v1,${report.extraFeatures.map((f) => `+${f}`).join(',')},enforce`);
+    expect(report.hosts.map((h) => h.qemuVersion)).toEqual(['9.2.50', '7.2.0', '4.2.0', '4.2.0']);
+    expect(report.candidates[0]).toEqual(expect.objectContaining({ model: 'SandyBridge-v1', outcome: 'confirmed', vendor: 'intel', released: '2011-01' }));
+    expect(report.migration.blockers).toContainEqual(
+      expect.objectContaining({ feature: 'sse4a', kind: 'not-on-every-host', hosts: ['amd-genoa', 'amd-zen2'], missingOn: ['intel-a', 'intel-b'] }),
+    );
+  });
+
+  it('with the real QEMU too: the baseline is enforceable on each host, and one more feature fails exactly where it is missing', async () => {
+    const hosts = [sshd.connection({ name: 'local-real' }), ...replayed!];
+    const report = await findBaseline(inputs(hosts), { pool, probe: { cache: 'off' } });
+    recordOutput('probe:baseline', report);
+    expect(report.ok).toBe(true);
+    // Nested KVM here gives a guest not even SSE3: the fleet meets at the newest model it can run.
+    expect(report.model).toBe('pentium3-v1');
+    expect(report.extraFeatures).toEqual(expect.arrayContaining(['sse2']));
+    expect(report.hosts.find((h) => h.name === 'local-real')!.qemuVersion).toMatch(/^7\.2\./);
+    for (const h of report.verification!.hosts) expect(h.effectiveFeatures).toEqual(expect.arrayContaining(report.extraFeatures));
+    // Replays accept whatever their recorded host model offers; only real KVM may refuse a common feature (here: MSR-based ones under nested KVM).
+    for (const r of report.refusedExtras) expect(r.host).toBe('local-real');
+    expect(report.hosts.find((h) => h.name === 'intel-a')).toEqual(expect.objectContaining({ vendor: 'GenuineIntel', cpu: 'Intel(R) Xeon(R) CPU E3-1245 v5 @ 3.50GHz' }));
+    const again = await verifySelection({ ...inputs(hosts), ...report.selection! }, { pool });
+    expect(again.hosts.map((h) => [h.name, h.enforceable])).toEqual(hosts.map((h) => [h.name, true]));
+    const plusOne = await verifySelection({ ...inputs(hosts), ...report.selection!, requiredFeatures: [...report.selection!.requiredFeatures, 'sse4a'] }, { pool });
+    expect(plusOne.ok).toBe(false);
+    expect(plusOne.hosts.filter((h) => h.enforceable === false).map((h) => h.name)).toEqual(['local-real', 'intel-a', 'intel-b']);
+    for (const h of plusOne.hosts.filter((v) => v.enforceable === false)) expect(h.missingFeatures).toEqual(['sse4a']);
+  });
+
+  it('a required feature no model can add: not satisfiable, and the ground truth names the hosts', async () => {
+    const report = await findBaseline(inputs(replayed, { requiredFeatures: ['sse4a'] }), { pool, probe: { cache: 'off' } });
+    expect(report).toEqual(expect.objectContaining({ ok: false, decided: true, model: null, selection: null }));
+    expect(report.reason).toBe('a required feature is missing: intel-a lacks sse4a; intel-b lacks sse4a');
+    expect(report.verification!.hosts.filter((h) => h.enforceable === false).map((h) => h.name)).toEqual(['intel-a', 'intel-b']);
+  });
+
+  it('a host that cannot be asked makes the baseline undecided, not smaller', async () => {
+    const report = await findBaseline(inputs([replayed![0], { host: '127.0.0.1', port: 1, name: 'dead', dialErrorLimit: 1 }]), { pool, probe: { cache: 'off' } });
+    expect(report).toEqual(expect.objectContaining({ ok: false, decided: false, model: null, reason: '1 host could not be asked' }));
+    expect(report.hosts[1].error).toMatch(/^dead: could not connect/);
+  });
+
+  it('a host that answers the probe but not the ground truth: undecided, and the report says which', async () => {
+    const broken = { ...sshd.connection({ name: 'no-vcpu' }), qemuBinary: replayQemuBinary('4.2.0.x86_64.qmp.json', 'kvm', 'no-vcpu') };
+    const report = await findBaseline(inputs([replayed![2], broken]), { pool, probe: { cache: 'off' } });
+    expect(report).toEqual(expect.objectContaining({ ok: false, decided: false, model: null, reason: 'could not ask no-vcpu for the ground truth' }));
+    expect(report.verification!.hosts[1]).toEqual(expect.objectContaining({ name: 'no-vcpu', enforceable: null, error: expect.stringMatching(/no vCPU/) }));
+  });
+});

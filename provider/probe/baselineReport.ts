@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { AcceleratorSchema } from '../launcher';
+import { BaselineCandidateSchema, MigrationBlockerSchema } from '../model';
+import { SelectionReportSchema } from './verifySelection';
+
+/** What the probe said about one host, for the baseline's report. */
+export const BaselineHostSchema = z.object({
+  name: z.string(),
+  qemuVersion: z.string().nullable(),
+  cpu: z.string().nullable().describe('The host CPU as /proc/cpuinfo names it.'),
+  vendor: z.string().nullable().describe('CPUID vendor of the host CPU.'),
+  accelerator: AcceleratorSchema.nullable(),
+  machineType: z.string().nullable().describe('The concrete machine type the requested one resolves to on this host (after the ground truth).'),
+  usableModels: z.number().int().nullable().describe('How many concrete named models this host can run.'),
+  error: z.string().optional().describe('Why this host could not be asked.'),
+});
+export type BaselineHost = z.infer<typeof BaselineHostSchema>;
+
+/** One candidate model and what the ground truth said about it. */
+export const TriedCandidateSchema = BaselineCandidateSchema.extend({
+  outcome: z.enum(['confirmed', 'rejected', 'untried']),
+  missing: z.array(z.object({ host: z.string(), features: z.array(z.string()) })).describe('For rejected models: what each host could not give.'),
+});
+
+/**
+ * The CPU part of a check file (and of CpuModelSelection's inputs): the
+ * baseline written so it can be pasted as is.
+ */
+export const BaselineSelectionSchema = z.object({
+  model: z.string(),
+  requiredFeatures: z.array(z.string()).describe("The file's required features plus the confirmed common extras."),
+  disabledFeatures: z.array(z.string()),
+  machineType: z.string(),
+  accelerator: AcceleratorSchema,
+});
+export type BaselineSelection = z.infer<typeof BaselineSelectionSchema>;
+
+/** The answer of `qemu-cpu baseline` and of model "auto". */
+export const BaselineReportSchema = z.object({
+  ok: z.boolean().describe('A model was found and every host enforced it, with the extras, in the ground truth.'),
+  decided: z.boolean().describe('Every host could be asked; false means the answer is unknown (see hosts[].error).'),
+  reason: z.string().nullable().describe('Why there is no baseline (ok false), in one sentence.'),
+  model: z.string().nullable().describe('The newest named model every host can enforce.'),
+  extraFeatures: z.array(z.string()).describe('Features every host can give beyond the model, confirmed by the ground truth.'),
+  refusedExtras: z
+    .array(z.object({ host: z.string(), features: z.array(z.string()), why: z.enum(['missing', 'qemu-failed-to-start']) }))
+    .describe("Features every host model offers that a host's ground truth refused with the model: left out of extraFeatures."),
+  selection: BaselineSelectionSchema.nullable().describe('Ready to paste into a check file: model, requiredFeatures (with the extras), disabledFeatures, machineType, accelerator.'),
+  qemuCpuArg: z.string().nullable(),
+  libvirtCpuXml: z.string().nullable(),
+  hosts: z.array(BaselineHostSchema),
+  candidates: z.array(TriedCandidateSchema).describe('The newest candidates, in order, and what happened to each.'),
+  migration: z.object({
+    blockers: z.array(MigrationBlockerSchema),
+    machineTypes: z
+      .array(z.object({ host: z.string(), machineType: z.string() }))
+      .describe('Where hosts resolve the machine type differently, a migration needs one versioned type: see suggestedMachineType.'),
+    suggestedMachineType: z.string().nullable().describe('The newest versioned machine type of the same kind that every host knows; null when there is none or the type is already one.'),
+  }),
+  verification: SelectionReportSchema.nullable().describe('The final ground truth: the baseline CPU on every host.'),
+});
+export type BaselineReport = z.infer<typeof BaselineReportSchema>;

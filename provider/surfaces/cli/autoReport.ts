@@ -1,0 +1,40 @@
+import { renderLibvirtCpuXml, renderQemuCpuArg } from '../../model';
+import type { BaselineReport, SelectionInputs, SelectionReport } from '../../probe';
+
+/**
+ * A check of `model: auto` answered in the shape of any other check: the
+ * baseline's ground truth, with the model "as asked" being 'auto'. Without
+ * a ground truth (a host could not be probed, or no model is common to all
+ * hosts) each host carries the reason.
+ */
+export function autoSelectionReport(baseline: BaselineReport, inputs: SelectionInputs): SelectionReport {
+  if (baseline.verification) return { ...baseline.verification, model: 'auto' };
+  const requiredFeatures = inputs.requiredFeatures;
+  const disabledFeatures = inputs.disabledFeatures;
+  const now = new Date().toISOString();
+  return {
+    ok: false,
+    decided: baseline.decided,
+    model: 'auto',
+    resolvedModel: 'auto',
+    requiredFeatures,
+    disabledFeatures,
+    qemuCpuArg: renderQemuCpuArg('auto', requiredFeatures, disabledFeatures),
+    libvirtCpuXml: renderLibvirtCpuXml('auto', requiredFeatures, disabledFeatures),
+    effectiveFeatures: [],
+    hosts: baseline.hosts.map((h) => ({
+      name: h.name,
+      // Undecided where the host could not be asked; otherwise the fleet has no common model, which no host can fix alone.
+      enforceable: h.error !== undefined || !baseline.decided ? null : false,
+      resolvedModel: null,
+      machineType: h.machineType,
+      missingFeatures: [],
+      qemuVersion: h.qemuVersion,
+      accelerator: h.accelerator ?? inputs.accelerator,
+      effectiveFeatures: [],
+      probedAt: now,
+      source: null,
+      error: h.error ?? baseline.reason ?? undefined,
+    })),
+  };
+}

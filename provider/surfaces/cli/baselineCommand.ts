@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { findBaseline, type BaselineReport } from '../../probe';
+import { renderBaselineYaml } from './baselineYaml';
+import type { CliIo } from './cliIo';
+import { commandOptions, withConcurrency } from './checkCommand';
+import { EXIT } from './exitCodes';
+import { loadSelectionFile } from './selectionFile';
+
+export const BASELINE_USAGE = `Usage: qemu-cpu baseline --config FILE [options]
+
+Finds the newest named QEMU CPU model every host of FILE can enforce, plus
+the largest set of extra features all hosts can give, both confirmed by
+the ground truth on every host (docs/baseline.md), and flags features that
+block live migration. FILE is a check file (docs/cli.md); its model, if
+any, is ignored. The output is ready to paste into a check file.
+
+Options:
+  -c, --config FILE        the file with hosts and/or inventory, machineType, requiredFeatures, disabledFeatures
+  -f, --format FORMAT      yaml (default) or json
+      --no-extras          the model alone, without common extra features
+      --concurrency N      hosts asked at once (default: the file's, else 16)
+  -h, --help               show this help
+
+Exit codes: 0 a baseline was found and confirmed on every host; 1 no named
+model (with the required features) is enforceable on every host; 2 could
+not decide: a host could not be asked, or the file is invalid.
+`;
+
+const BASELINE_FORMATS = ['yaml', 'json'] as const;
+
+/** `qemu-cpu baseline`: the best CPU a whole fleet can give and live-migrate. */
+export async function baselineCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      format: { type: 'string', short: 'f' },
+      'no-extras': { type: 'boolean' },
+      concurrency: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout(BASELINE_USAGE);
+    return EXIT.ok;
+  }
+  const format = commandOptions('baseline', values, positionals, BASELINE_FORMATS);
+  const inputs = withConcurrency(await loadSelectionFile(values.config!, io, { model: 'auto' }), values.concurrency);
+  const report = await findBaseline(inputs, { extraFeatures: !values['no-extras'] });
+  io.stdout(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderBaselineYaml(report));
+  if (!report.ok) io.stderr(`qemu-cpu baseline: ${report.reason ?? 'no baseline'}\n`);
+  return baselineExitCode(report);
+}
+
+/** 0 found and confirmed; 1 decided that there is none; 2 could not decide. */
+export function baselineExitCode(report: Pick<BaselineReport, 'ok' | 'decided'>): number {
+  if (report.ok) return EXIT.ok;
+  return report.decided ? EXIT.notSatisfied : EXIT.undecided;
+}

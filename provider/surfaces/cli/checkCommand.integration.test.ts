@@ -1,0 +1,293 @@
+/**
+ * `qemu-cpu check` and `qemu-cpu baseline` end to end, against a
+ * heterogeneous fleet behind loopback sshds: this machine's real QEMU
+ * (nested KVM, AMD EPYC), and replays of an AMD EPYC 9654 (QEMU 9.2) and
+ * two Intel Skylake Xeons (QEMU 4.2). Every exit code, every format, an
+ * Ansible inventory, and an ssh config with a ProxyJump.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { fleetQemuBinary } from '../../../test/support/modelExpansions';
+import { repoRoot, scratchDir } from '../../../test/support/paths';
+import { recordOutput, registerSecret } from '../../../test/support/secretSink';
+import { proxyChain, type SshdChain } from '../../../test/support/sshd';
+import { main } from './main';
+import { runCli, type CliRun } from './cliRunner.testkit';
+
+/** Run the CLI in this process and put everything it printed into the secret sink. */
+async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  const run = await runCli(args, env);
+  recordOutput('cli', `${run.stdout}\n${run.stderr}`);
+  return run;
+}
+
+/** Run the installed bin in its own process. */
+function bin(args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(repoRoot, 'bin/qemu-cpu.js'), ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
+      recordOutput('cli', `${stdout}\n${stderr}`);
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 2) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('qemu-cpu check and baseline', () => {
+  let chain: SshdChain;
+  let dir: string;
+  /** The fleet's host entries, as a check file writes them. */
+  let fleet: Array<Record<string, unknown>>;
+  const write = (name: string, body: unknown) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, typeof body === 'string' ? body : toYaml(body));
+    return file;
+  };
+
+  beforeAll(async () => {
+    chain = await proxyChain();
+    registerSecret(chain.target.privateKey);
+    dir = fs.mkdtempSync(path.join(scratchDir, 'cli-check-'));
+    const t = chain.target;
+    const entry = (name: string, extra: Record<string, unknown> = {}) => ({ name, host: t.host, port: t.port, user: t.user, privateKeyPath: t.privateKeyPath, knownHostsPath: t.knownHostsPath, ...extra });
+    fleet = [
+      entry('local-real'),
+      entry('amd-genoa', { qemuBinary: await fleetQemuBinary('10.0.0+amdsev.x86_64.qmp.json', 'cli') }),
+      entry('intel-a', { qemuBinary: await fleetQemuBinary('4.2.0.x86_64.qmp.json', 'cli') }),
+      entry('intel-b', { qemuBinary: await fleetQemuBinary('4.2.0.x86_64.qmp.json', 'cli') }),
+    ];
+  });
+  afterAll(async () => {
+    await chain?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('the fleet: baseline, pasted into a check file, then one more feature', () => {
+    let checkFile: string;
+    let withSse4a: string;
+
+    beforeAll(async () => {
+      const fleetFile = write('fleet.yml', { hosts: fleet, machineType: 'pc-q35-4.2' });
+      const run = await cli(['baseline', '--config', fleetFile]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      // The YAML output is pasted as is below the hosts: a check file.
+      checkFile = write('check.yml', `${toYaml({ hosts: fleet })}${run.stdout}`);
+      const pasted = parseYaml(run.stdout);
+      withSse4a = write('check-sse4a.yml', { hosts: fleet, ...pasted, requiredFeatures: [...pasted.requiredFeatures, 'sse4a'] });
+    });
+
+    it('baseline YAML: the check-file fields, and the -cpu argument, libvirt XML and migration notes as comments', async () => {
+      const text = fs.readFileSync(checkFile, 'utf8');
+      const pasted = parseYaml(text);
+      expect(pasted).toEqual(expect.objectContaining({ model: 'pentium3-v1', machineType: 'pc-q35-4.2', accelerator: 'kvm', disabledFeatures: [] }));
+      expect(pasted.requiredFeatures).toEqual(expect.arrayContaining(['sse2', 'lm']));
+      expect(text).toMatch(/^# qemuCpuArg: pentium3-v1,\+.*,enforce$/m);
+      expect(text).toMatch(/^# {3}<model fallback='forbid'>pentium3-v1<\/model>$/m);
+      expect(text).toMatch(/^# {3}not in this CPU; present on some hosts only, so a guest with them could not move to the others:$/m);
+      expect(text).toMatch(/^# {5}only on amd-genoa, intel-a, intel-b: abm, adx, aes, avx, avx2, /m);
+      expect(text).toMatch(/^# {5}only on amd-genoa: amd-psfd, /m);
+    });
+
+    it('exit 0 and a table in text: the baseline is enforceable on every host', async () => {
+      const run = await cli(['check', '--config', checkFile]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^qemu-cpu check: pentium3-v1,.*,enforce$/m);
+      for (const h of ['local-real', 'amd-genoa', 'intel-a', 'intel-b']) expect(run.stdout).toMatch(new RegExp(`^  ${h} +ok +\\d+\\.\\d+\\.\\d+ +pc-q35-4\\.2 +pentium3-v1 +-$`, 'm'));
+      expect(run.stdout).toMatch(/^OK: all 4 host\(s\) can enforce pentium3-v1,/m);
+      expect(run.stdout).not.toContain('\u001b[');
+    });
+
+    it('exit 1, json: one more feature, and exactly the hosts without it are named', async () => {
+      const run = await cli(['check', '--config', withSse4a, '--format', 'json']);
+      expect(run.code).toBe(1);
+      const report = JSON.parse(run.stdout);
+      expect(report).toEqual(expect.objectContaining({ ok: false, qemuCpuArg: expect.stringMatching(/\+sse4a,enforce$/), libvirtCpuXml: expect.stringContaining("<feature policy='require' name='sse4a'/>") }));
+      expect(report.hosts.map((h: { name: string; enforceable: boolean; missingFeatures: string[] }) => [h.name, h.enforceable, h.missingFeatures])).toEqual([
+        ['local-real', false, ['sse4a']],
+        ['amd-genoa', true, []],
+        ['intel-a', false, ['sse4a']],
+        ['intel-b', false, ['sse4a']],
+      ]);
+      for (const h of report.hosts) expect(Object.keys(h)).toEqual(expect.arrayContaining(['name', 'enforceable', 'resolvedModel', 'missingFeatures']));
+    });
+
+    it('exit 1, text and github', async () => {
+      const text = await cli(['check', '--config', withSse4a, '--format', 'text']);
+      expect(text.code).toBe(1);
+      expect(text.stdout).toMatch(/^  intel-a +CANNOT ENFORCE +4\.2\.0 +pc-q35-4\.2 +pentium3-v1 +sse4a$/m);
+      expect(text.stdout).toMatch(/^FAIL: 3 of 4 host\(s\) cannot enforce this CPU: local-real, intel-a, intel-b$/m);
+      const gh = await cli(['check', '--config', withSse4a, '--format', 'github']);
+      expect(gh.code).toBe(1);
+      const errors = gh.stdout.split('\n').filter((l) => l.startsWith('::error '));
+      expect(errors).toHaveLength(3);
+      expect(errors[1].startsWith(`::error file=${withSse4a.replace(/:/g, '%3A').replace(/,/g, '%2C')},title=qemu-cpu%3A intel-a cannot enforce the CPU::intel-a (QEMU 4.2.0, pc-q35-4.2) cannot enforce pentium3-v1 with `)).toBe(true);
+      expect(errors[1]).toMatch(/ required feature\(s\): missing sse4a$/);
+      expect(gh.stdout).toMatch(/^::notice .*::3 host\(s\) cannot enforce .*, 0 could not be asked, of 4$/m);
+    });
+
+    it('exit 1, junit from the installed bin, parsed back: one testcase per host, failures where the feature is missing', async () => {
+      const run = await bin(['check', '--config', withSse4a, '--format', 'junit']);
+      expect(run.code).toBe(1);
+      const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(run.stdout);
+      const suite = xml.testsuites.testsuite;
+      expect(xml.testsuites).toEqual(expect.objectContaining({ name: 'qemu-cpu check', tests: '4', failures: '3', errors: '0' }));
+      expect(suite.testcase.map((c: { name: string }) => c.name)).toEqual(['local-real', 'amd-genoa', 'intel-a', 'intel-b']);
+      const failed = suite.testcase.filter((c: { failure?: unknown }) => c.failure !== undefined);
+      expect(failed.map((c: { name: string }) => c.name)).toEqual(['local-real', 'intel-a', 'intel-b']);
+      expect(failed[1].failure.message).toMatch(/^intel-a cannot enforce pentium3-v1 with \d+ required feature\(s\): missing sse4a$/);
+      expect(failed[1].failure['#text']).toMatch(/^-cpu pentium3-v1,.*\+sse4a,enforce$/m);
+      expect(suite.properties.property).toContainEqual({ name: 'config', value: withSse4a });
+    });
+
+    it('model auto in a check file checks the baseline; baseline --no-extras gives the model alone', async () => {
+      const file = write('auto.yml', { hosts: [fleet[1], fleet[2]], model: 'auto', machineType: 'pc-q35-4.2' });
+      const run = await cli(['check', '--config', file, '--format', 'json']);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual(expect.objectContaining({ ok: true, model: 'auto', resolvedModel: 'Skylake-Client-v3' }));
+      const bare = await cli(['baseline', '--config', file, '--no-extras', '--format', 'json']);
+      expect(bare.code).toBe(0);
+      expect(JSON.parse(bare.stdout)).toEqual(expect.objectContaining({ ok: true, model: 'Skylake-Client-v3', extraFeatures: [], qemuCpuArg: 'Skylake-Client-v3,enforce' }));
+    });
+
+    it('colour only on a terminal, and not with NO_COLOR', async () => {
+      let out = '';
+      const io = (env: Record<string, string>) => ({ stdout: (t: string) => void (out += t), stderr: () => undefined, env, isTty: true });
+      expect(await main(['check', '--config', withSse4a], io({}))).toBe(1);
+      recordOutput('cli', out);
+      expect(out).toContain('\u001b[1;31mCANNOT ENFORCE');
+      expect(out).toContain('\u001b[32mok');
+      out = '';
+      expect(await main(['check', '--config', withSse4a], io({ NO_COLOR: '1' }))).toBe(1);
+      expect(out).not.toContain('\u001b[');
+    });
+  });
+
+  describe('could not decide', () => {
+    const dead = { name: 'dead', host: '127.0.0.1', port: 1, dialErrorLimit: 1 };
+
+    it('exit 2 when a host cannot be asked and no host refused; the key given inline never shows', async () => {
+      const good = { ...fleet[0], privateKeyPath: undefined, privateKey: chain.target.privateKey };
+      delete good.privateKeyPath;
+      const file = write('dead.yml', { hosts: [good, dead], model: 'pentium3', machineType: 'q35' });
+      const text = await cli(['check', '--config', file]);
+      expect(text.code).toBe(2);
+      expect(text.stdout).toMatch(/^  dead +UNDECIDED +- +- +- +-$/m);
+      expect(text.stdout).toMatch(/^  dead: dead: could not connect/m);
+      expect(text.stdout).toMatch(/^UNDECIDED: 1 host\(s\) could not be asked: dead$/m);
+      const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse((await cli(['check', '--config', file, '--format', 'junit'])).stdout);
+      expect(junit.testsuites).toEqual(expect.objectContaining({ tests: '2', failures: '0', errors: '1' }));
+      expect(junit.testsuites.testsuite.testcase[1].error.type).toBe('Undecided');
+      const gh = await cli(['check', '--config', file, '--format', 'github']);
+      expect(gh.code).toBe(2);
+      expect(gh.stdout).toMatch(/^::error file=.*,title=qemu-cpu%3A dead could not be asked::dead: could not connect/m);
+      const json = await cli(['check', '--config', file, '--format', 'json']);
+      expect(JSON.parse(json.stdout).hosts[1]).toEqual(expect.objectContaining({ name: 'dead', enforceable: null, error: expect.stringMatching(/^dead: could not connect/) }));
+    });
+
+    it('exit 1 beats 2: a host that refuses decides the gate even while another cannot be asked', async () => {
+      const file = write('refuse-and-dead.yml', { hosts: [fleet[2], dead], model: 'EPYC', machineType: 'pc-q35-4.2' });
+      const run = await cli(['check', '--config', file]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/^FAIL: 1 of 2 host\(s\) cannot enforce this CPU: intel-a\. 1 host\(s\) could not be asked: dead$/m);
+    });
+
+    it('exit 2 for an invalid file, with every problem at once and no host asked', async () => {
+      const file = write('invalid.yml', {
+        hosts: [{ host: 'kvm 01', port: 0 }],
+        model: 'Skylake;reboot',
+        requiredFeatures: ['avx9000'],
+        machineType: 'q35',
+        colour: 'blue',
+      });
+      const run = await cli(['check', '--config', file]);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^qemu-cpu: invalid check file .*invalid\.yml:$/m);
+      for (const p of ['hosts.0.host', 'hosts.0.port', 'model', "Unrecognized key\\(s\\) in object: 'colour'"]) expect(run.stderr).toMatch(new RegExp(`^  - ${p}`, 'm'));
+      const feature = await cli(['check', '--config', write('feature.yml', { hosts: fleet.slice(0, 1), model: 'pentium3', requiredFeatures: ['avx9000'] })]);
+      expect(feature.code).toBe(2);
+      expect(feature.stderr).toMatch(/avx9000.*is not a CPU feature QEMU knows/);
+      const yamlError = await cli(['check', '--config', write('broken.yml', 'hosts:\n  - host: a\n   port: 2\n')]);
+      expect(yamlError.code).toBe(2);
+      expect(yamlError.stderr).toMatch(/is not valid YAML.*line 3/);
+      expect((await cli(['check', '--config', file, '--format', 'xml'])).stderr).toMatch(/--format must be one of text, json, junit, github/);
+      expect((await cli(['check'])).code).toBe(2);
+      expect((await cli(['check', '--config', path.join(dir, 'missing.yml')])).stderr).toMatch(/cannot read check file .*missing\.yml \(config\): ENOENT/);
+      expect((await cli(['check', '--help'])).stdout).toMatch(/^Usage: qemu-cpu check --config FILE/);
+    });
+
+    it('baseline: exit 1 when no model can give a required feature, exit 2 when a host cannot be asked', async () => {
+      const none = await cli(['baseline', '--config', write('b1.yml', { hosts: fleet.slice(1), machineType: 'pc-q35-4.2', requiredFeatures: ['sse4a'] }), '--format', 'json']);
+      expect(none.code).toBe(1);
+      const report = JSON.parse(none.stdout);
+      expect(report).toEqual(expect.objectContaining({ ok: false, decided: true, reason: 'a required feature is missing: intel-a lacks sse4a; intel-b lacks sse4a' }));
+      expect(none.stderr).toBe('qemu-cpu baseline: a required feature is missing: intel-a lacks sse4a; intel-b lacks sse4a\n');
+      const undecided = await cli(['baseline', '--config', write('b2.yml', { hosts: [fleet[1], dead] })]);
+      expect(undecided.code).toBe(2);
+      expect(undecided.stdout).toMatch(/^# No baseline: 1 host could not be asked\.$/m);
+    });
+  });
+
+  describe('inventories users already keep', () => {
+    it('an Ansible inventory: groups, children, ansible_host/port/user/key and the QEMU binary per host', async () => {
+      const t = chain.target;
+      const inventory = write('inventory.yml', {
+        all: {
+          vars: { ansible_user: t.user, ansible_ssh_private_key_file: t.privateKeyPath },
+          children: {
+            kvm: {
+              vars: { ansible_host: t.host, ansible_port: t.port },
+              children: {
+                kvm_intel: { hosts: { 'xeon-[1:2]': { qemu_cpu_binary: fleet[2].qemuBinary } } },
+                kvm_amd: { hosts: { 'epyc-1': { qemu_cpu_binary: fleet[1].qemuBinary }, 'local-1': null } },
+              },
+            },
+            other: { hosts: { 'not-this-one': { ansible_host: '192.0.2.1' } } },
+          },
+        },
+      });
+      const file = write('ansible-check.yml', { inventory: { ansible: 'inventory.yml', group: 'kvm', defaults: { knownHostsPath: t.knownHostsPath } }, sshConfig: 'none', model: 'Westmere-v1', machineType: 'pc-q35-4.2' });
+      expect(path.dirname(inventory)).toBe(path.dirname(file));
+      const run = await cli(['check', '--config', file, '--format', 'json']);
+      const report = JSON.parse(run.stdout);
+      expect(report.hosts.map((h: { name: string; enforceable: boolean }) => [h.name, h.enforceable])).toEqual([
+        ['xeon-1', true],
+        ['xeon-2', true],
+        ['epyc-1', true],
+        // This machine's nested KVM offers no SSE3, so Westmere is too much for it.
+        ['local-1', false],
+      ]);
+      expect(run.code).toBe(1);
+    });
+
+    it('an ssh config with HostName, Port, User, IdentityFile, UserKnownHostsFile and a ProxyJump through a second sshd', async () => {
+      const { jump, target } = chain;
+      const config = write(
+        'ssh_config',
+        [
+          'Host kvm-behind',
+          '  HostName 127.0.0.1',
+          `  Port ${target.port}`,
+          `  User ${target.user}`,
+          `  IdentityFile ${target.privateKeyPath}`,
+          `  UserKnownHostsFile ${target.knownHostsPath}`,
+          '  ProxyJump jumpbox',
+          'Host jumpbox',
+          '  HostName 127.0.0.1',
+          `  Port ${jump.port}`,
+          `  IdentityFile ${jump.privateKeyPath}`,
+          `  UserKnownHostsFile ${jump.knownHostsPath}`,
+          '',
+        ].join('\n'),
+      );
+      const file = write('ssh-check.yml', { sshConfig: path.basename(config), hosts: [{ host: 'kvm-behind', qemuBinary: fleet[2].qemuBinary }], model: 'Skylake-Client-v3', machineType: 'pc-q35-4.2' });
+      const run = await cli(['check', '--config', file, '--format', 'json']);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).hosts).toEqual([expect.objectContaining({ name: 'kvm-behind', enforceable: true, resolvedModel: 'Skylake-Client-v3', qemuVersion: '4.2.0' })]);
+      expect(jump.logs()).toMatch(new RegExp(`direct_tcpip: originator .*, target 127\\.0\\.0\\.1 port ${target.port}`));
+    });
+  });
+});

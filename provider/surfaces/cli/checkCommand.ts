@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../../errors';
+import { findBaseline, verifySelection, type SelectionInputs, type SelectionReport } from '../../probe';
+import { autoSelectionReport } from './autoReport';
+import type { CliIo } from './cliIo';
+import { palette } from './colour';
+import { renderCheckGithub } from './checkGithub';
+import { renderCheckJunit } from './checkJunit';
+import { renderCheckText } from './checkText';
+import { EXIT } from './exitCodes';
+import { loadSelectionFile } from './selectionFile';
+
+export const CHECK_USAGE = `Usage: qemu-cpu check --config FILE [options]
+
+Asks every host of FILE, in parallel, whether it can enforce the guest CPU
+the file describes: a paused VM with the exact machine type and -cpu on
+each host. FILE is YAML with the fields of CpuModelSelection: hosts and/or
+inventory, sshConfig, model ('auto' picks the baseline), requiredFeatures,
+disabledFeatures, machineType, accelerator, concurrency (docs/cli.md).
+
+Options:
+  -c, --config FILE        the check file
+  -f, --format FORMAT      text (default), json, junit or github
+      --concurrency N      hosts asked at once (default: the file's, else 16)
+  -h, --help               show this help
+
+Exit codes: 0 every host can enforce the CPU; 1 at least one host cannot
+(even if others could not be asked); 2 could not decide: a host could not
+be asked (unreachable, authentication, QEMU failure) or the file is invalid.
+`;
+
+export const CHECK_FORMATS = ['text', 'json', 'junit', 'github'] as const;
+type CheckFormat = (typeof CHECK_FORMATS)[number];
+
+/** `qemu-cpu check`: the pipeline gate. */
+export async function checkCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      format: { type: 'string', short: 'f' },
+      concurrency: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout(CHECK_USAGE);
+    return EXIT.ok;
+  }
+  const format = commandOptions('check', values, positionals, CHECK_FORMATS);
+  const started = Date.now();
+  const inputs = withConcurrency(await loadSelectionFile(values.config!, io), values.concurrency);
+  const report = await runCheck(inputs);
+  const seconds = (Date.now() - started) / 1000;
+  io.stdout(render(format, report, seconds, values.config!, io));
+  return checkExitCode(report);
+}
+
+/** The ground truth for a concrete model; for 'auto', for the baseline's CPU. */
+async function runCheck(inputs: SelectionInputs): Promise<SelectionReport> {
+  if (inputs.model !== 'auto') return verifySelection({ ...inputs, model: inputs.model });
+  return autoSelectionReport(await findBaseline(inputs), inputs);
+}
+
+function render(format: CheckFormat, report: SelectionReport, seconds: number, source: string, io: CliIo): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'junit':
+      return renderCheckJunit(report, seconds, source);
+    case 'github':
+      return renderCheckGithub(report, source);
+    default:
+      return renderCheckText(report, palette(io));
+  }
+}
+
+/**
+ * 0 when every host can enforce the CPU; 1 when at least one host cannot,
+ * even if others could not be asked: the answer is "no" whatever they would
+ * say, and only a different CPU fixes it; 2 when no host refused but some
+ * could not be asked.
+ */
+export function checkExitCode(report: Pick<SelectionReport, 'ok' | 'hosts'>): number {
+  if (report.ok) return EXIT.ok;
+  return report.hosts.some((h) => h.enforceable === false) ? EXIT.notSatisfied : EXIT.undecided;
+}
+
+/** Validate the options every file-driven command shares; returns the format. */
+export function commandOptions<F extends string>(
+  command: string,
+  values: { config?: string; format?: string; concurrency?: string },
+  positionals: string[],
+  formats: readonly F[],
+): F {
+  const issues: string[] = [];
+  if (positionals.length > 0) issues.push(`unexpected argument ${JSON.stringify(positionals[0])}; the hosts come from the file`);
+  if (!values.config) issues.push('--config FILE is required');
+  const format = (values.format ?? formats[0]) as F;
+  if (!formats.includes(format)) issues.push(`--format must be one of ${formats.join(', ')} (got ${JSON.stringify(values.format)})`);
+  if (values.concurrency !== undefined && !/^\d{1,3}$/.test(values.concurrency)) issues.push('--concurrency must be a whole number from 1 to 256');
+  if (issues.length > 0) {
+    throw new ConfigError({ what: `invalid qemu-cpu ${command} arguments`, why: issues.join('; '), hint: `Run 'qemu-cpu ${command} --help'.`, issues });
+  }
+  return format;
+}
+
+/** The file's inputs with --concurrency applied. */
+export function withConcurrency(inputs: SelectionInputs, concurrency: string | undefined): SelectionInputs {
+  if (concurrency === undefined) return inputs;
+  const n = Number(concurrency);
+  if (n < 1 || n > 256) throw new ConfigError({ what: 'invalid --concurrency', why: `${n} is not from 1 to 256` });
+  return { ...inputs, concurrency: n };
+}

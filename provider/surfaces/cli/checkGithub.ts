@@ -1,0 +1,41 @@
+import type { SelectionReport } from '../../probe';
+import { cpuLabel } from './checkText';
+
+/** A workflow command's message: %, CR and LF escaped as GitHub Actions requires. */
+function data(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** A workflow command's property value: also : and , escaped. */
+function property(text: string): string {
+  return data(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+/**
+ * GitHub Actions workflow commands: an ::error annotation per host that
+ * cannot enforce the CPU or could not be asked (on the check file), a
+ * ::notice for the result, and a plain summary line.
+ */
+export function renderCheckGithub(report: SelectionReport, source: string): string {
+  const lines: string[] = [];
+  const at = (title: string) => `file=${property(source)},title=${property(title)}`;
+  for (const h of report.hosts) {
+    if (h.enforceable === false) {
+      lines.push(
+        `::error ${at(`qemu-cpu: ${h.name} cannot enforce the CPU`)}::${data(
+          `${h.name} (QEMU ${h.qemuVersion ?? '?'}, ${h.machineType ?? '?'}) cannot enforce ${cpuLabel(report)}: missing ${h.missingFeatures.join(', ')}`,
+        )}`,
+      );
+    } else if (h.enforceable === null) {
+      lines.push(`::error ${at(`qemu-cpu: ${h.name} could not be asked`)}::${data(h.error ?? `${h.name} could not be asked`)}`);
+    }
+  }
+  const cannot = report.hosts.filter((h) => h.enforceable === false).length;
+  const undecided = report.hosts.filter((h) => h.enforceable === null).length;
+  const summary = report.ok
+    ? `all ${report.hosts.length} host(s) can enforce ${report.qemuCpuArg}`
+    : `${cannot} host(s) cannot enforce ${report.qemuCpuArg}, ${undecided} could not be asked, of ${report.hosts.length}`;
+  lines.push(`::notice ${at('qemu-cpu check')}::${data(summary)}`);
+  lines.push(`qemu-cpu check: ${summary}`);
+  return lines.join('\n') + '\n';
+}

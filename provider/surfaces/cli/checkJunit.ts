@@ -1,0 +1,52 @@
+import type { SelectionReport } from '../../probe';
+import { cpuLabel } from './checkText';
+
+/** XML text: the five escapes, and no characters XML 1.0 forbids (control characters). */
+function xml(text: string): string {
+  return text
+    .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+/**
+ * JUnit XML as CI test reporters read it: one testsuite, one testcase per
+ * host. A host that cannot enforce the CPU is a <failure>; a host that could
+ * not be asked is an <error> (not decided either way).
+ *
+ * @param seconds - how long the check took.
+ * @param source - the check file, recorded as a property.
+ */
+export function renderCheckJunit(report: SelectionReport, seconds: number, source: string): string {
+  const failures = report.hosts.filter((h) => h.enforceable === false).length;
+  const errors = report.hosts.filter((h) => h.enforceable === null).length;
+  const counts = `tests="${report.hosts.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds.toFixed(3)}"`;
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="qemu-cpu check" ${counts}>`,
+    `  <testsuite name="${xml(`qemu-cpu check: ${report.qemuCpuArg}`)}" ${counts} timestamp="${xml(new Date().toISOString())}">`,
+    '    <properties>',
+    ...Object.entries({ config: source, model: report.model, resolvedModel: report.resolvedModel, qemuCpuArg: report.qemuCpuArg }).map(
+      ([name, value]) => `      <property name="${name}" value="${xml(value)}"/>`,
+    ),
+    '    </properties>',
+  ];
+  for (const h of report.hosts) {
+    const open = `    <testcase classname="qemu-cpu.check" name="${xml(h.name)}"`;
+    const facts = `QEMU ${h.qemuVersion ?? '?'}, machine ${h.machineType ?? '?'}, model ${h.resolvedModel ?? '?'}, accelerator ${h.accelerator}`;
+    if (h.enforceable === true) {
+      lines.push(`${open}>`, `      <system-out>${xml(`${h.name} can enforce ${cpuLabel(report)} (${facts})`)}</system-out>`, '    </testcase>');
+    } else if (h.enforceable === false) {
+      const message = `${h.name} cannot enforce ${cpuLabel(report)}: missing ${h.missingFeatures.join(', ')}`;
+      lines.push(`${open}>`, `      <failure type="NotEnforceable" message="${xml(message)}">${xml(`${message}\n${facts}\n-cpu ${report.qemuCpuArg}`)}</failure>`, '    </testcase>');
+    } else {
+      const message = h.error ?? `${h.name} could not be asked`;
+      lines.push(`${open}>`, `      <error type="Undecided" message="${xml(message)}">${xml(message)}</error>`, '    </testcase>');
+    }
+  }
+  lines.push('  </testsuite>', '</testsuites>');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,63 @@
+import type { SelectionReport } from '../../probe';
+import type { Palette } from './colour';
+
+/** One line per host, columns aligned; then each undecided host's reason; then the verdict. */
+export function renderCheckText(report: SelectionReport, paint: Palette): string {
+  const out: string[] = [];
+  const cpu = report.model === report.resolvedModel ? report.qemuCpuArg : `${report.qemuCpuArg} (model ${report.model})`;
+  const machine = [...new Set(report.hosts.map((h) => h.machineType).filter((m): m is string => m !== null))].join(', ') || '?';
+  out.push(paint.bold(`qemu-cpu check: ${cpu}`));
+  out.push(`  machine type ${machine}, accelerator ${report.hosts[0]?.accelerator ?? '?'}, ${report.hosts.length} host(s)`);
+  out.push('');
+  const rows = report.hosts.map((h) => ({
+    cells: [
+      h.name,
+      h.enforceable === true ? 'ok' : h.enforceable === false ? 'CANNOT ENFORCE' : 'UNDECIDED',
+      h.qemuVersion ?? '-',
+      h.machineType ?? '-',
+      h.resolvedModel ?? '-',
+      h.missingFeatures.length ? h.missingFeatures.join(', ') : '-',
+    ],
+    paint: h.enforceable === true ? paint.good : h.enforceable === false ? paint.bad : paint.warn,
+  }));
+  const header = ['HOST', 'RESULT', 'QEMU', 'MACHINE', 'MODEL', 'MISSING'];
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((r) => r.cells[i].length)));
+  const line = (cells: string[], colour?: (s: string) => string) =>
+    '  ' +
+    cells
+      .map((c, i) => {
+        const padded = i === cells.length - 1 ? c : c.padEnd(widths[i]);
+        return i === 1 && colour ? colour(padded) : padded;
+      })
+      .join('  ');
+  out.push(line(header));
+  for (const r of rows) out.push(line(r.cells, r.paint));
+  const explained = report.hosts.filter((h) => h.enforceable === null || h.error !== undefined);
+  if (explained.length > 0) {
+    out.push('');
+    for (const h of explained) out.push(`  ${h.name}: ${h.error ?? 'could not be asked'}`);
+  }
+  out.push('');
+  out.push(verdictLine(report, paint));
+  return out.join('\n') + '\n';
+}
+
+/** The one-sentence result. */
+export function verdictLine(report: SelectionReport, paint: Palette): string {
+  const cannot = report.hosts.filter((h) => h.enforceable === false).map((h) => h.name);
+  const undecided = report.hosts.filter((h) => h.enforceable === null).map((h) => h.name);
+  if (report.ok) return paint.good(`OK: all ${report.hosts.length} host(s) can enforce ${report.qemuCpuArg}`);
+  const parts: string[] = [];
+  if (cannot.length) parts.push(`${cannot.length} of ${report.hosts.length} host(s) cannot enforce this CPU: ${cannot.join(', ')}`);
+  if (undecided.length) parts.push(`${undecided.length} host(s) could not be asked: ${undecided.join(', ')}`);
+  return cannot.length ? paint.bad(`FAIL: ${parts.join('. ')}`) : paint.warn(`UNDECIDED: ${parts.join('. ')}`);
+}
+
+/** The CPU in a few words for messages: "SandyBridge-v1 with 32 required and 1 disabled feature(s)"; the -cpu argument says it in full. */
+export function cpuLabel(report: Pick<SelectionReport, 'resolvedModel' | 'requiredFeatures' | 'disabledFeatures'>): string {
+  const parts = [
+    report.requiredFeatures.length ? `${report.requiredFeatures.length} required` : '',
+    report.disabledFeatures.length ? `${report.disabledFeatures.length} disabled` : '',
+  ].filter(Boolean);
+  return parts.length ? `${report.resolvedModel} with ${parts.join(' and ')} feature(s)` : report.resolvedModel;
+}

@@ -1,0 +1,17 @@
+import type { ResourceContext } from '../resource';
+
+/**
+ * How values look on the dynamic provider's wire, from @pulumi/pulumi's own
+ * encoding (runtime/rpc): an unknown is a sentinel string, a secret an object
+ * marked with a signature key. The engine sends this provider no secrets
+ * (its Configure answers acceptSecrets=false) but keeps any secret the
+ * provider returns, encrypted in the state.
+ */
+export function dynamicWire(): ResourceContext {
+  // Required lazily: only the dynamic-provider host process needs it.
+  const rpc = require('@pulumi/pulumi/runtime/rpc') as { unknownValue: string; specialSigKey: string; specialSecretSig: string };
+  return {
+    isUnknown: (v) => v === rpc.unknownValue,
+    wrapSecret: (value) => ({ [rpc.specialSigKey]: rpc.specialSecretSig, value }),
+  };
+}

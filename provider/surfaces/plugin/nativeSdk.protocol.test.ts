@@ -1,0 +1,74 @@
+/**
+ * sdk/nodejs (the typed classes for the native provider) in a real program:
+ * run under pulumi.runtime.setMocks, with every registration and invoke
+ * answered by the plugin process over gRPC, as the engine would.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { repoRoot } from '../../../test/support/paths';
+import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { recordOutput, registerSecret } from '../../../test/support/secretSink';
+import { outsideSecrets, settle, startProviderProcess, type ProviderProcess } from '../../../test/support/pulumiEngine';
+import { generateNodejsSdk } from './nodejsSdk';
+
+const URN = 'urn:pulumi:test::qemu-cpu::qemu-cpu:index:CpuModelSelection::guest';
+
+describe('sdk/nodejs', () => {
+  it('is what schema.json generates (regenerate with `npm run schema`)', () => {
+    const files = generateNodejsSdk(JSON.parse(fs.readFileSync(path.join(repoRoot, 'schema.json'), 'utf8')));
+    for (const [file, text] of Object.entries(files)) expect([file, fs.readFileSync(path.join(repoRoot, 'sdk/nodejs', file), 'utf8')]).toEqual([file, text]);
+  });
+
+  describe('in a program, against the plugin', () => {
+    let sshd: Sshd;
+    let plugin: ProviderProcess;
+    beforeAll(async () => {
+      sshd = await startSshd();
+      registerSecret(sshd.privateKey);
+      plugin = await startProviderProcess({ command: path.join(repoRoot, 'bin/pulumi-resource-qemu-cpu'), args: [], urn: URN });
+    });
+    afterAll(async () => {
+      await plugin?.stop();
+      await sshd?.stop();
+    });
+
+    it('declares a CpuModelSelection and calls getHostCpuCapabilities through the typed classes', async () => {
+      const seen: Array<{ type: string; failures?: unknown }> = [];
+      await pulumi.runtime.setMocks(
+        {
+          newResource: async (args) => {
+            const checked = await plugin.check({}, args.inputs);
+            seen.push({ type: args.type, failures: checked.failures });
+            if (checked.failures.length > 0) throw new Error(checked.failures.map((f) => f.reason).join('\n'));
+            const created = await plugin.create(checked.inputs);
+            recordOutput('native sdk create', outsideSecrets(created));
+            return { id: created.id, state: created.properties };
+          },
+          call: async (args) => {
+            const { outputs, failures } = await plugin.invoke(args.token, args.inputs);
+            if (failures.length > 0) throw new Error(failures.map((f) => f.reason).join('\n'));
+            recordOutput('native sdk invoke', outputs);
+            return outputs ?? {};
+          },
+        },
+        'qemu-cpu-native',
+        'test',
+        false,
+      );
+      const sdk = await import('../../../sdk/nodejs');
+      const { privateKeyPath: _p, ...connection } = sshd.connection({ name: 'kvm-a' });
+      const host = { ...connection, privateKey: pulumi.secret(sshd.privateKey) };
+      const selection = new sdk.CpuModelSelection('guest', { model: 'pentium3', machineType: 'pc-q35-7.2', accelerator: 'tcg', hosts: [host] });
+      const caps = sdk.getHostCpuCapabilitiesOutput({ connection: host, accelerator: 'tcg' });
+
+      expect(sdk.CpuModelSelection.isInstance(selection)).toBe(true);
+      expect(await settle(selection.qemuCpuArg)).toEqual({ known: true, value: 'pentium3-v1,enforce', secret: false });
+      expect(await settle(selection.enforceable)).toEqual(expect.objectContaining({ value: true }));
+      const capsValue = (await settle(caps)) as { value: { host: string; accelerator: string; models: unknown[] } };
+      expect(capsValue.value.host).toBe('kvm-a');
+      expect(capsValue.value.accelerator).toBe('tcg');
+      expect(seen).toEqual([{ type: 'qemu-cpu:index:CpuModelSelection', failures: [] }]);
+    });
+  });
+});

@@ -1,0 +1,70 @@
+import type { HostVerdict } from '../../model';
+import type { SelectionReport } from '../../probe';
+import { failureOn, hostFailures, parseHostFailure } from './failureReasons';
+
+const verdict = (over: Partial<HostVerdict>): HostVerdict => ({
+  name: 'kvm-a',
+  enforceable: true,
+  resolvedModel: 'Skylake-Client-v4',
+  machineType: 'pc-q35-7.2',
+  missingFeatures: [],
+  qemuVersion: '7.2.22',
+  accelerator: 'kvm',
+  effectiveFeatures: [],
+  probedAt: '2025-01-01T00:00:00.000Z',
+  source: 'qom-unavailable-features',
+  ...over,
+});
+
+const report = (hosts: HostVerdict[]): SelectionReport => ({
+  ok: false,
+  decided: true,
+  model: 'Skylake-Client',
+  resolvedModel: 'Skylake-Client-v4',
+  requiredFeatures: ['avx2'],
+  disabledFeatures: ['hle'],
+  qemuCpuArg: 'Skylake-Client-v4,+avx2,-hle,enforce',
+  libvirtCpuXml: '<cpu/>',
+  effectiveFeatures: [],
+  hosts,
+});
+
+describe('host failure reasons', () => {
+  it('name the host, the concrete model, the machine type and the missing features, and read back', () => {
+    const [f] = hostFailures(report([verdict({ enforceable: false, missingFeatures: ['avx2', 'sse4.1'] }), verdict({ name: 'kvm-b' })]), { machineType: 'q35' });
+    expect(f).toEqual({ property: '', reason: 'host=kvm-a model=Skylake-Client-v4 machine=pc-q35-7.2 missing=avx2,sse4.1' });
+    expect(parseHostFailure(f.reason)).toEqual({ host: 'kvm-a', model: 'Skylake-Client-v4', machine: 'pc-q35-7.2', missing: ['avx2', 'sse4.1'] });
+  });
+
+  it('say why a host could not be asked, with the stage that failed, and fall back to the names as asked', () => {
+    const error = 'dead: could not connect (connect): connect ECONNREFUSED 127.0.0.1:1. Check the host.';
+    const [f] = hostFailures(report([verdict({ name: 'dead', enforceable: null, resolvedModel: null, machineType: null, error })]), { machineType: 'q35' });
+    expect(f.reason).toBe(`host=dead model=Skylake-Client machine=q35 error=connect: ${error}`);
+    expect(parseHostFailure(f.reason)).toEqual({ host: 'dead', model: 'Skylake-Client', machine: 'q35', error: { kind: 'connect', message: error } });
+  });
+
+  it('attribute an unknown model and an unknown feature to their inputs', () => {
+    const undecided = (error: string) => verdict({ enforceable: null, resolvedModel: null, machineType: null, error });
+    const [model, feature] = hostFailures(
+      report([
+        undecided('kvm-a: QEMU on this host does not know CPU model Pentium-Z (launch): unable to find CPU model. Check the name.'),
+        undecided("kvm-a: QEMU on this host does not know CPU feature hle (launch): Property 'x86_64-cpu.hle' not found."),
+      ]),
+      { machineType: 'q35' },
+    );
+    expect(model.property).toBe('model');
+    expect(parseHostFailure(model.reason)?.error?.kind).toBe('unknown-model');
+    expect(feature.property).toBe('disabledFeatures');
+    expect(parseHostFailure(feature.reason)?.error?.kind).toBe('unknown-feature');
+  });
+
+  it('never name an input that can hold credentials: the engine prints its value beside the reason', () => {
+    expect(failureOn('hosts', 'x')).toEqual({ property: '', reason: 'x' });
+    expect(failureOn('inventory', 'x')).toEqual({ property: '', reason: 'x' });
+    expect(failureOn('model', 'x')).toEqual({ property: 'model', reason: 'x' });
+  });
+
+  it('read nothing else', () => {
+    expect(parseHostFailure('requiredFeatures: "avx9000" is not a CPU feature QEMU knows')).toBeUndefined();
+  });
+});

@@ -1,0 +1,72 @@
+import type { HostVerdict } from '../../model';
+import type { SelectionInputs, SelectionReport } from '../../probe';
+
+/** The input property a check failure names; '' for the inputs as a whole. */
+export type FailureProperty = keyof SelectionInputs | '';
+
+/** One check failure, as Pulumi's CheckFailure carries it. */
+export interface SelectionFailure {
+  property: FailureProperty;
+  reason: string;
+}
+
+/** Inputs that can hold SSH secrets (a host's, or an inventory's defaults). */
+const SECRET_BEARING: readonly FailureProperty[] = ['hosts', 'inventory'];
+
+/**
+ * A failure about `property`. The engine prints a named property's whole
+ * input value next to the reason ("resource 'x's property 'p' value V has a
+ * problem: ..."), so failures about inputs that hold credentials name no
+ * property; their reason says which host or field.
+ */
+export function failureOn(property: FailureProperty, reason: string): SelectionFailure {
+  return { property: SECRET_BEARING.includes(property) ? '' : property, reason };
+}
+
+/** A host failure reason, read back. */
+export interface ParsedHostFailure {
+  host: string;
+  model: string;
+  machine: string;
+  /** The features the host cannot give the guest; absent when the host could not be asked. */
+  missing?: string[];
+  /** Why the host could not be asked: a kind (unknown-model, unknown-feature, or the stage that failed: connect, auth, launch, ...) and QEMU's or the transport's message. */
+  error?: { kind: string; message: string };
+}
+
+const HOST_FAILURE = /^host=(\S+) model=(\S+) machine=(\S+) (?:missing=(\S+)|error=([a-z-]+): ([\s\S]*))$/;
+
+/** Read a reason written by {@link hostFailures}; undefined for any other text. */
+export function parseHostFailure(reason: string): ParsedHostFailure | undefined {
+  const m = HOST_FAILURE.exec(reason);
+  if (!m) return undefined;
+  const [, host, model, machine, missing, kind, message] = m;
+  return missing !== undefined ? { host, model, machine, missing: missing.split(',') } : { host, model, machine, error: { kind, message } };
+}
+
+/** Errors are "label: what (stage): why. hint" (provider/errors); the stage says where asking the host failed. */
+const STAGE = / \(([a-z][a-z-]*)\)[:.]/;
+
+function classify(message: string, report: SelectionReport): { kind: string; property: FailureProperty } {
+  if (/does not know CPU model /.test(message)) return { kind: 'unknown-model', property: 'model' };
+  const feature = /does not know CPU feature (\S+)/.exec(message);
+  if (feature) {
+    return { kind: 'unknown-feature', property: report.disabledFeatures.includes(feature[1]) ? 'disabledFeatures' : 'requiredFeatures' };
+  }
+  return { kind: STAGE.exec(message)?.[1] ?? 'unknown', property: '' };
+}
+
+/** The reason for one host, or undefined when it can enforce the CPU. */
+export function hostFailure(verdict: HostVerdict, report: SelectionReport, inputs: Pick<SelectionInputs, 'machineType'>): SelectionFailure | undefined {
+  if (verdict.enforceable === true) return undefined;
+  const head = `host=${verdict.name} model=${verdict.resolvedModel ?? report.model} machine=${verdict.machineType ?? inputs.machineType}`;
+  if (verdict.enforceable === false) return failureOn('hosts', `${head} missing=${verdict.missingFeatures.join(',')}`);
+  const message = verdict.error ?? 'the host could not be asked';
+  const { kind, property } = classify(message, report);
+  return failureOn(property, `${head} error=${kind}: ${message}`);
+}
+
+/** One failure per host that cannot enforce the CPU, in host order. */
+export function hostFailures(report: SelectionReport, inputs: Pick<SelectionInputs, 'machineType'>): SelectionFailure[] {
+  return report.hosts.map((h) => hostFailure(h, report, inputs)).filter((f): f is SelectionFailure => f !== undefined);
+}
