@@ -21,10 +21,9 @@ import {
   type SelectionInputs,
 } from '../provider/probe';
 import { Client } from 'ssh2';
-import { openTransport, type Connection } from '../provider/launcher';
 import { SshTransport, shellJoin, type ConnectionInput } from '../provider/transport';
 import type { NormalizedSelection } from '../provider/model';
-import { CountingTransport, SpawnCounter } from '../test/support/countingTransport';
+import { countingPool } from '../test/support/countingTransport';
 import { repoRoot } from '../test/support/paths';
 import { rawQmp } from '../test/support/rawQmp';
 import { startSshd, type Sshd } from '../test/support/sshd';
@@ -85,8 +84,7 @@ async function main(): Promise<void> {
       s.handshake.push(await handshake(sshd));
       s.local.push((await timed(() => rawQmp(QEMU_ARGS.slice(5, 9), PROBE_QUERIES))).ms);
       s.cold.push((await timed(() => withPool((pool) => probeHost({ connection: connection('bench') }, { pool, cacheDir: freshCacheDir() })))).ms);
-      const counter = new SpawnCounter();
-      const pool = countingPool(counter);
+      const { pool, counter } = countingPool();
       const warm = await timed(() => probeHost({ connection: connection('bench') }, { pool, cacheDir: warmDir }));
       s.warm.push(warm.ms);
       warmCounts.push({ opened: pool.opened, spawns: counter.spawns, qemu: counter.qemuStarts, fromCache: warm.value.fromCache === true });
@@ -274,11 +272,6 @@ async function withPool<T>(work: (pool: TransportPool) => Promise<T>): Promise<T
   } finally {
     await pool.closeAll();
   }
-}
-
-/** A pool whose transports count what they run. */
-function countingPool(counter: SpawnCounter): TransportPool {
-  return new TransportPool({}, async (c: Connection, w) => new CountingTransport(await openTransport(c, { onWarning: w }), counter));
 }
 
 async function withTransport<T>(c: ConnectionInput, work: (t: SshTransport) => Promise<T>): Promise<T> {

@@ -4,12 +4,12 @@
  * connection per host shared by everything in the process.
  */
 import { ConfigError } from '../errors';
-import { LocalTransport, openTransport, type Connection } from '../launcher';
+import { LocalTransport, type Connection } from '../launcher';
 import { probeHost, probeHosts } from './probeHost';
 import { SelectionInputsSchema, type SelectionInputsInput } from './selectionInputs';
 import { TransportPool, sharedPool } from './transportPool';
 import { verifyMachineTypes, verifySelection } from './verifySelection';
-import { CountingTransport, SpawnCounter } from '../../test/support/countingTransport';
+import { CountingTransport, SpawnCounter, countingPool } from '../../test/support/countingTransport';
 import { startSshd, type Sshd } from '../../test/support/sshd';
 
 const inputs = (i: SelectionInputsInput) => SelectionInputsSchema.parse(i) as ReturnType<typeof SelectionInputsSchema.parse> & { model: string };
@@ -24,8 +24,7 @@ describe('verifyMachineTypes over a real loopback sshd', () => {
   });
 
   it('runs the M checks in parallel over one SSH connection, one report per machine type', async () => {
-    const counter = new SpawnCounter();
-    const pool = new TransportPool({}, async (c, w) => new CountingTransport(await openTransport(c, { onWarning: w }), counter));
+    const { pool, counter } = countingPool();
     try {
       const types = ['pc-i440fx-2.0', 'pc-q35-7.2', 'q35'];
       const reports = await verifyMachineTypes(inputs({ model: 'qemu64', accelerator: 'tcg', hosts: [sshd.connection({ name: 'kvm-a' })] }), types, { pool });

@@ -8,8 +8,7 @@ import * as path from 'node:path';
 import { probeHost } from './probeHost';
 import { TransportPool } from './transportPool';
 import { FingerprintCache } from './fingerprintCache';
-import { openTransport } from '../launcher';
-import { CountingTransport, SpawnCounter } from '../../test/support/countingTransport';
+import { countingPool, type SpawnCounter } from '../../test/support/countingTransport';
 import { scratchDir } from '../../test/support/paths';
 import { startSshd, type Sshd } from '../../test/support/sshd';
 import type { HostCapabilities } from '../model';
@@ -37,11 +36,10 @@ describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)',
   afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
   /** A fresh pool (so a fresh SSH connection) whose transports count what they run. */
-  function countingPool(): { pool: TransportPool; counter: SpawnCounter } {
-    const counter = new SpawnCounter();
-    const pool = new TransportPool({}, async (c, w) => new CountingTransport(await openTransport(c, { onWarning: w }), counter));
-    pools.push(pool);
-    return { pool, counter };
+  function freshPool(): { pool: TransportPool; counter: SpawnCounter } {
+    const counted = countingPool();
+    pools.push(counted.pool);
+    return counted;
   }
 
   const probe = (pool: TransportPool, extra: Record<string, unknown> = {}, cache?: 'use' | 'refresh' | 'off') =>
@@ -50,12 +48,12 @@ describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)',
   const comparable = (c: HostCapabilities) => ({ ...c, fromCache: undefined, hostCpu: { ...c.hostCpu, flags: [] } });
 
   it('a cache hit is one connection, one exec and no QEMU, and returns the cold answer', async () => {
-    const first = countingPool();
+    const first = freshPool();
     const cold = await probe(first.pool);
     expect(cold.fromCache).toBeUndefined();
     expect(first.counter).toEqual(expect.objectContaining({ qemuStarts: 1, facts: 1 }));
 
-    const second = countingPool();
+    const second = freshPool();
     const warm = await probe(second.pool);
     expect(warm.fromCache).toBe(true);
     expect(second.pool.opened).toBe(1);
@@ -67,7 +65,7 @@ describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)',
   });
 
   it('the connection is reused: probes on one pool share one SSH connection', async () => {
-    const { pool, counter } = countingPool();
+    const { pool, counter } = freshPool();
     await probe(pool);
     await probe(pool);
     await probe(pool, { machineType: 'pc-q35-7.2' });
@@ -76,7 +74,7 @@ describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)',
   });
 
   it("'refresh' asks QEMU and stores; 'off' asks QEMU and stores nothing", async () => {
-    const { pool, counter } = countingPool();
+    const { pool, counter } = freshPool();
     await probe(pool, {}, 'off');
     expect(fs.existsSync(path.join(cacheDir, 'v1'))).toBe(false);
     await probe(pool, {}, 'refresh');
@@ -92,7 +90,7 @@ describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)',
     const binary = path.join(wrapperDir, 'qemu-system-x86_64');
     fs.writeFileSync(binary, '#!/bin/sh\nexec /usr/bin/qemu-system-x86_64 "$@"\n', { mode: 0o755 });
     fs.utimesSync(binary, 1_600_000_000, 1_600_000_000);
-    const { pool, counter } = countingPool();
+    const { pool, counter } = freshPool();
     await probe(pool, { qemuBinary: binary });
     expect((await probe(pool, { qemuBinary: binary })).fromCache).toBe(true);
     expect(counter.qemuStarts).toBe(1);
@@ -106,7 +104,7 @@ describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)',
   });
 
   it('a corrupted entry is ignored and rewritten', async () => {
-    const { pool, counter } = countingPool();
+    const { pool, counter } = freshPool();
     await probe(pool);
     const [file] = fs.readdirSync(path.join(cacheDir, 'v1'));
     const full = path.join(cacheDir, 'v1', file);
@@ -122,7 +120,7 @@ describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)',
   });
 
   it('an entry stored under one fingerprint does not answer for another (a stored key altered)', async () => {
-    const { pool, counter } = countingPool();
+    const { pool, counter } = freshPool();
     await probe(pool);
     const cache = new FingerprintCache(cacheDir);
     const [file] = fs.readdirSync(cache.dir);
@@ -135,18 +133,21 @@ describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)',
     expect(counter.qemuStarts).toBe(5);
   });
 
-  it('the CLI uses the cache (under XDG_CACHE_HOME), and --no-cache bypasses it', async () => {
+  it('the CLI uses the cache (under XDG_CACHE_HOME); --no-cache asks QEMU and replaces the entry', async () => {
     const args = ['probe', `${sshd.user}@127.0.0.1:${sshd.port}`, '-i', sshd.privateKeyPath, '--known-hosts', sshd.knownHostsPath, '--accel', 'tcg', '--json'];
-    const first = JSON.parse((await runCli(args)).stdout) as HostCapabilities;
-    const second = JSON.parse((await runCli(args)).stdout) as HostCapabilities;
-    const bypassed = JSON.parse((await runCli([...args, '--no-cache'])).stdout) as HostCapabilities;
-    expect([first.fromCache, second.fromCache, bypassed.fromCache]).toEqual([undefined, true, undefined]);
+    const cli = async (extra: string[] = []) => JSON.parse((await runCli([...args, ...extra])).stdout) as HostCapabilities;
+    const first = await cli();
+    const second = await cli();
+    const bypassed = await cli(['--no-cache']);
+    const after = await cli();
+    expect([first.fromCache, second.fromCache, bypassed.fromCache, after.fromCache]).toEqual([undefined, true, undefined, true]);
     expect(second.probedAt).toBe(first.probedAt);
     expect(bypassed.probedAt > first.probedAt).toBe(true);
+    expect(after.probedAt).toBe(bypassed.probedAt);
   });
 
   it('stores no credential: the host appears by label only', async () => {
-    const { pool } = countingPool();
+    const { pool } = freshPool();
     await probeHost({ connection: sshd.connection({ name: 'kvm-secretless', privateKey: undefined, privateKeyPath: sshd.privateKeyPath }) }, { pool, cacheDir });
     await probe(pool);
     const files = fs.readdirSync(path.join(cacheDir, 'v1'));

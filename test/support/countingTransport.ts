@@ -1,5 +1,6 @@
 import { FACTS_SCRIPT, LAUNCH_SCRIPT } from '../../provider/launcher/hostScripts';
-import type { HostProcess, Transport } from '../../provider/transport';
+import { TransportPool } from '../../provider/probe/transportPool';
+import { openTransport, type HostProcess, type Transport } from '../../provider/transport';
 
 /** What a {@link CountingTransport} saw. Shared by every transport given the same counter. */
 export class SpawnCounter {
@@ -56,4 +57,10 @@ export class CountingTransport implements Transport {
   close(): Promise<void> {
     return this.inner.close();
   }
+}
+
+/** A fresh pool whose SSH transports count what they run, all into one counter. */
+export function countingPool(counter: SpawnCounter = new SpawnCounter()): { pool: TransportPool; counter: SpawnCounter } {
+  const pool = new TransportPool({}, async (c, onWarning) => new CountingTransport(await openTransport(c, { onWarning }), counter));
+  return { pool, counter };
 }

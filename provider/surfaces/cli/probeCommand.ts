@@ -20,8 +20,8 @@ Options:
       --accel kvm|tcg        accelerator (default kvm; tcg is used only when asked for)
       --qemu-binary PATH     absolute path of QEMU on the host
       --json                 print the whole capability model as JSON
-      --no-cache             ask QEMU even if the fingerprint cache holds an answer, and store nothing
-                             (cache: $XDG_CACHE_HOME/qemu-cpu or ~/.cache/qemu-cpu)
+      --no-cache             ask QEMU even if the fingerprint cache holds an answer (the new answer
+                             replaces it; cache: $XDG_CACHE_HOME/qemu-cpu or ~/.cache/qemu-cpu)
   -h, --help                 show this help
 
 Environment: QEMU_CPU_SSH_PASSWORD, QEMU_CPU_SSH_KEY_PASSPHRASE (never on the command line).
@@ -75,7 +75,7 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
     io.stderr('qemu-cpu probe: --identity, --port and --known-hosts need a host\n');
     return EXIT.undecided;
   }
-  const caps = await probeHost(dropUndefined(request) as ProbeRequestInput, { cache: values['no-cache'] ? 'off' : 'use' });
+  const caps = await probeHost(dropUndefined(request) as ProbeRequestInput, { cache: values['no-cache'] ? 'refresh' : 'use' });
   io.stdout(values.json ? `${JSON.stringify(caps, null, 2)}\n` : renderProbeSummary(caps));
   return EXIT.ok;
 }
