@@ -8,10 +8,7 @@ import type { ResourceContext } from '../resource';
  * provider returns, encrypted in the state.
  */
 export function dynamicWire(): ResourceContext {
-  // Required lazily: only the dynamic-provider host process needs it.
-  const rpc = require('@pulumi/pulumi/runtime/rpc') as { unknownValue: string; specialSigKey: string; specialSecretSig: string };
-  return {
-    isUnknown: (v) => v === rpc.unknownValue,
-    wrapSecret: (value) => ({ [rpc.specialSigKey]: rpc.specialSecretSig, value }),
-  };
+  // Required lazily: only the dynamic-provider host process needs it. The encoding is the plugin's too.
+  const { isUnknown, wrapSecret } = require('../plugin/wireSecrets') as typeof import('../plugin/wireSecrets');
+  return { isUnknown, wrapSecret };
 }

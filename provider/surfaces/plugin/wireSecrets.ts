@@ -35,8 +35,3 @@ export function wrapSecret(value: unknown): Record<string, unknown> {
 export function isUnknown(value: unknown): boolean {
   return value === rpc.unknownValue;
 }
-
-/** True when the value is, or holds, a secret envelope. */
-export function holdsSecret(value: unknown): boolean {
-  return unwrapSecrets(value).hadSecret;
-}
