@@ -6,7 +6,7 @@
  * Environment: BENCH_SAMPLES (default 11) samples per latency row;
  * BENCH_CONCURRENCY (default 16) hosts asked at once in fleets.
  */
-import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,7 +37,13 @@ const CPU_SAMPLES = 8;
 const FLEETS = [1, 8, 64] as const;
 const MEMORY_HOSTS = 256;
 const MACHINE_TYPES = ['pc-q35-7.2', 'pc-i440fx-7.2', 'pc-q35-6.2', 'pc-i440fx-6.2'];
-const VERIFY_MODEL = 'qemu64';
+/** A versioned name, as \`model: auto\` pins and docs/provider.md recommends: it resolves to itself, so a check skips query-cpu-definitions. */
+const VERIFY_MODEL = 'qemu64-v1';
+/** Verification rows: the versioned name, and an alias, whose resolution costs query-cpu-definitions in every VM. */
+const VERIFY_CASES = [
+  { model: VERIFY_MODEL, counts: [2, 3, 4] },
+  { model: 'qemu64', counts: [2, 4] },
+] as const;
 
 /** The capability probe's QMP queries, as qemu-cpu sends them (see launcher/capabilityProbe.ts). */
 const PROBE_QUERIES = [
@@ -129,54 +135,11 @@ async function main(): Promise<void> {
     };
 
     // ---------------------------------------------------------- verification
-    log(`verification: ${VERIFY_MODEL} under ${MACHINE_TYPES.join(', ')}`);
-    const vSamples = Math.max(5, Math.ceil(SAMPLES / 2));
-    const singles = await withTransport(connection('bench'), async (t) => {
-      const out: Record<string, number> = {};
-      for (const machineType of MACHINE_TYPES) {
-        const selection: NormalizedSelection = { model: VERIFY_MODEL, requiredFeatures: [], disabledFeatures: [], machineType, accelerator: 'kvm' };
-        out[machineType] = median(await samples(vSamples, async () => assertDecided(await verifyOver(t, 'bench', undefined, selection))));
-      }
-      return out;
-    });
-    const slowest = Math.max(...Object.values(singles));
-    rows.push({
-      case: `Verify one CPU, one machine type, over an open connection (slowest of ${MACHINE_TYPES.length}: ${Object.entries(singles).map(([k, v]) => `${k} ${ms(v)}`).join(', ')})`,
-      median: ms(slowest),
-      reference: '—',
-      ratio: '—',
-      target: '—',
-      met: '',
-    });
-    const inputs = SelectionInputsSchema.parse({ model: VERIFY_MODEL, hosts: [connection('bench')] }) as SelectionInputs & { model: string };
-    // CPU of one check alone: a connection with one check, less a connection with none.
-    const cpuPerCheck =
-      (await cpuPer(sshd, CPU_SAMPLES, () => withPool((pool) => verifySelection({ ...inputs, machineType: MACHINE_TYPES[0] }, { pool })))) -
-      (await cpuPer(sshd, CPU_SAMPLES, () => withTransport(connection('bench'), async () => undefined)));
-    for (const count of [2, 4]) {
-      const types = MACHINE_TYPES.slice(0, count);
-      const opened: number[] = [];
-      const wall = median(
-        await samples(vSamples, async () => {
-          const pool = new TransportPool();
-          try {
-            const reports = await verifyMachineTypes(inputs, types, { pool });
-            if (!reports.every((r) => r.decided)) throw new Error(`verification undecided: ${reports.map((r) => r.hosts[0].error).join('; ')}`);
-            opened.push(pool.opened);
-          } finally {
-            await pool.closeAll();
-          }
-        }),
-      );
-      const limit = 1.5 * slowest + m.handshake;
-      rows.push({
-        case: `Verify one CPU × ${count} machine types in parallel (new connection; ${Math.max(...opened)} SSH connection)`,
-        median: ms(wall),
-        reference: `slowest single + handshake ${ms(slowest + m.handshake)}; CPU-bound floor ${ms((count * cpuPerCheck) / CORES + m.handshake)} (${count} × ${ms(cpuPerCheck)} CPU/check ÷ ${CORES} cores + handshake)`,
-        ratio: ratio(wall, slowest + m.handshake),
-        target: `≤ 1.5 × slowest + handshake = ${ms(limit)}${count > CORES ? ` (${count} VMs on ${CORES} cores)` : ''}`,
-        met: yes(wall <= limit && Math.max(...opened) === 1),
-      });
+    const teardowns: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) teardowns.push(await qemuExitTeardown(VERIFY_MODEL));
+    const teardown = median(teardowns);
+    for (const { model, counts } of VERIFY_CASES) {
+      rows.push(...(await verificationRows(sshd, model, counts, m.handshake, teardown)));
     }
 
     // ----------------------------------------------------------------- fleets
@@ -263,6 +226,85 @@ const NOTES = `How to read it:
 - Cold: QEMU answers (the cache is empty). Warm: the fingerprint cache answers after one facts exec; no QEMU starts.
 - CPU per probe is measured on sequential probes: this process's CPU plus the loopback sshd's and everything it ran (sessions, shells, QEMU), so other work on the machine does not count. The CPU-bound limit is that × hosts ÷ cores.
 - Fleets name each host differently on one loopback sshd: one SSH connection per host name, as on a real fleet.`;
+
+/**
+ * Rows for one CPU verified under 1 and then M machine types: the slowest
+ * single check over an open connection, then M checks in parallel over
+ * one new connection, against the target 1.5 × slowest + handshake.
+ */
+async function verificationRows(sshd: Sshd, model: string, counts: readonly number[], handshakeMs: number, teardownMs: number): Promise<Row[]> {
+  log(`verification: ${model} under ${MACHINE_TYPES.join(', ')}`);
+  const rows: Row[] = [];
+  const vSamples = Math.max(5, Math.ceil(SAMPLES / 2));
+  const connection = sshd.connection({ name: 'bench' });
+  const singles = await withTransport(connection, async (t) => {
+    const out: Record<string, number> = {};
+    for (const machineType of MACHINE_TYPES) {
+      const selection: NormalizedSelection = { model, requiredFeatures: [], disabledFeatures: [], machineType, accelerator: 'kvm' };
+      out[machineType] = median(await samples(vSamples, async () => assertDecided(await verifyOver(t, 'bench', undefined, selection))));
+    }
+    return out;
+  });
+  const slowest = Math.max(...Object.values(singles));
+  rows.push({
+    case: `Verify \`${model}\`, one machine type, over an open connection (slowest of ${MACHINE_TYPES.length}: ${Object.entries(singles).map(([k, v]) => `${k} ${ms(v)}`).join(', ')})`,
+    median: ms(slowest),
+    reference: '—',
+    ratio: '—',
+    target: '—',
+    met: '',
+  });
+  const inputs = SelectionInputsSchema.parse({ model, hosts: [connection] }) as SelectionInputs & { model: string };
+  // CPU of one check alone: a connection with one check, less a connection with none.
+  const cpuPerCheck =
+    (await cpuPer(sshd, CPU_SAMPLES, () => withPool((pool) => verifySelection({ ...inputs, machineType: MACHINE_TYPES[0] }, { pool })))) -
+    (await cpuPer(sshd, CPU_SAMPLES, () => withTransport(connection, async () => undefined)));
+  for (const count of counts) {
+    const types = MACHINE_TYPES.slice(0, count);
+    const opened: number[] = [];
+    const wall = median(
+      await samples(vSamples, async () => {
+        const pool = new TransportPool();
+        try {
+          const reports = await verifyMachineTypes(inputs, types, { pool });
+          if (!reports.every((r) => r.decided)) throw new Error(`verification undecided: ${reports.map((r) => r.hosts[0].error).join('; ')}`);
+          opened.push(pool.opened);
+        } finally {
+          await pool.closeAll();
+        }
+      }),
+    );
+    const limit = 1.5 * slowest + handshakeMs;
+    const floor = (count * cpuPerCheck) / CORES + handshakeMs;
+    rows.push({
+      case: `Verify \`${model}\` × ${count} machine types in parallel (new connection; ${Math.max(...opened)} SSH connection)`,
+      median: ms(wall),
+      reference: `slowest single + handshake ${ms(slowest + handshakeMs)}; CPU-bound floor ${ms(floor)} (${count} × ${ms(cpuPerCheck)} CPU/check ÷ ${CORES} cores + handshake); a q35 VM's exit after quit takes ${ms(teardownMs)}, waited for`,
+      ratio: ratio(wall, slowest + handshakeMs),
+      target: `≤ 1.5 × slowest + handshake = ${ms(limit)}${count > CORES ? ` (${count} VMs on ${CORES} cores)` : ''}`,
+      met: yes(wall <= limit && Math.max(...opened) === 1),
+    });
+  }
+  return rows;
+}
+
+/**
+ * How long a paused q35 KVM VM takes to exit after QEMU has answered quit
+ * and closed its QMP stream: the kernel tears the VM down meanwhile, mostly
+ * waiting rather than computing. Every check waits for it (no QEMU may
+ * outlive a check), and the last of M parallel checks cannot overlap it
+ * with anything.
+ */
+async function qemuExitTeardown(model: string): Promise<number> {
+  const child = spawn('qemu-system-x86_64', ['-S', '-nodefaults', '-no-user-config', '-display', 'none', '-machine', MACHINE_TYPES[0], '-accel', 'kvm', '-cpu', model, '-smp', '1', '-m', '64', '-qmp', 'stdio'], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+  const exited = new Promise<number>((resolve) => child.once('exit', () => resolve(performance.now())));
+  child.stdin.end('{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n');
+  child.stdout.resume();
+  const eof = await new Promise<number>((resolve) => child.stdout.once('end', () => resolve(performance.now())));
+  return Math.max(0, (await exited) - eof);
+}
 
 /** A fresh pool for one piece of work, closed afterwards. */
 async function withPool<T>(work: (pool: TransportPool) => Promise<T>): Promise<T> {

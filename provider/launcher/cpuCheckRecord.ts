@@ -17,8 +17,8 @@ export interface CpuCheckRecord {
   version: VersionInfo;
   /** query-machines, to resolve machine-type aliases. */
   machines: MachineInfo[];
-  /** query-cpu-definitions under this machine type: alias-of depends on it. */
-  definitions: CpuDefinitionInfo[];
+  /** query-cpu-definitions under this machine type (alias-of depends on it); not asked for a model name that is never an alias (see namesItself). */
+  definitions?: CpuDefinitionInfo[];
   /** The -cpu argument the VM was started with (no enforce). */
   cpuArg: string;
   /** Feature names QEMU filtered out of that vCPU: empty means enforceable. */

@@ -29,7 +29,7 @@ export type HostVerdict = z.infer<typeof HostVerdictSchema>;
 export function evaluateCpuCheck(name: string, record: CpuCheckRecord, selection: NormalizedSelection, probedAt: string): HostVerdict {
   const machine =
     record.machines.find((m) => m.name === selection.machineType) ?? record.machines.find((m) => m.alias === selection.machineType);
-  const definition = record.definitions.find((d) => d.name === selection.model);
+  const definition = record.definitions?.find((d) => d.name === selection.model);
   const missing = [...record.unavailable];
   const effective = [...expansionFeatureValues(record.expansion)]
     .filter(([f, on]) => on && !missing.includes(f))

@@ -7,6 +7,7 @@ import { SelectionInputsSchema, type SelectionInputsInput } from './selectionInp
 import { TransportPool } from './transportPool';
 import { startSshd, type Sshd } from '../../test/support/sshd';
 import { replayQemuBinary } from '../../test/support/replayHost';
+import { countingPool } from '../../test/support/countingTransport';
 import { ConfigError } from '../errors';
 
 describe('verifySelection', () => {
@@ -50,6 +51,24 @@ describe('verifySelection', () => {
     expect(modern.qemuCpuArg).toBe('qemu64-v1,enforce');
     expect(legacy.qemuCpuArg).toBe('qemu64,enforce');
     expect(legacy.hosts[0].effectiveFeatures).not.toEqual(modern.hosts[0].effectiveFeatures);
+  });
+
+  it('asks query-cpu-definitions only for a name that may be an alias', async () => {
+    const { pool: counted, counter } = countingPool();
+    try {
+      const versioned = await verifySelection(SelectionInputsSchema.parse({ model: 'qemu64-v1', hosts: [sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2' }) as never, { pool: counted });
+      expect(versioned.hosts[0]).toEqual(expect.objectContaining({ resolvedModel: 'qemu64-v1', enforceable: expect.any(Boolean) }));
+      expect(counter.qmpCommands).toContain('qom-get');
+      expect(counter.qmpCommands).not.toContain('query-cpu-definitions');
+      const alias = await verifySelection(SelectionInputsSchema.parse({ model: 'qemu64', hosts: [sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2' }) as never, { pool: counted });
+      expect(alias.hosts[0].resolvedModel).toBe('qemu64-v1');
+      expect(counter.qmpCommands.filter((c) => c === 'query-cpu-definitions')).toHaveLength(1);
+      // The same CPU either way: skipping the query changes nothing in the verdict.
+      expect(alias.hosts[0].missingFeatures).toEqual(versioned.hosts[0].missingFeatures);
+      expect(alias.hosts[0].effectiveFeatures).toEqual(versioned.hosts[0].effectiveFeatures);
+    } finally {
+      await counted.closeAll();
+    }
   });
 
   it('falls back to enforce on a QEMU without the unavailable-features property (recorded QEMU 4.2)', async () => {

@@ -14,6 +14,8 @@ export class SpawnCounter {
   qemuInFlight = 0;
   /** The most QEMU processes alive at once. */
   maxQemuInFlight = 0;
+  /** The QMP commands sent to every QEMU, by name, in the order written. */
+  qmpCommands: string[] = [];
 }
 
 /**
@@ -46,7 +48,10 @@ export class CountingTransport implements Transport {
     }
     try {
       const proc = await this.inner.spawn(argv);
-      if (qemu) void proc.exit.then(() => c.qemuInFlight--);
+      if (qemu) {
+        void proc.exit.then(() => c.qemuInFlight--);
+        tapQmpCommands(proc, c.qmpCommands);
+      }
       return proc;
     } catch (err) {
       if (qemu) c.qemuInFlight--;
@@ -57,6 +62,18 @@ export class CountingTransport implements Transport {
   close(): Promise<void> {
     return this.inner.close();
   }
+}
+
+/** Records the name of each QMP command written to QEMU's stdin (the client writes one JSON object per line). */
+function tapQmpCommands(proc: HostProcess, into: string[]): void {
+  const write = proc.stdin.write.bind(proc.stdin) as (...args: unknown[]) => boolean;
+  proc.stdin.write = ((chunk: unknown, ...rest: unknown[]) => {
+    for (const line of String(chunk).split('\n')) {
+      const name = /"execute":\s*"([^"]+)"/.exec(line)?.[1];
+      if (name) into.push(name);
+    }
+    return write(chunk, ...rest);
+  }) as typeof proc.stdin.write;
 }
 
 /** A fresh pool whose SSH transports count what they run, all into one counter. */
