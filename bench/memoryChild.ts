@@ -9,6 +9,7 @@ import type { ConnectionInput } from '../provider/transport';
 export interface MemoryJob {
   kind: 'check' | 'probe';
   connection: ConnectionInput;
+  accelerator: 'kvm' | 'tcg';
   hosts: number;
   concurrency: number;
   cacheDir: string;
@@ -27,11 +28,11 @@ async function run(job: MemoryJob): Promise<MemoryResult> {
   const start = performance.now();
   let answered: number;
   if (job.kind === 'check') {
-    const inputs = SelectionInputsSchema.parse({ model: 'qemu64', machineType: 'pc-q35-7.2', hosts: connections, concurrency: job.concurrency });
-    const report = await verifySelection(inputs as typeof inputs & { model: string });
+    const inputs = SelectionInputsSchema.parse({ model: 'qemu64', machineType: 'pc-q35-7.2', accelerator: job.accelerator, hosts: connections, concurrency: job.concurrency });
+    const report = await verifySelection(inputs as typeof inputs & { model: string }, { cacheDir: job.cacheDir });
     answered = report.hosts.filter((h) => h.enforceable !== null).length;
   } else {
-    const results = await probeHosts(connections.map((connection) => ({ connection })), { concurrency: job.concurrency, cacheDir: job.cacheDir });
+    const results = await probeHosts(connections.map((connection) => ({ connection, accelerator: job.accelerator })), { concurrency: job.concurrency, cacheDir: job.cacheDir });
     answered = results.filter((r) => r.status === 'fulfilled').length;
   }
   const wallMs = performance.now() - start;

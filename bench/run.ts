@@ -4,7 +4,9 @@
  * Prints a table of medians and ratios and writes it to bench/RESULTS.md.
  *
  * Environment: BENCH_SAMPLES (default 11) samples per latency row;
- * BENCH_CONCURRENCY (default 16) hosts asked at once in fleets.
+ * BENCH_CONCURRENCY (default 16) hosts asked at once in fleets;
+ * BENCH_ACCEL (kvm|tcg; default kvm where /dev/kvm works here, else tcg,
+ * and the results say so).
  */
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,6 +26,7 @@ import { Client } from 'ssh2';
 import { SshTransport, shellJoin, type ConnectionInput } from '../provider/transport';
 import type { NormalizedSelection } from '../provider/model';
 import { countingPool } from '../test/support/countingTransport';
+import { kvmUsable } from '../test/support/accel';
 import { repoRoot } from '../test/support/paths';
 import { rawQmp } from '../test/support/rawQmp';
 import { startSshd, type Sshd } from '../test/support/sshd';
@@ -34,6 +37,8 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 11);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const CORES = os.availableParallelism();
 const CPU_SAMPLES = 8;
+/** The accelerator every probe and check asks for. */
+const ACCEL = benchAccelerator();
 const FLEETS = [1, 8, 64] as const;
 const MEMORY_HOSTS = 256;
 const MACHINE_TYPES = ['pc-q35-7.2', 'pc-i440fx-7.2', 'pc-q35-6.2', 'pc-i440fx-6.2'];
@@ -52,9 +57,17 @@ const PROBE_QUERIES = [
   { execute: 'query-kvm' },
   { execute: 'query-machines' },
   { execute: 'query-cpu-definitions' },
-  { execute: 'query-cpu-model-expansion', arguments: { type: 'static', model: { name: 'host' } } },
+  { execute: 'query-cpu-model-expansion', arguments: { type: 'static', model: { name: ACCEL === 'kvm' ? 'host' : 'max' } } },
 ];
-const QEMU_ARGS = ['-S', '-nodefaults', '-no-user-config', '-display', 'none', '-machine', 'none', '-accel', 'kvm', '-qmp', 'stdio'];
+const QEMU_ARGS = ['-S', '-nodefaults', '-no-user-config', '-display', 'none', '-machine', 'none', '-accel', ACCEL, '-qmp', 'stdio'];
+
+/** BENCH_ACCEL, else KVM where this machine can use it, else TCG. */
+function benchAccelerator(): 'kvm' | 'tcg' {
+  const asked = process.env.BENCH_ACCEL;
+  if (asked === 'kvm' || asked === 'tcg') return asked;
+  if (asked) throw new Error(`BENCH_ACCEL must be kvm or tcg, not ${asked}`);
+  return kvmUsable ? 'kvm' : 'tcg';
+}
 
 interface Row {
   case: string;
@@ -76,12 +89,14 @@ async function main(): Promise<void> {
   let dirs = 0;
   const freshCacheDir = () => path.join(tmp, `cache-${dirs++}`);
   const connection = (name: string): ConnectionInput => sshd.connection({ name });
+  /** A probe request for one host name. */
+  const request = (name: string) => ({ connection: connection(name), accelerator: ACCEL });
   const rows: Row[] = [];
   try {
     // ---------------------------------------------------------------- probes
     log(`probes: ${SAMPLES} samples of each, interleaved`);
     const warmDir = freshCacheDir();
-    await withPool((pool) => probeHost({ connection: connection('bench') }, { pool, cacheDir: warmDir }));
+    await withPool((pool) => probeHost(request('bench'), { pool, cacheDir: warmDir }));
     const openssh = opensshPipeline(sshd);
     const virsh = which('virsh');
     const s = { handshake: [] as number[], local: [] as number[], cold: [] as number[], warm: [] as number[], openssh: [] as number[], virsh: [] as number[] };
@@ -89,9 +104,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < SAMPLES; i++) {
       s.handshake.push(await handshake(sshd));
       s.local.push((await timed(() => rawQmp(QEMU_ARGS.slice(5, 9), PROBE_QUERIES))).ms);
-      s.cold.push((await timed(() => withPool((pool) => probeHost({ connection: connection('bench') }, { pool, cacheDir: freshCacheDir() })))).ms);
+      s.cold.push((await timed(() => withPool((pool) => probeHost(request('bench'), { pool, cacheDir: freshCacheDir() })))).ms);
       const { pool, counter } = countingPool();
-      const warm = await timed(() => probeHost({ connection: connection('bench') }, { pool, cacheDir: warmDir }));
+      const warm = await timed(() => probeHost(request('bench'), { pool, cacheDir: warmDir }));
       s.warm.push(warm.ms);
       warmCounts.push({ opened: pool.opened, spawns: counter.spawns, qemu: counter.qemuStarts, fromCache: warm.value.fromCache === true });
       await pool.closeAll();
@@ -130,8 +145,8 @@ async function main(): Promise<void> {
     // ---------------------------------------------------------- CPU per probe
     log(`CPU per probe: ${CPU_SAMPLES} sequential probes of each kind`);
     const cpuPerProbe = {
-      cold: await cpuPer(sshd, CPU_SAMPLES, () => withPool((pool) => probeHost({ connection: connection('bench') }, { pool, cacheDir: freshCacheDir() }))),
-      warm: await cpuPer(sshd, CPU_SAMPLES, () => withPool((pool) => probeHost({ connection: connection('bench') }, { pool, cacheDir: warmDir }))),
+      cold: await cpuPer(sshd, CPU_SAMPLES, () => withPool((pool) => probeHost(request('bench'), { pool, cacheDir: freshCacheDir() }))),
+      warm: await cpuPer(sshd, CPU_SAMPLES, () => withPool((pool) => probeHost(request('bench'), { pool, cacheDir: warmDir }))),
     };
 
     // ---------------------------------------------------------- verification
@@ -144,7 +159,7 @@ async function main(): Promise<void> {
 
     // ----------------------------------------------------------------- fleets
     const warmFleetDir = freshCacheDir();
-    const fleetHosts = (n: number) => Array.from({ length: n }, (_, i) => ({ connection: connection(`fleet-${String(i).padStart(2, '0')}`) }));
+    const fleetHosts = (n: number) => Array.from({ length: n }, (_, i) => request(`fleet-${String(i).padStart(2, '0')}`));
     await withPool((pool) => probeHosts(fleetHosts(Math.max(...FLEETS)), { pool, cacheDir: warmFleetDir, concurrency: CONCURRENCY }).then(allFulfilled));
     for (const kind of ['cold', 'warm'] as const) {
       for (const n of FLEETS) {
@@ -181,7 +196,7 @@ async function main(): Promise<void> {
     for (const kind of ['check', 'probe'] as const) {
       log(`memory: a ${MEMORY_HOSTS}-host ${kind} in a process of its own`);
       await settle(sshd.pid);
-      const result = await memoryJob({ kind, connection: connection('mem'), hosts: MEMORY_HOSTS, concurrency: CONCURRENCY, cacheDir: freshCacheDir() });
+      const result = await memoryJob({ kind, connection: connection('mem'), accelerator: ACCEL, hosts: MEMORY_HOSTS, concurrency: CONCURRENCY, cacheDir: freshCacheDir() });
       rows.push({
         case: `Memory: ${MEMORY_HOSTS}-host ${kind === 'check' ? 'check (verifySelection, paused q35 VM per host)' : 'cold probe fleet (probeHosts)'}; ${result.answered}/${MEMORY_HOSTS} answered, ${result.connections} connections, wall ${ms(result.wallMs)}`,
         median: `${Math.round(result.maxRssMb)} MB peak RSS`,
@@ -196,9 +211,9 @@ async function main(): Promise<void> {
     const shared = await withPool(async (pool) => {
       const c = connection('shared');
       const cacheDir = freshCacheDir();
-      await probeHost({ connection: c }, { pool, cacheDir });
-      await verifySelection(SelectionInputsSchema.parse({ model: VERIFY_MODEL, hosts: [c] }) as SelectionInputs & { model: string }, { pool });
-      await probeHost({ connection: c }, { pool, cacheDir });
+      await probeHost({ connection: c, accelerator: ACCEL }, { pool, cacheDir });
+      await verifySelection(SelectionInputsSchema.parse({ model: VERIFY_MODEL, hosts: [c], accelerator: ACCEL }) as SelectionInputs & { model: string }, { pool, cacheDir });
+      await probeHost({ connection: c, accelerator: ACCEL }, { pool, cacheDir });
       return pool.opened;
     });
     rows.push({
@@ -240,8 +255,8 @@ async function verificationRows(sshd: Sshd, model: string, counts: readonly numb
   const singles = await withTransport(connection, async (t) => {
     const out: Record<string, number> = {};
     for (const machineType of MACHINE_TYPES) {
-      const selection: NormalizedSelection = { model, requiredFeatures: [], disabledFeatures: [], machineType, accelerator: 'kvm' };
-      out[machineType] = median(await samples(vSamples, async () => assertDecided(await verifyOver(t, 'bench', undefined, selection))));
+      const selection: NormalizedSelection = { model, requiredFeatures: [], disabledFeatures: [], machineType, accelerator: ACCEL };
+      out[machineType] = median(await samples(vSamples, async () => assertDecided(await verifyOver(t, 'bench', undefined, selection, { cache: 'off' }))));
     }
     return out;
   });
@@ -254,10 +269,10 @@ async function verificationRows(sshd: Sshd, model: string, counts: readonly numb
     target: '—',
     met: '',
   });
-  const inputs = SelectionInputsSchema.parse({ model, hosts: [connection] }) as SelectionInputs & { model: string };
+  const inputs = SelectionInputsSchema.parse({ model, hosts: [connection], accelerator: ACCEL }) as SelectionInputs & { model: string };
   // CPU of one check alone: a connection with one check, less a connection with none.
   const cpuPerCheck =
-    (await cpuPer(sshd, CPU_SAMPLES, () => withPool((pool) => verifySelection({ ...inputs, machineType: MACHINE_TYPES[0] }, { pool })))) -
+    (await cpuPer(sshd, CPU_SAMPLES, () => withPool((pool) => verifySelection({ ...inputs, machineType: MACHINE_TYPES[0] }, { pool, cache: 'off' })))) -
     (await cpuPer(sshd, CPU_SAMPLES, () => withTransport(connection, async () => undefined)));
   for (const count of counts) {
     const types = MACHINE_TYPES.slice(0, count);
@@ -266,7 +281,8 @@ async function verificationRows(sshd: Sshd, model: string, counts: readonly numb
       await samples(vSamples, async () => {
         const pool = new TransportPool();
         try {
-          const reports = await verifyMachineTypes(inputs, types, { pool });
+          // Cold: every VM starts (a warm check is its own row).
+          const reports = await verifyMachineTypes(inputs, types, { pool, cache: 'off' });
           if (!reports.every((r) => r.decided)) throw new Error(`verification undecided: ${reports.map((r) => r.hosts[0].error).join('; ')}`);
           opened.push(pool.opened);
         } finally {
@@ -285,7 +301,45 @@ async function verificationRows(sshd: Sshd, model: string, counts: readonly numb
       met: yes(wall <= limit && Math.max(...opened) === 1),
     });
   }
+  rows.push(await warmVerificationRow(inputs, MACHINE_TYPES.slice(0, Math.max(...counts)), handshakeMs, vSamples));
   return rows;
+}
+
+/**
+ * A repeated preview: the same CPU under M machine types, asked again of an
+ * unchanged host over a new connection. Every verdict comes from the
+ * fingerprint cache after one facts exec; no VM starts.
+ */
+async function warmVerificationRow(inputs: SelectionInputs & { model: string }, types: string[], handshakeMs: number, n: number): Promise<Row> {
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qemu-cpu-bench-verify-'));
+  try {
+    await withPool((pool) => verifyMachineTypes(inputs, types, { pool, cacheDir }));
+    const worst = { opened: 0, spawns: 0, qemu: 0, cached: true };
+    const wall = median(
+      await samples(n, async () => {
+        const { pool, counter } = countingPool();
+        try {
+          const reports = await verifyMachineTypes(inputs, types, { pool, cacheDir });
+          worst.cached &&= reports.every((r) => r.hosts[0].fromCache === true);
+          worst.opened = Math.max(worst.opened, pool.opened);
+        } finally {
+          await pool.closeAll();
+        }
+        worst.spawns = Math.max(worst.spawns, counter.spawns);
+        worst.qemu = Math.max(worst.qemu, counter.qemuStarts);
+      }),
+    );
+    return {
+      case: `Verify \`${inputs.model}\` × ${types.length} machine types again, host unchanged (cache hit; new connection) — at most ${worst.opened} SSH connection, ${worst.spawns} exec, ${worst.qemu} QEMU`,
+      median: ms(wall),
+      reference: `handshake ${ms(handshakeMs)}`,
+      ratio: ratio(wall, handshakeMs),
+      target: '≤ 1 connection, ≤ 1 exec, 0 QEMU',
+      met: yes(worst.cached && worst.opened === 1 && worst.spawns === 1 && worst.qemu === 0),
+    };
+  } finally {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -296,7 +350,7 @@ async function verificationRows(sshd: Sshd, model: string, counts: readonly numb
  * with anything.
  */
 async function qemuExitTeardown(model: string): Promise<number> {
-  const child = spawn('qemu-system-x86_64', ['-S', '-nodefaults', '-no-user-config', '-display', 'none', '-machine', MACHINE_TYPES[0], '-accel', 'kvm', '-cpu', model, '-smp', '1', '-m', '64', '-qmp', 'stdio'], {
+  const child = spawn('qemu-system-x86_64', ['-S', '-nodefaults', '-no-user-config', '-display', 'none', '-machine', MACHINE_TYPES[0], '-accel', ACCEL, '-cpu', model, '-smp', '1', '-m', '64', '-qmp', 'stdio'], {
     stdio: ['pipe', 'pipe', 'ignore'],
   });
   const exited = new Promise<number>((resolve) => child.once('exit', () => resolve(performance.now())));
@@ -417,8 +471,12 @@ function environment(started: number, startLoad: number[]): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const load = startLoad[0];
   const busy = load > CORES ? ` **The machine was busy (load ${load.toFixed(1)} on ${CORES} cores): other work competed for the CPU, so latency ratios read high.**` : '';
+  const accel =
+    ACCEL === 'kvm'
+      ? 'Accelerator: KVM.'
+      : `**Accelerator: TCG**${kvmUsable ? ' (BENCH_ACCEL=tcg)' : ': this machine has no usable /dev/kvm, so every QEMU here emulates; the targets were set for KVM hosts, and a TCG VM costs more CPU to start'}.`;
   return [
-    `Run ${new Date(started).toISOString()} on ${CORES} cores (${cpu}), load average at start ${startLoad.map((l) => l.toFixed(2)).join(' ')}; Node ${process.version}; ${qemu}; ${sshVersion}.`,
+    `Run ${new Date(started).toISOString()} on ${CORES} cores (${cpu}), load average at start ${startLoad.map((l) => l.toFixed(2)).join(' ')}; Node ${process.version}; ${qemu}; ${sshVersion}. ${accel}`,
     `${SAMPLES} samples per latency row; fleets at concurrency ${CONCURRENCY}.${busy}`,
   ].join(' ');
 }

@@ -136,7 +136,11 @@ describe('fuzz: the capability probe over mutated recorded replies', () => {
           qemu.destroy();
         }
       }),
-      { numRuns: 250 },
+      {
+        numRuns: 250,
+        // Found by this property: a version part of 1e21 is an integer to JavaScript, yet prints as "1e+21".
+        examples: [[0, [[0, { kind: 'replace', pick: 930982896, value: 1e21 }]], false]],
+      },
     );
     expect(answered).toBeGreaterThan(10);
     expect(failed).toBeGreaterThan(10);

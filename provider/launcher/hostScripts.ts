@@ -29,9 +29,11 @@ export const LAUNCH_SCRIPT = [
   DISCOVER_BINARY,
   `if [ ! -x "$b" ]; then echo "${MARKER}error=no-binary $b" >&2; exit 127; fi`,
   `if ! command -v setpriv >/dev/null 2>&1; then echo "${MARKER}error=no-setpriv" >&2; exit 127; fi`,
+  // A note, not a refusal: QEMU itself decides whether KVM works (-accel kvm alone never falls back to TCG);
+  // the note only lets a failure say why and how to fix it. `[` is a builtin: no program starts when access is fine.
   `if [ "$a" = kvm ]; then`,
-  `  if [ ! -e /dev/kvm ]; then echo "${MARKER}error=kvm-missing" >&2; exit 126; fi`,
-  `  if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then echo "${MARKER}error=kvm-denied $(id -un) $(stat -c %G /dev/kvm 2>/dev/null)" >&2; exit 126; fi`,
+  `  if [ ! -e /dev/kvm ]; then echo "${MARKER}note=kvm-missing" >&2;`,
+  `  elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then echo "${MARKER}note=kvm-denied $(id -un) $(stat -c %G /dev/kvm 2>/dev/null)" >&2; fi`,
   'fi',
   `echo "${MARKER}pid=$$ binary=$b" >&2`,
   'exec setpriv --pdeathsig KILL -- "$b" "$@"',

@@ -9,7 +9,10 @@ const MAX_LINE_CHARS = 300;
  * error that says what to do. Returns undefined when stderr explains nothing.
  */
 export function classifyLaunchFailure(host: string, stderr: string, cause?: unknown): QemuCpuError | undefined {
-  const ours = stderr.split('\n').find((l) => l.startsWith(`${MARKER}error=`));
+  const lines = stderr.split('\n');
+  const ours = lines.find((l) => l.startsWith(`${MARKER}error=`));
+  // The launch script's note on /dev/kvm, printed before QEMU ran; QEMU's failure is what makes it the reason.
+  const kvmNote = lines.find((l) => l.startsWith(`${MARKER}note=kvm-`));
   // QEMU's last lines explain its exit; a runaway line (a flood without line ends) is clipped so they still fit.
   const qemuSaid = stderr
     .split('\n')
@@ -17,8 +20,9 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
     .slice(-5)
     .map((l) => (l.length > MAX_LINE_CHARS ? `${l.slice(0, MAX_LINE_CHARS)}… (${l.length} characters)` : l))
     .join(' | ');
-  if (ours) {
-    const [kind, ...detail] = ours.slice(`${MARKER}error=`.length).split(' ');
+  const said = ours ? ours.slice(`${MARKER}error=`.length) : kvmNote && /kvm/i.test(qemuSaid) ? kvmNote.slice(`${MARKER}note=`.length) : undefined;
+  if (said) {
+    const [kind, ...detail] = said.split(' ');
     switch (kind) {
       case 'no-binary':
         return new QemuLaunchError({
@@ -38,7 +42,7 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
         return new KvmUnavailableError({
           host, stage: 'launch', cause,
           what: 'KVM is not available',
-          why: '/dev/kvm does not exist: the kvm module is not loaded, or the host (or its hypervisor) has no hardware virtualization',
+          why: `/dev/kvm does not exist: the kvm module is not loaded, or the host (or its hypervisor) has no hardware virtualization${qemuSaid ? ` (QEMU: ${qemuSaid})` : ''}`,
           hint: "Load kvm_intel or kvm_amd (enable nested virtualization on a VM host), or ask for accelerator 'tcg' explicitly to emulate.",
         });
       case 'kvm-denied': {

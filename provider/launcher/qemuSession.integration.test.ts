@@ -16,6 +16,7 @@ import { startTcpRelay, processAlive } from '../../test/support/tcpRelay';
 import { replayQemuBinary } from '../../test/support/replayHost';
 import { scratchDir } from '../../test/support/paths';
 import { KvmUnavailableError, QemuLaunchError } from '../errors';
+import { itWithKvm, itWithoutKvm, realAccel } from '../../test/support/accel';
 
 async function waitUntil(predicate: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -39,7 +40,7 @@ describe('QemuSession over SSH', () => {
     const relay = await startTcpRelay(sshd.port);
     const transport = await SshTransport.connect(sshd.connection({ port: relay.port, knownHostsPath: undefined, hostKey: sshd.hostKeyLine }));
     try {
-      const session = await QemuSession.start(transport, { accelerator: 'kvm', machineType: 'none' });
+      const session = await QemuSession.start(transport, { accelerator: realAccel, machineType: 'none' });
       const pid = await session.pid;
       expect(pid).toEqual(expect.any(Number));
       expect(processAlive(pid!)).toBe(true);
@@ -100,9 +101,19 @@ describe('QemuSession over SSH', () => {
 describe('QemuSession locally', () => {
   const local: Transport = new LocalTransport();
 
-  it('runs the probe under KVM and never falls back to TCG', async () => {
+  itWithKvm('runs the probe under KVM and never falls back to TCG', async () => {
     const record = await probeQemu(local, { accelerator: 'kvm', machineType: 'none' });
     expect(record.kvm).toEqual({ present: true, enabled: true });
+  });
+
+  itWithoutKvm('without /dev/kvm, a KVM probe fails with what to do, and never falls back to TCG', async () => {
+    const err = await probeQemu(local, { accelerator: 'kvm', machineType: 'none' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KvmUnavailableError);
+    expect((err as KvmUnavailableError).stage).toBe('launch');
+    expect((err as Error).message).toMatch(/\/dev\/kvm does not exist/);
+    // QEMU's own words, not only ours: it was QEMU that refused.
+    expect((err as Error).message).toMatch(/QEMU: .*kvm/i);
+    expect((err as Error).message).toMatch(/ask for accelerator 'tcg' explicitly/);
   });
 
   // Only meaningful where /dev/kvm is not open to everyone (Debian's default is group kvm, 0660).

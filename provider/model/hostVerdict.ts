@@ -22,6 +22,14 @@ export const HostVerdictSchema = z.object({
     .nullable()
     .describe("How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce."),
   error: z.string().optional().describe('Why the host could not be asked: unreachable, authentication, QEMU failure.'),
+  fromCache: z
+    .boolean()
+    .optional()
+    .describe(
+      "True when this verdict came from qemu-cpu's fingerprint cache: the host's facts were read now and matched " +
+        '(QEMU binary, kernel, CPU microcode and flags, /dev/kvm, kvm parameters), so no VM was started again; ' +
+        'probedAt is when QEMU last answered. Absent when QEMU answered this time.',
+    ),
 });
 export type HostVerdict = z.infer<typeof HostVerdictSchema>;
 

@@ -4,6 +4,7 @@
  * an AMD EPYC 9654 (QEMU 9.2), an AMD Ryzen 3900X (QEMU 7.2) and two Intel
  * Skylake Xeons (QEMU 4.2), all behind one loopback sshd.
  */
+import { itWithKvm } from '../../test/support/accel';
 import { fleetQemuBinary } from '../../test/support/modelExpansions';
 import { replayQemuBinary } from '../../test/support/replayHost';
 import { recordOutput, registerSecret } from '../../test/support/secretSink';
@@ -51,7 +52,8 @@ describe('findBaseline', () => {
     );
   });
 
-  it('with the real QEMU too: the baseline is enforceable on each host, and one more feature fails exactly where it is missing', async () => {
+  // The replays play KVM hosts, so this machine joins them under KVM, and its nested-KVM answer is what is checked.
+  itWithKvm('with the real QEMU too: the baseline is enforceable on each host, and one more feature fails exactly where it is missing', async () => {
     const hosts = [sshd.connection({ name: 'local-real' }), ...replayed!];
     const report = await findBaseline(inputs(hosts), { pool, probe: { cache: 'off' } });
     recordOutput('probe:baseline', report);

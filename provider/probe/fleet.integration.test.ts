@@ -61,7 +61,8 @@ describe('the concurrency bound (real QEMU on this machine, one pooled "host" pe
 
   it.each([1, 2])('verifySelection asks at most %i host(s) at once', async (concurrency) => {
     const { pool, counter } = localFleet();
-    const report = await verifySelection(inputs({ model: 'qemu64', machineType: 'pc-q35-7.2', accelerator: 'tcg', hosts, concurrency }), { pool });
+    // cache off: every host must start its VM for the bound to be measured.
+    const report = await verifySelection(inputs({ model: 'qemu64', machineType: 'pc-q35-7.2', accelerator: 'tcg', hosts, concurrency }), { pool, cache: 'off' });
     await pool.closeAll();
     expect(report.hosts.map((h) => h.enforceable)).toEqual([true, true, true, true, true]);
     expect(counter.qemuStarts).toBe(5);

@@ -13,6 +13,7 @@ import { scratchDir } from '../../test/support/paths';
 import { startSshd, type Sshd } from '../../test/support/sshd';
 import type { HostCapabilities } from '../model';
 import { runCli } from '../surfaces/cli/cliRunner.testkit';
+import { realAccel } from '../../test/support/accel';
 
 describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)', () => {
   let sshd: Sshd;
@@ -43,7 +44,7 @@ describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)',
   }
 
   const probe = (pool: TransportPool, extra: Record<string, unknown> = {}, cache?: 'use' | 'refresh' | 'off') =>
-    probeHost({ connection: sshd.connection({ name: 'kvm-a' }), ...extra }, { pool, cacheDir, cache });
+    probeHost({ connection: sshd.connection({ name: 'kvm-a' }), accelerator: realAccel, ...extra }, { pool, cacheDir, cache });
 
   const comparable = (c: HostCapabilities) => ({ ...c, fromCache: undefined, hostCpu: { ...c.hostCpu, flags: [] } });
 
@@ -148,7 +149,7 @@ describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)',
 
   it('stores no credential: the host appears by label only', async () => {
     const { pool } = freshPool();
-    await probeHost({ connection: sshd.connection({ name: 'kvm-secretless', privateKey: undefined, privateKeyPath: sshd.privateKeyPath }) }, { pool, cacheDir });
+    await probeHost({ connection: sshd.connection({ name: 'kvm-secretless', privateKey: undefined, privateKeyPath: sshd.privateKeyPath }), accelerator: realAccel }, { pool, cacheDir });
     await probe(pool);
     const files = fs.readdirSync(path.join(cacheDir, 'v1'));
     expect(files).toHaveLength(2);

@@ -1,9 +1,9 @@
 import * as os from 'node:os';
 import { HostCapabilitiesSchema, buildCapabilities, parseCpuinfo, type HostCapabilities } from '../model';
-import { probeQemu, readHostFacts, DEFAULT_TIMEOUTS, connectionLabel, LocalTransport, type Connection, type HostFacts, type Transport } from '../launcher';
-import { cacheSlot, fingerprintChanges, observedFingerprint, type HostIdentity } from './fingerprint';
-import { FingerprintCache, validValue, type CacheEntry, type CacheMode } from './fingerprintCache';
-import { qemuCpuVersion } from './ownVersion';
+import { probeQemu, readHostFacts, DEFAULT_TIMEOUTS, connectionLabel, LocalTransport, type Connection, type Transport } from '../launcher';
+import type { HostIdentity } from './fingerprint';
+import { answerFingerprinted } from './fingerprinted';
+import type { CacheMode } from './fingerprintCache';
 import { runBounded } from './runBounded';
 import { sharedPool, type TransportPool } from './transportPool';
 import { parseInput } from './parseInput';
@@ -69,77 +69,44 @@ export async function probeHosts(inputs: readonly ProbeRequestInput[], ctx: Flee
 const DEFAULT_CONCURRENCY = 16;
 
 /**
- * The probe itself, over an open transport.
- *
- * The facts exec goes out first. With nothing stored for this request (or
- * with the cache off or refreshing) QEMU starts at once beside it, so a cold
- * probe costs one QEMU run and no extra round trip. With a stored entry, the
- * facts decide: an unchanged fingerprint answers from the cache (one exec,
- * no QEMU); a changed one starts QEMU and replaces the entry.
+ * The probe itself, over an open transport: the facts exec and, unless the
+ * cache answers, one paused QEMU (see {@link answerFingerprinted}).
  */
 export async function probeOver(transport: Transport, request: ProbeRequest, options: ProbeOverOptions = {}): Promise<HostCapabilities> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...request.timeouts };
   const machineType = request.machineType ?? 'none';
-  const mode = options.cache ?? 'use';
   const factsPromise = readHostFacts(transport, request.qemuBinary, timeouts.exec);
   // Keep a facts failure from surfacing as an unhandled rejection while the cache is read or QEMU runs.
   factsPromise.catch(() => undefined);
-
-  const cache = mode === 'off' ? undefined : new FingerprintCache(options.cacheDir);
-  const slot = cacheSlot(hostIdentity(transport, request.connection), KIND, {
-    machineType,
-    accelerator: request.accelerator,
-    qemuBinary: request.qemuBinary ?? null,
-  });
-  const stored = mode === 'use' ? await cache?.read(slot, KIND) : undefined;
-  if (stored) {
-    const hit = answerFromCache(stored, await factsPromise, transport.label);
-    if (hit) return hit;
-  }
-
-  const probe = await probeQemu(transport, {
-    accelerator: request.accelerator,
-    machineType,
-    qemuBinary: request.qemuBinary,
-    timeouts,
-  });
-  const facts = await factsPromise;
-  const caps = buildCapabilities({
-    host: transport.label,
-    probedAt: new Date().toISOString(),
-    probe,
-    facts: { kernelRelease: facts.kernelRelease, cpuinfo: facts.cpuinfo },
-  });
-  const fingerprint = observedFingerprint(facts, qemuCpuVersion());
-  if (cache && fingerprint) {
-    await cache.write<HostCapabilities>(slot, {
+  return answerFingerprinted<HostCapabilities>(
+    factsPromise,
+    {
       kind: KIND,
-      host: transport.label,
-      storedAt: new Date().toISOString(),
-      fingerprint: { ...fingerprint, qemuVersion: caps.qemu.version },
-      value: caps,
-    });
-  }
-  return caps;
-}
-
-/**
- * The stored answer, when the host's fingerprint still matches it and it is
- * a valid capability model; else undefined. `probedAt` stays the time QEMU
- * answered; the host CPU and kernel come from the facts just read.
- */
-function answerFromCache(stored: CacheEntry<unknown>, facts: HostFacts, label: string): HostCapabilities | undefined {
-  const observed = observedFingerprint(facts, qemuCpuVersion());
-  if (!observed || fingerprintChanges(stored.fingerprint, observed).length > 0) return undefined;
-  const caps = validValue(stored, HostCapabilitiesSchema);
-  if (!caps || caps.qemu.version !== stored.fingerprint.qemuVersion) return undefined;
-  return {
-    ...caps,
-    host: label,
-    kernelRelease: facts.kernelRelease.trim() || null,
-    hostCpu: parseCpuinfo(facts.cpuinfo, label),
-    fromCache: true,
-  };
+      identity: hostIdentity(transport, request.connection),
+      request: { machineType, accelerator: request.accelerator, qemuBinary: request.qemuBinary ?? null },
+      schema: HostCapabilitiesSchema,
+      qemuVersionOf: (caps) => caps.qemu.version,
+      ask: async () => {
+        const probe = await probeQemu(transport, { accelerator: request.accelerator, machineType, qemuBinary: request.qemuBinary, timeouts });
+        const facts = await factsPromise;
+        return buildCapabilities({
+          host: transport.label,
+          probedAt: new Date().toISOString(),
+          probe,
+          facts: { kernelRelease: facts.kernelRelease, cpuinfo: facts.cpuinfo },
+        });
+      },
+      // probedAt stays the time QEMU answered; the host CPU and kernel come from the facts just read.
+      fromCache: (caps, facts) => ({
+        ...caps,
+        host: transport.label,
+        kernelRelease: facts.kernelRelease.trim() || null,
+        hostCpu: parseCpuinfo(facts.cpuinfo, transport.label),
+        fromCache: true,
+      }),
+    },
+    options,
+  );
 }
 
 /** Who is asked: the label, and the SSH endpoint (never credentials) or this machine's name. */

@@ -2,13 +2,17 @@
  * The ground truth for an exact CPU, against real QEMU over a real loopback
  * sshd: a paused VM per host with the exact machine type and -cpu.
  */
-import { verifySelection } from './verifySelection';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { verifySelection, verifyMachineTypes } from './verifySelection';
 import { SelectionInputsSchema, type SelectionInputsInput } from './selectionInputs';
 import { TransportPool } from './transportPool';
 import { startSshd, type Sshd } from '../../test/support/sshd';
 import { replayQemuBinary } from '../../test/support/replayHost';
 import { countingPool } from '../../test/support/countingTransport';
+import { scratchDir } from '../../test/support/paths';
 import { ConfigError } from '../errors';
+import { itWithKvm, realAccel } from '../../test/support/accel';
 
 describe('verifySelection', () => {
   let sshd: Sshd;
@@ -21,9 +25,14 @@ describe('verifySelection', () => {
     await sshd?.stop();
   });
   const verify = (input: Omit<SelectionInputsInput, 'hosts'> & { hosts?: SelectionInputsInput['hosts'] }) =>
-    verifySelection(SelectionInputsSchema.parse({ hosts: [sshd.connection({ name: 'kvm-a' })], ...input }) as never, { pool });
+    verifySelection(SelectionInputsSchema.parse({ hosts: [sshd.connection({ name: 'kvm-a' })], accelerator: realAccel, ...input }) as never, { pool });
 
-  it.each(['kvm', 'tcg'] as const)('a satisfiable CPU is enforceable under %s', async (accelerator) => {
+  const eachAccel = (name: string, fn: (accelerator: 'kvm' | 'tcg') => Promise<void>): void => {
+    itWithKvm(name.replace('%s', 'kvm'), () => fn('kvm'));
+    it(name.replace('%s', 'tcg'), () => fn('tcg'));
+  };
+
+  eachAccel('a satisfiable CPU is enforceable under %s', async (accelerator) => {
     const report = await verify({ model: 'pentium3', machineType: 'pc-q35-7.2', accelerator });
     expect(report.ok).toBe(true);
     expect(report.hosts[0]).toEqual(expect.objectContaining({ name: 'kvm-a', enforceable: true, resolvedModel: 'pentium3-v1', machineType: 'pc-q35-7.2', missingFeatures: [], accelerator }));
@@ -31,8 +40,16 @@ describe('verifySelection', () => {
     expect(report.hosts[0].effectiveFeatures).toContain('sse');
   });
 
-  it('catches a model query-cpu-definitions calls usable that an added feature makes unenforceable', async () => {
-    const report = await verify({ model: 'pentium3', requiredFeatures: ['avx2', 'sse4_1'], disabledFeatures: ['sse2'], machineType: 'q35' });
+  it('under TCG, catches a feature TCG cannot emulate added to a usable model', async () => {
+    const report = await verify({ model: 'pentium3', requiredFeatures: ['x2apic', 'sse4_1'], machineType: 'q35', accelerator: 'tcg' });
+    expect(report.ok).toBe(false);
+    expect(report.hosts[0]).toEqual(expect.objectContaining({ enforceable: false, missingFeatures: ['x2apic'], accelerator: 'tcg' }));
+    expect(report.qemuCpuArg).toBe('pentium3-v1,+x2apic,+sse4.1,enforce');
+  });
+
+  // Nested KVM on these machines gives a guest neither avx2 nor sse4.1, though the CPU has both.
+  itWithKvm('catches a model query-cpu-definitions calls usable that an added feature makes unenforceable', async () => {
+    const report = await verify({ model: 'pentium3', requiredFeatures: ['avx2', 'sse4_1'], disabledFeatures: ['sse2'], machineType: 'q35', accelerator: 'kvm' });
     expect(report.ok).toBe(false);
     expect(report.hosts[0].missingFeatures.sort()).toEqual(['avx2', 'sse4.1']);
     expect(report.hosts[0].machineType).toMatch(/^pc-q35-\d+\.\d+$/);
@@ -56,11 +73,12 @@ describe('verifySelection', () => {
   it('asks query-cpu-definitions only for a name that may be an alias', async () => {
     const { pool: counted, counter } = countingPool();
     try {
-      const versioned = await verifySelection(SelectionInputsSchema.parse({ model: 'qemu64-v1', hosts: [sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2' }) as never, { pool: counted });
+      // cache off: the point is which queries QEMU is asked.
+      const versioned = await verifySelection(SelectionInputsSchema.parse({ model: 'qemu64-v1', hosts: [sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2', accelerator: realAccel }) as never, { pool: counted, cache: 'off' });
       expect(versioned.hosts[0]).toEqual(expect.objectContaining({ resolvedModel: 'qemu64-v1', enforceable: expect.any(Boolean) }));
       expect(counter.qmpCommands).toContain('qom-get');
       expect(counter.qmpCommands).not.toContain('query-cpu-definitions');
-      const alias = await verifySelection(SelectionInputsSchema.parse({ model: 'qemu64', hosts: [sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2' }) as never, { pool: counted });
+      const alias = await verifySelection(SelectionInputsSchema.parse({ model: 'qemu64', hosts: [sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2', accelerator: realAccel }) as never, { pool: counted, cache: 'off' });
       expect(alias.hosts[0].resolvedModel).toBe('qemu64-v1');
       expect(counter.qmpCommands.filter((c) => c === 'query-cpu-definitions')).toHaveLength(1);
       // The same CPU either way: skipping the query changes nothing in the verdict.
@@ -76,6 +94,7 @@ describe('verifySelection', () => {
       model: 'Skylake-Client',
       requiredFeatures: ['avx2'],
       machineType: 'pc-q35-4.2',
+      accelerator: 'kvm', // a recorded KVM host
       hosts: [{ ...sshd.connection({ name: 'old' }), qemuBinary: replayQemuBinary('4.2.0.x86_64.qmp.json', 'kvm', 'old-qemu') }],
     });
     expect(report.hosts[0].source).toBe('enforce-stderr');
@@ -92,6 +111,66 @@ describe('verifySelection', () => {
     expect(report.hosts[0]).toEqual(expect.objectContaining({ name: 'good', enforceable: true }));
     expect(report.hosts[1]).toEqual(expect.objectContaining({ name: 'dead', enforceable: null }));
     expect(report.hosts[1].error).toMatch(/dead: could not connect/);
+  });
+
+  it('a stored verdict answers while the host is unchanged: one exec and no VM; another question or a changed host asks QEMU again', async () => {
+    const cacheDir = fs.mkdtempSync(path.join(scratchDir, 'verify-cache-'));
+    const wrapperDir = fs.mkdtempSync(path.join(scratchDir, 'verify-wrapper-'));
+    const binary = path.join(wrapperDir, 'qemu-system-x86_64');
+    fs.writeFileSync(binary, '#!/bin/sh\nexec /usr/bin/qemu-system-x86_64 "$@"\n', { mode: 0o755 });
+    fs.utimesSync(binary, 1_600_000_000, 1_600_000_000);
+    const input = SelectionInputsSchema.parse({
+      model: 'qemu64-v1',
+      requiredFeatures: ['sse4_1'],
+      machineType: 'pc-q35-7.2',
+      accelerator: realAccel,
+      hosts: [{ ...sshd.connection({ name: 'cached' }), qemuBinary: binary }],
+    });
+    const pools: Array<ReturnType<typeof countingPool>> = [];
+    const fresh = () => {
+      const counted = countingPool();
+      pools.push(counted);
+      return counted;
+    };
+    try {
+      const first = fresh();
+      const cold = await verifySelection(input, { pool: first.pool, cacheDir });
+      expect(cold.hosts[0].fromCache).toBeUndefined();
+      expect(first.counter).toEqual(expect.objectContaining({ qemuStarts: 1, facts: 1 }));
+
+      // A new connection, as a later preview has: the facts exec alone answers.
+      const second = fresh();
+      const warm = await verifySelection(input, { pool: second.pool, cacheDir });
+      expect(second.pool.opened).toBe(1);
+      expect(second.counter).toEqual(expect.objectContaining({ spawns: 1, facts: 1, qemuStarts: 0 }));
+      expect(warm.hosts[0]).toEqual({ ...cold.hosts[0], fromCache: true });
+      expect(warm.qemuCpuArg).toBe(cold.qemuCpuArg);
+
+      // Other machine types, other features: other questions, each asked of QEMU once; M checks share one facts exec.
+      const third = fresh();
+      const reports = await verifyMachineTypes({ ...input, requiredFeatures: ['sse4_2'] }, ['pc-q35-7.2', 'pc-i440fx-7.2'], { pool: third.pool, cacheDir });
+      expect(reports.map((r) => r.hosts[0].fromCache)).toEqual([undefined, undefined]);
+      expect(third.counter).toEqual(expect.objectContaining({ qemuStarts: 2, facts: 1 }));
+
+      // The host changed (its QEMU binary has a new mtime): QEMU is asked again, and the new answer stored.
+      fs.utimesSync(binary, 1_600_000_100, 1_600_000_100);
+      const fourth = fresh();
+      const after = await verifySelection(input, { pool: fourth.pool, cacheDir });
+      expect(after.hosts[0].fromCache).toBeUndefined();
+      expect(after.hosts[0].probedAt > cold.hosts[0].probedAt).toBe(true);
+      expect((await verifySelection(input, { pool: fourth.pool, cacheDir })).hosts[0].fromCache).toBe(true);
+      expect(fourth.counter.qemuStarts).toBe(1);
+
+      // 'refresh' asks QEMU whatever is stored; 'off' asks and stores nothing.
+      const fifth = fresh();
+      expect((await verifySelection(input, { pool: fifth.pool, cacheDir, cache: 'refresh' })).hosts[0].fromCache).toBeUndefined();
+      expect((await verifySelection(input, { pool: fifth.pool, cacheDir, cache: 'off' })).hosts[0].fromCache).toBeUndefined();
+      expect(fifth.counter.qemuStarts).toBe(2);
+    } finally {
+      await Promise.all(pools.map((p) => p.pool.closeAll()));
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+      fs.rmSync(wrapperDir, { recursive: true, force: true });
+    }
   });
 
   it('rejects unknown feature names before asking any host', async () => {

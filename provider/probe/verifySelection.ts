@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, QemuCpuError } from '../errors';
-import { checkCpu, connectionLabel, MachineTypeSchema, type Transport } from '../launcher';
+import { checkCpu, connectionLabel, DEFAULT_TIMEOUTS, MachineTypeSchema, readHostFacts, type Connection, type HostFacts, type Transport } from '../launcher';
 import {
   evaluateCpuCheck,
   HostVerdictSchema,
@@ -11,7 +11,9 @@ import {
   type HostVerdict,
   type NormalizedSelection,
 } from '../model';
+import { answerFingerprinted, type FingerprintedOptions } from './fingerprinted';
 import { parseInput } from './parseInput';
+import { hostIdentity } from './probeHost';
 import { runBounded } from './runBounded';
 import { connectionOf, type HostEntry, type SelectionInputs } from './selectionInputs';
 import { sharedPool, type TransportPool } from './transportPool';
@@ -32,7 +34,7 @@ export const SelectionReportSchema = z.object({
 export type SelectionReport = z.infer<typeof SelectionReportSchema>;
 
 /** Options that do not change the answer. */
-export interface VerifyOptions {
+export interface VerifyOptions extends FingerprintedOptions {
   pool?: TransportPool;
 }
 
@@ -40,7 +42,10 @@ export interface VerifyOptions {
  * Ask every host, in parallel up to the bound, whether it can enforce the
  * exact CPU: a paused VM with that machine type and -cpu on each host. One
  * bad host never hides the others; a host that cannot be asked is
- * undecided, not "not enforceable".
+ * undecided, not "not enforceable". Verdicts go through the fingerprint
+ * cache as probes do (options.cache, default 'use'): a host whose facts
+ * still match a stored verdict for the same CPU answers with one exec and
+ * no VM.
  */
 export async function verifySelection(inputs: SelectionInputs & { model: string }, options: VerifyOptions = {}): Promise<SelectionReport> {
   const [report] = await verifyMachineTypes(inputs, [inputs.machineType], options);
@@ -72,8 +77,7 @@ export async function verifyMachineTypes(
   }
   const selections = types.map((machineType) => ({ ...selection, machineType }));
   const pool = options.pool ?? sharedPool;
-  // Concurrent uses of one pool entry share its connection: M checks, one SSH connection per host.
-  const perHost = await runBounded(inputs.hosts, inputs.concurrency, (entry) => Promise.all(selections.map((s) => verifyHost(pool, entry, s))));
+  const perHost = await runBounded(inputs.hosts, inputs.concurrency, (entry) => verifyHost(pool, entry, selections, options));
   return selections.map((s, i) => summarize(s, perHost.map((verdicts) => verdicts[i])));
 }
 
@@ -83,30 +87,74 @@ const MachineTypesSchema = z
   .min(1, 'name at least one machine type')
   .refine((types) => new Set(types).size === types.length, 'machine types must not repeat');
 
-/** One host's verdict; errors become an undecided verdict carrying the message. */
-export async function verifyHost(pool: TransportPool, entry: HostEntry, selection: NormalizedSelection): Promise<HostVerdict> {
+/**
+ * One host's verdicts, one per selection, over its one pooled connection:
+ * the checks run in parallel and share one facts exec. Errors become
+ * undecided verdicts carrying the message.
+ */
+export async function verifyHost(pool: TransportPool, entry: HostEntry, selections: readonly NormalizedSelection[], options: FingerprintedOptions = {}): Promise<HostVerdict[]> {
   const name = connectionLabel(entry);
+  const connection = connectionOf(entry);
   try {
-    return await pool.use(connectionOf(entry), (transport) => verifyOver(transport, name, entry.qemuBinary, selection));
+    return await pool.use(connection, (transport) => {
+      const facts = options.cache === 'off' ? undefined : readHostFacts(transport, entry.qemuBinary, DEFAULT_TIMEOUTS.exec);
+      facts?.catch(() => undefined);
+      return Promise.all(
+        selections.map((s) => verifyOver(transport, name, entry.qemuBinary, s, { ...options, facts, connection }).catch((err: unknown) => undecided(name, s, err))),
+      );
+    });
   } catch (err) {
-    // Even a bug must not hide the other hosts: the host is undecided, with the reason.
-    const message = err instanceof QemuCpuError ? err.message : `${name}: internal error while asking this host (evaluate): ${err instanceof Error ? err.message : String(err)}`;
-    return undecidedVerdict(name, selection, message, new Date().toISOString());
+    return selections.map((s) => undecided(name, s, err));
   }
 }
 
-/** The ground-truth check over an open transport. */
-export async function verifyOver(transport: Transport, name: string, qemuBinary: string | undefined, selection: NormalizedSelection): Promise<HostVerdict> {
-  const record = await checkCpu(transport, {
-    accelerator: selection.accelerator,
-    machineType: selection.machineType,
-    model: selection.model,
-    enable: selection.requiredFeatures,
-    disable: selection.disabledFeatures,
-    qemuBinary,
-  });
-  return evaluateCpuCheck(name, record, selection, new Date().toISOString());
+/** A verdict for a host that could not be asked; even a bug must not hide the other hosts. */
+function undecided(name: string, selection: NormalizedSelection, err: unknown): HostVerdict {
+  const message = err instanceof QemuCpuError ? err.message : `${name}: internal error while asking this host (evaluate): ${err instanceof Error ? err.message : String(err)}`;
+  return undecidedVerdict(name, selection, message, new Date().toISOString());
 }
+
+/** What {@link verifyOver} needs besides the transport and the selection. */
+export interface VerifyOverOptions extends FingerprintedOptions {
+  /** The host's facts exec, when one is already under way for this transport (shared by several checks). */
+  facts?: Promise<HostFacts>;
+  /** The connection, for the cache's host identity; without it the transport's label stands for the host. */
+  connection?: Connection;
+}
+
+/** The ground-truth check over an open transport, through the fingerprint cache unless options.cache is 'off'. */
+export async function verifyOver(transport: Transport, name: string, qemuBinary: string | undefined, selection: NormalizedSelection, options: VerifyOverOptions = {}): Promise<HostVerdict> {
+  const ask = async () => {
+    const record = await checkCpu(transport, {
+      accelerator: selection.accelerator,
+      machineType: selection.machineType,
+      model: selection.model,
+      enable: selection.requiredFeatures,
+      disable: selection.disabledFeatures,
+      qemuBinary,
+    });
+    return evaluateCpuCheck(name, record, selection, new Date().toISOString());
+  };
+  if (options.cache === 'off') return ask();
+  const facts = options.facts ?? readHostFacts(transport, qemuBinary, DEFAULT_TIMEOUTS.exec);
+  facts.catch(() => undefined);
+  return answerFingerprinted<HostVerdict>(
+    facts,
+    {
+      kind: KIND,
+      identity: hostIdentity(transport, options.connection),
+      request: { ...selection, qemuBinary: qemuBinary ?? null },
+      schema: HostVerdictSchema,
+      qemuVersionOf: (verdict) => verdict.qemuVersion,
+      ask,
+      fromCache: (verdict) => ({ ...verdict, name, fromCache: true }),
+    },
+    options,
+  );
+}
+
+/** The cache kind of exact-CPU verdicts. */
+const KIND = 'verify';
 
 /** Pure: fold host verdicts into the report and render the CPU for QEMU and libvirt. */
 export function summarize(selection: NormalizedSelection, hosts: HostVerdict[]): SelectionReport {

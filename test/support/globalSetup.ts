@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { TEST_RUN_ENV, qemuPids } from './qemuProcesses';
 import { scratchDir } from './paths';
 import { resetSink } from './secretSink';
+import { kvmUsable } from './accel';
 
 /** The directory of one test run's bookkeeping. */
 export function runDir(run: string): string {
@@ -24,4 +25,10 @@ export default async function globalSetup(): Promise<void> {
   // The probe cache (XDG_CACHE_HOME/qemu-cpu) of this run: fresh, and never the developer's ~/.cache.
   process.env.XDG_CACHE_HOME = path.join(runDir(run), 'xdg-cache');
   fs.writeFileSync(path.join(runDir(run), 'qemu-before.json'), JSON.stringify(qemuPids()));
+  if (!kvmUsable) {
+    process.stdout.write(
+      '\nqemu-cpu tests: this machine has no usable /dev/kvm. Real-QEMU tests run under TCG (asked for explicitly); ' +
+        'tests that only mean something under KVM are skipped and say so; KVM requests are tested to fail, never to fall back.\n',
+    );
+  }
 }

@@ -1,8 +1,14 @@
 import { z } from 'zod';
 
+/**
+ * One part of a version number: QAPI says 'int'; bounded so that it prints
+ * as digits (1e+21 is an integer to JavaScript, and no version).
+ */
+const VersionPartSchema = z.number().int().min(0).max(0x7fffffff);
+
 /** QAPI VersionInfo (query-version, and the greeting's version member). */
 export const VersionInfoSchema = z.object({
-  qemu: z.object({ major: z.number().int(), minor: z.number().int(), micro: z.number().int() }),
+  qemu: z.object({ major: VersionPartSchema, minor: VersionPartSchema, micro: VersionPartSchema }),
   package: z.string(),
 });
 export type VersionInfo = z.infer<typeof VersionInfoSchema>;

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { repoRoot, scratchDir } from '../../../test/support/paths';
 import { startSshd, type Sshd } from '../../../test/support/sshd';
 import { runCli } from './cliRunner.testkit';
+import { itWithKvm, itWithoutKvm } from '../../../test/support/accel';
 
 const execFileP = promisify(execFile);
 
@@ -17,7 +18,20 @@ describe('qemu-cpu probe', () => {
     await sshd?.stop();
   });
 
-  it('the installed bin probes this machine and tells the nested-KVM gap in words', async () => {
+  itWithoutKvm('without /dev/kvm, the installed bin refuses KVM with what to do (exit 2), and gives a TCG answer only when asked', async () => {
+    const bin = path.join(repoRoot, 'bin/qemu-cpu.js');
+    const refused = await execFileP(process.execPath, [bin, 'probe'], { encoding: 'utf8' }).then(
+      () => undefined,
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    expect(refused).toEqual(expect.objectContaining({ code: 2, stdout: '' }));
+    expect(refused!.stderr).toMatch(/^qemu-cpu: localhost: KVM is not available \(launch\): \/dev\/kvm does not exist.*accelerator 'tcg' explicitly/);
+    const { stdout } = await execFileP(process.execPath, [bin, 'probe', '--accel', 'tcg'], { encoding: 'utf8' });
+    expect(stdout).toMatch(/^Host localhost: QEMU 7\.2\.\d+ .* accelerator tcg$/m);
+    expect(stdout).toMatch(/^  Host model \(-cpu max\): \d+ features$/m);
+  });
+
+  itWithKvm('the installed bin probes this machine and tells the nested-KVM gap in words', async () => {
     const { stdout } = await execFileP(process.execPath, [path.join(repoRoot, 'bin/qemu-cpu.js'), 'probe'], { encoding: 'utf8' });
     expect(stdout).toMatch(/^Host localhost: QEMU 7\.2\.\d+ .* accelerator kvm$/m);
     expect(stdout).toMatch(/^Usable CPU models \(\d+ of \d+ names, aliases included\):$/m);

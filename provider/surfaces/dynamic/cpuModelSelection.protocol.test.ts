@@ -31,6 +31,7 @@ import {
   type Registration,
 } from '../../../test/support/pulumiEngine';
 import { parseHostFailure } from '../resource';
+import { itWithKvm, kvmUsable, kvmSkipNote, realAccel, unenforceableHere } from '../../../test/support/accel';
 
 type Props = Record<string, unknown>;
 
@@ -61,7 +62,8 @@ let serial = 0;
 /** Run a one-resource program under mocks; the inputs as the engine receives them, serialized provider included. */
 async function declare(args: CpuModelSelectionArgs): Promise<Props> {
   const name = `cpu-${++serial}`;
-  const resource = new CpuModelSelection(name, args);
+  // Real QEMU answers under KVM where this machine has it, else under TCG, asked for explicitly.
+  const resource = new CpuModelSelection(name, { accelerator: realAccel, ...args });
   await settle(resource.urn);
   const registration = registrations.find((r) => r.name === name)!;
   recordAnswer('provider/dynamic program inputs', registration.inputs);
@@ -91,10 +93,15 @@ describe('the serialized provider', () => {
   });
 });
 
-describe.each([
+const checkRows = [
   { accelerator: 'kvm' as const, usable: 'pentium3', resolved: 'pentium3-v1', unenforceable: 'avx2' },
   { accelerator: 'tcg' as const, usable: 'qemu64', resolved: 'qemu64-v1', unenforceable: 'avx512f' },
-])('Check under $accelerator', ({ accelerator, usable, resolved, unenforceable }) => {
+];
+for (const { accelerator, usable, resolved, unenforceable } of checkRows) describeCheckUnder(accelerator, usable, resolved, unenforceable);
+
+function describeCheckUnder(accelerator: 'kvm' | 'tcg', usable: string, resolved: string, unenforceable: string): void {
+  const runs = accelerator === 'tcg' || kvmUsable;
+  (runs ? describe : describe.skip)(`Check under ${accelerator}${runs ? '' : kvmSkipNote}`, () => {
   it('passes a CPU every host can enforce, and marks every host secret in the inputs it returns', async () => {
     const { inputs, failures } = await engineCheck(host, await declare({ hosts: [kvmA(), kvmB()], model: usable, accelerator }));
     expect(failures).toEqual([]);
@@ -118,6 +125,7 @@ describe.each([
     expect(check.failures.map((f) => parseHostFailure(f.reason)?.missing)).toEqual([[unenforceable], [unenforceable]]);
   });
 });
+}
 
 describe('Check', () => {
   it('reports an unknown model, an unknown feature and an unreachable host, each with a clear reason', async () => {
@@ -132,7 +140,7 @@ describe('Check', () => {
   });
 
   it('skips inputs not known during a preview: unknown hosts are not asked, known ones are', async () => {
-    const news = toProviderWire(await declare({ hosts: [kvmA(), dead()], model: 'pentium3', requiredFeatures: ['avx2'] }));
+    const news = toProviderWire(await declare({ hosts: [kvmA(), dead()], model: 'pentium3', requiredFeatures: [unenforceableHere] }));
     const withUnknown = (patch: (n: Props) => void) => {
       const copy = JSON.parse(JSON.stringify(news)) as Props;
       patch(copy);
@@ -142,7 +150,7 @@ describe('Check', () => {
     expect((await withUnknown((n) => (n.model = UNKNOWN))).failures).toEqual([]);
     // The dead host's address not known: only kvm-a is asked.
     const partial = await withUnknown((n) => ((n.hosts as Props[])[1].host = UNKNOWN));
-    expect(partial.failures).toEqual([{ property: '', reason: 'host=kvm-a model=pentium3-v1 machine=pc-q35-7.2 missing=avx2' }]);
+    expect(partial.failures).toEqual([{ property: '', reason: `host=kvm-a model=pentium3-v1 machine=pc-q35-7.2 missing=${unenforceableHere}` }]);
     expect((partial.inputs.hosts as Props[])[1].host).toBe(UNKNOWN);
     recordAnswer('provider/dynamic check', partial);
   });
@@ -165,7 +173,7 @@ describe('Create, Diff, Update, Delete', () => {
     expect(outputs.effectiveFeatures).toEqual(expect.arrayContaining(['sse', 'mmx', 'fpu']));
     expect(outputs.reports).toEqual(
       ['kvm-a', 'kvm-b'].map((name) =>
-        expect.objectContaining({ name, qemuVersion: expect.stringMatching(/^\d+\.\d+\.\d+$/), accelerator: 'kvm', enforceable: true, missingFeatures: [], machineType: expect.stringMatching(/^pc-q35-\d+\.\d+$/), probedAt: expect.any(String) }),
+        expect.objectContaining({ name, qemuVersion: expect.stringMatching(/^\d+\.\d+\.\d+$/), accelerator: realAccel, enforceable: true, missingFeatures: [], machineType: expect.stringMatching(/^pc-q35-\d+\.\d+$/), probedAt: expect.any(String) }),
       ),
     );
     expect(isSecretEnvelope(outputs.hostCredentials)).toBe(true);
@@ -186,16 +194,16 @@ describe('Create, Diff, Update, Delete', () => {
   });
 
   it('create refuses a CPU some host cannot enforce, with the same lines Check reports', async () => {
-    const inputs = toProviderWire(await declare({ hosts: [kvmA(), kvmB()], model: 'pentium3', requiredFeatures: ['avx2'], machineType: 'pc-q35-7.2' }));
+    const inputs = toProviderWire(await declare({ hosts: [kvmA(), kvmB()], model: 'pentium3', requiredFeatures: [unenforceableHere], machineType: 'pc-q35-7.2' }));
     const err = await host.create(inputs).then(
       () => undefined,
       (e: Error) => e,
     );
     recordFailure('provider/dynamic create error', err, host);
-    expect(err?.message).toContain('the CPU pentium3-v1,+avx2,enforce cannot be enforced on 2 of 2 host(s)');
+    expect(err?.message).toContain(`the CPU pentium3-v1,+${unenforceableHere},enforce cannot be enforced on 2 of 2 host(s)`);
     const lines = err!.message.split('\n').filter((l) => l.startsWith('host='));
     expect(lines.map(parseHostFailure)).toEqual(
-      ['kvm-a', 'kvm-b'].map((h) => ({ host: h, model: 'pentium3-v1', machine: 'pc-q35-7.2', missing: ['avx2'] })),
+      ['kvm-a', 'kvm-b'].map((h) => ({ host: h, model: 'pentium3-v1', machine: 'pc-q35-7.2', missing: [unenforceableHere] })),
     );
   });
 
@@ -207,7 +215,8 @@ describe('Create, Diff, Update, Delete', () => {
 });
 
 describe('Read (refresh)', () => {
-  it('shows a host that changed under the same qemuBinary as changed outputs with the reason, and the next diff asks again', async () => {
+  // The recorded host is a KVM host, and so is the one that replaces it: this machine's QEMU under KVM.
+  itWithKvm('shows a host that changed under the same qemuBinary as changed outputs with the reason, and the next diff asks again', async () => {
     // One path for the host's QEMU; what answers behind it changes between create and refresh.
     const dir = path.join(scratchDir, `swap-qemu-${process.pid}`);
     const binary = path.join(dir, 'qemu-system-x86_64');
@@ -218,7 +227,7 @@ describe('Read (refresh)', () => {
     };
     pointAt(replayQemuBinary('4.2.0.x86_64.qmp.json'));
     try {
-      const inputs = await declare({ hosts: [{ ...kvmA(), qemuBinary: binary }], model: 'Skylake-Client', requiredFeatures: ['avx2'], machineType: 'q35' });
+      const inputs = await declare({ hosts: [{ ...kvmA(), qemuBinary: binary }], model: 'Skylake-Client', requiredFeatures: ['avx2'], machineType: 'q35', accelerator: 'kvm' });
       const { id, outputs } = created(await engineCreate(host, inputs));
       // Recorded on an Intel Xeon E3-1245 v5 (Skylake) with QEMU 4.2, whose definitions resolve the alias to v3.
       expect(outputs).toEqual(expect.objectContaining({ enforceable: true, concreteModels: { 'kvm-a': 'Skylake-Client-v3' }, failures: [] }));

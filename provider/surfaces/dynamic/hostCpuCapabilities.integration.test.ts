@@ -11,6 +11,7 @@ import { TransportPool } from '../../probe';
 import { settle } from '../../../test/support/pulumiEngine';
 import { recordOutput, registerSecret } from '../../../test/support/secretSink';
 import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { realAccel } from '../../../test/support/accel';
 
 const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
 const pool = new TransportPool();
@@ -36,10 +37,10 @@ describe('getHostCpuCapabilities', () => {
   });
 
   it('as an Output: secret connection fields do not make the answer secret, since none reaches it', async () => {
-    const result = getHostCpuCapabilitiesOutput({ connection: { ...sshd.connection({ name: 'kvm-a' }), privateKey: pulumi.secret(sshd.privateKey) } }, { pool });
+    const result = getHostCpuCapabilitiesOutput({ connection: { ...sshd.connection({ name: 'kvm-a' }), privateKey: pulumi.secret(sshd.privateKey) }, accelerator: realAccel }, { pool });
     const settled = await settle(result);
     recordOutput('provider/data source output', settled);
-    expect(settled).toEqual({ known: true, secret: false, value: expect.objectContaining({ host: 'kvm-a', accelerator: 'kvm' }) });
+    expect(settled).toEqual({ known: true, secret: false, value: expect.objectContaining({ host: 'kvm-a', accelerator: realAccel }) });
   });
 
   it('an unreachable host fails with the host and the stage, never the password', async () => {

@@ -22,6 +22,7 @@ import {
   type ProviderProcess,
 } from '../../../test/support/pulumiEngine';
 import { FUNCTION_TOKEN } from './packageSchema';
+import { realAccel, unenforceableHere } from '../../../test/support/accel';
 
 const rpc = require('@pulumi/pulumi/runtime/rpc') as { specialSigKey: string; specialSecretSig: string };
 const secret = (value: unknown) => ({ [rpc.specialSigKey]: rpc.specialSecretSig, value });
@@ -73,11 +74,11 @@ describe('pulumi-resource-qemu-cpu over gRPC', () => {
   });
 
   it('Check fails on a requirement no host can enforce, with the same per-host report as the dynamic flavour', async () => {
-    const news = { model: 'pentium3', requiredFeatures: ['avx2'], machineType: 'pc-q35-7.2', accelerator: 'kvm', hosts: [host('kvm-a'), host('kvm-b')] };
+    const news = { model: 'pentium3', requiredFeatures: [unenforceableHere], machineType: 'pc-q35-7.2', accelerator: realAccel, hosts: [host('kvm-a'), host('kvm-b')] };
     const [native, dynamic] = await Promise.all([plugin.check({}, news), dynamicHost.check({}, { ...toProviderWire(news), __provider: serializedProvider })]);
     record('check', native);
     expect(native.failures).toHaveLength(2);
-    expect(native.failures[0].reason).toMatch(/^host=kvm-a model=pentium3-v1 machine=pc-q35-7\.2 missing=avx2\b/);
+    expect(native.failures[0].reason).toMatch(new RegExp(`^host=kvm-a model=pentium3-v1 machine=pc-q35-7\\.2 missing=${unenforceableHere}\\b`));
     expect(native.failures).toEqual(dynamic.failures);
     expect(engine.logs.some((l) => l.severity === 'warning' && l.urn === URN && /host=kvm-a/.test(l.message))).toBe(true);
   });
@@ -121,10 +122,10 @@ describe('pulumi-resource-qemu-cpu over gRPC', () => {
   });
 
   it('Invoke returns the capabilities of a loopback host', async () => {
-    const { outputs, failures } = await plugin.invoke(FUNCTION_TOKEN, { connection: host('kvm-a'), accelerator: 'kvm' });
+    const { outputs, failures } = await plugin.invoke(FUNCTION_TOKEN, { connection: host('kvm-a'), accelerator: realAccel });
     record('invoke', outputs);
     expect(failures).toEqual([]);
-    expect(outputs).toEqual(expect.objectContaining({ host: 'kvm-a', accelerator: 'kvm', arch: 'x86_64' }));
+    expect(outputs).toEqual(expect.objectContaining({ host: 'kvm-a', accelerator: realAccel, arch: 'x86_64' }));
     expect((outputs!.models as Array<{ name: string }>).some((m) => m.name === 'Skylake-Client-v4')).toBe(true);
   });
 

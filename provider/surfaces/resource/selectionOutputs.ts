@@ -89,7 +89,8 @@ export function toOutputs(inputs: SelectionInputs, report: SelectionReport, fail
     qemuCpuArg: report.qemuCpuArg,
     libvirtCpuXml: report.libvirtCpuXml,
     effectiveFeatures: report.effectiveFeatures,
-    reports: report.hosts,
+    // Whether a verdict came from the fingerprint cache is not part of the answer: a refresh that changed nothing shows no change.
+    reports: report.hosts.map(({ fromCache: _fromCache, ...verdict }) => verdict),
     failures: [...failures],
   };
 }

@@ -477,6 +477,10 @@ export interface HostReport {
      * Why the host could not be asked: unreachable, authentication, QEMU failure.
      */
     error?: string;
+    /**
+     * True when this verdict came from qemu-cpu's fingerprint cache: the host's facts were read now and matched (QEMU binary, kernel, CPU microcode and flags, /dev/kvm, kvm parameters), so no VM was started again; probedAt is when QEMU last answered. Absent when QEMU answered this time.
+     */
+    fromCache?: boolean;
 }
 
 /**
