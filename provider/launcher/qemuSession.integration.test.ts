@@ -106,7 +106,7 @@ describe('QemuSession locally', () => {
     expect(record.kvm).toEqual({ present: true, enabled: true });
   });
 
-  itWithoutKvm('without /dev/kvm, a KVM probe fails with what to do, and never falls back to TCG', async () => {
+  itWithoutKvm('[kvm-missing] without /dev/kvm, a KVM probe fails with what to do, and never falls back to TCG', async () => {
     const err = await probeQemu(local, { accelerator: 'kvm', machineType: 'none' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KvmUnavailableError);
     expect((err as KvmUnavailableError).stage).toBe('launch');

@@ -31,7 +31,7 @@ export interface BaselineOptions {
   extraFeatures?: boolean;
   /** How many times the extras may be narrowed after a host refuses some. Default 3. */
   maxExtraRounds?: number;
-  /** Passed to each host's capability probe (e.g. the probe cache). */
+  /** Passed to each host's capability probe, and its cache settings to each exact-CPU check. */
   probe?: Omit<ProbeContext, 'transport' | 'pool'>;
 }
 
@@ -66,7 +66,7 @@ export async function findBaseline(inputs: SelectionInputs, options: BaselineOpt
   const caps = probed.map((p) => p.caps!);
   const candidates = baselineCandidates(caps, base.disabledFeatures);
   const verify: Verifier = (model, required, hosts = inputs.hosts) =>
-    verifySelection({ ...inputs, hosts, model, requiredFeatures: required, disabledFeatures: base.disabledFeatures }, { pool });
+    verifySelection({ ...inputs, hosts, model, requiredFeatures: required, disabledFeatures: base.disabledFeatures }, { pool, cache: options.probe?.cache, cacheDir: options.probe?.cacheDir });
   if (candidates.length === 0) return { ...report, reason: 'no named CPU model is usable on every host' };
 
   const lacking = lackingRequiredFeatures(caps, base.requiredFeatures);

@@ -34,7 +34,7 @@ function idsInTests(): Map<string, string[]> {
   for (const file of testSources()) {
     const text = fs.readFileSync(file, 'utf8');
     // Only names: the first string argument of it/test/describe (and variants such as it.concurrent, it.each(...)).
-    for (const call of text.matchAll(/\b(?:it|test|describe|maybe)(?:\.\w+)*(?:\([^)]*\))?\(\s*(['"`])((?:\\.|(?!\1).)*)\1/g)) {
+    for (const call of text.matchAll(/\b(?:it|test|describe|maybe|itWithKvm|itWithoutKvm|describeWithKvm)(?:\.\w+)*(?:\([^)]*\))?\(\s*(['"`])((?:\\.|(?!\1).)*)\1/g)) {
       for (const tag of call[2].matchAll(ID_TAG)) {
         const files = found.get(tag[1]) ?? [];
         files.push(path.relative(repoRoot, file));

@@ -188,6 +188,23 @@ describe('qemu-cpu check and baseline', () => {
       expect(JSON.parse(json.stdout).hosts[1]).toEqual(expect.objectContaining({ name: 'dead', enforceable: null, error: expect.stringMatching(/^dead: could not connect/) }));
     });
 
+    it('run again on an unchanged host, the gate answers from the fingerprint cache; --no-cache asks QEMU again', async () => {
+      const file = write('cached.yml', { hosts: [{ ...fleet[2], name: 'cache-gate' }], model: 'Westmere-v1', requiredFeatures: ['aes'], machineType: 'pc-q35-4.2' });
+      const run = async (extra: string[] = []) => {
+        const r = await cli(['check', '--config', file, '--format', 'json', ...extra]);
+        expect(r.code).toBe(0);
+        return JSON.parse(r.stdout).hosts[0] as { fromCache?: boolean; probedAt: string };
+      };
+      const first = await run();
+      const again = await run();
+      const refreshed = await run(['--no-cache']);
+      const after = await run();
+      expect([first.fromCache, again.fromCache, refreshed.fromCache, after.fromCache]).toEqual([undefined, true, undefined, true]);
+      expect(again.probedAt).toBe(first.probedAt);
+      expect(after.probedAt).toBe(refreshed.probedAt);
+      expect(refreshed.probedAt > first.probedAt).toBe(true);
+    });
+
     it('exit 1 beats 2: a host that refuses decides the gate even while another cannot be asked', async () => {
       const file = write('refuse-and-dead.yml', { hosts: [fleet[2], dead], model: 'EPYC', machineType: 'pc-q35-4.2' });
       const run = await cli(['check', '--config', file]);

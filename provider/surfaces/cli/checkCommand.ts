@@ -22,6 +22,8 @@ Options:
   -c, --config FILE        the check file
   -f, --format FORMAT      text (default), json, junit or github
       --concurrency N      hosts asked at once (default: the file's, else 16)
+      --no-cache           ask QEMU on every host even where the fingerprint cache holds the
+                           answer for an unchanged host (the new answers replace the stored ones)
   -h, --help               show this help
 
 Exit codes: 0 every host can enforce the CPU; 1 at least one host cannot
@@ -41,6 +43,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
       config: { type: 'string', short: 'c' },
       format: { type: 'string', short: 'f' },
       concurrency: { type: 'string' },
+      'no-cache': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -51,16 +54,16 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const format = commandOptions('check', values, positionals, CHECK_FORMATS);
   const started = Date.now();
   const inputs = withConcurrency(await loadSelectionFile(values.config!, io), values.concurrency);
-  const report = await runCheck(inputs);
+  const report = await runCheck(inputs, values['no-cache'] ? 'refresh' : 'use');
   const seconds = (Date.now() - started) / 1000;
   io.stdout(render(format, report, seconds, values.config!, io));
   return checkExitCode(report);
 }
 
 /** The ground truth for a concrete model; for 'auto', for the baseline's CPU. */
-async function runCheck(inputs: SelectionInputs): Promise<SelectionReport> {
-  if (inputs.model !== 'auto') return verifySelection({ ...inputs, model: inputs.model });
-  return autoSelectionReport(await findBaseline(inputs), inputs);
+async function runCheck(inputs: SelectionInputs, cache: 'use' | 'refresh'): Promise<SelectionReport> {
+  if (inputs.model !== 'auto') return verifySelection({ ...inputs, model: inputs.model }, { cache });
+  return autoSelectionReport(await findBaseline(inputs, { probe: { cache } }), inputs);
 }
 
 function render(format: CheckFormat, report: SelectionReport, seconds: number, source: string, io: CliIo): string {

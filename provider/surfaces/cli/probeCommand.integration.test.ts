@@ -18,7 +18,7 @@ describe('qemu-cpu probe', () => {
     await sshd?.stop();
   });
 
-  itWithoutKvm('without /dev/kvm, the installed bin refuses KVM with what to do (exit 2), and gives a TCG answer only when asked', async () => {
+  itWithoutKvm('[kvm-missing] without /dev/kvm, the installed bin refuses KVM with what to do (exit 2), and gives a TCG answer only when asked', async () => {
     const bin = path.join(repoRoot, 'bin/qemu-cpu.js');
     const refused = await execFileP(process.execPath, [bin, 'probe'], { encoding: 'utf8' }).then(
       () => undefined,
