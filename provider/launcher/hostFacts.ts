@@ -59,7 +59,7 @@ export function parseHostFacts(stdout: string, host: string): HostFacts {
       stage: 'host-facts',
       what: 'the host facts script printed something unexpected',
       why: formatZodIssues(parsed.error).join('; '),
-      hint: 'The host needs a POSIX sh, uname, stat, sed and /proc; report this with the output of `uname -a`.',
+      hint: 'The host needs a POSIX sh, uname, stat and /proc; report this with the output of `uname -a`.',
     });
   }
   return parsed.data;
