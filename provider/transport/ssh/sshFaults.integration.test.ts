@@ -194,7 +194,8 @@ describe('host faults', () => {
       killTree(sshdProcesses, 'SIGKILL');
       const err = await probing;
       recordOutput('probe:ssh-fault:killed', err);
-      expect(Date.now() - killedAt).toBeLessThan(3_000);
+      // "At once": far inside the 30 s limits the probe was given, with room for a loaded runner.
+      expect(Date.now() - killedAt).toBeLessThan(8_000);
       expect(err).toBeInstanceOf(DisconnectedError);
       // Killed while QEMU starts up or waits in negotiation, depending on timing.
       expect(err).toMatchObject({ host: 'doomed', stage: expect.stringMatching(/^qmp-(greeting|negotiate)$/) });
@@ -228,7 +229,7 @@ describe('network faults', () => {
       relay.dropAll();
       const err = await probing;
       recordOutput('probe:ssh-fault:network-drop', err);
-      expect(Date.now() - droppedAt).toBeLessThan(3_000);
+      expect(Date.now() - droppedAt).toBeLessThan(8_000);
       expect(err).toBeInstanceOf(DisconnectedError);
       expect(err).toMatchObject({ host: 'cut-off', stage: expect.stringMatching(/^qmp-(negotiate|command)$/) });
       expect((err as Error).message).toMatch(/the SSH connection was lost/);
