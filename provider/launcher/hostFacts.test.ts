@@ -1,7 +1,11 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { RemoteCommandError } from '../errors';
 import { LocalTransport } from '../transport';
 import { parseHostFacts, readHostFacts } from './hostFacts';
+import { FACTS_SCRIPT, LAUNCH_SCRIPT, scriptArgv } from './hostScripts';
 
 const OUTPUT = [
   'kernel=6.1.0-18-amd64',
@@ -63,5 +67,52 @@ describe('the facts script on this machine', () => {
     }
     expect(facts.cpuinfo).toMatch(/^processor\s*:\s*0$/m);
     expect(facts.cpuinfo).toMatch(/^flags\s*:/m);
+  });
+});
+
+describe('QEMU binary discovery without a configured binary (both scripts, as command -v would, with no subshell)', () => {
+  const arch = execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim();
+  let root: string;
+  let searchPath: string;
+
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'qemu-cpu-discovery-'));
+    const fake = (dir: string, says: string) => {
+      fs.mkdirSync(path.join(root, dir), { recursive: true });
+      fs.writeFileSync(path.join(root, dir, `qemu-system-${arch}`), `#!/bin/sh\necho ${says}\n`, { mode: 0o755 });
+    };
+    // A directory of the binary's name is no binary; an entry that is a glob pattern is taken literally:
+    // with globbing, '[z]' would name z/ and find the wrong binary.
+    fs.mkdirSync(path.join(root, 'dirs', `qemu-system-${arch}`), { recursive: true });
+    fs.mkdirSync(path.join(root, 'noexec'));
+    fs.writeFileSync(path.join(root, 'noexec', `qemu-system-${arch}`), '', { mode: 0o644 });
+    fake('z', 'wrong');
+    fake('[z]', 'right');
+    searchPath = ['/nonexistent', '', path.join(root, 'dirs'), path.join(root, 'noexec'), path.join(root, '[z]'), path.join(root, 'z'), '/usr/bin', '/bin'].join(':');
+  });
+
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  const run = (script: string, args: string[]) => {
+    const [program, ...rest] = scriptArgv(script, args);
+    return spawnSync(program, rest, { cwd: os.tmpdir(), env: { PATH: searchPath }, encoding: 'utf8', input: '' });
+  };
+
+  it('the facts script names the first executable file on PATH', () => {
+    const out = run(FACTS_SCRIPT, ['']);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toContain(`binary=${path.join(root, '[z]', `qemu-system-${arch}`)}\n`);
+    expect(parseHostFacts(out.stdout, 'h').arch).toBe(arch);
+  });
+
+  it('the launch script execs the same binary (and says which)', () => {
+    const out = run(LAUNCH_SCRIPT, ['tcg', '', '-S']);
+    expect(out.stdout).toBe('right\n');
+    expect(out.stderr).toContain(`binary=${path.join(root, '[z]', `qemu-system-${arch}`)}\n`);
+  });
+
+  it("with nothing on PATH, RHEL's /usr/libexec/qemu-kvm is the last resort", () => {
+    const out = spawnSync('/bin/sh', ['-c', FACTS_SCRIPT, 'qemu-cpu', ''], { env: { PATH: path.join(root, 'dirs') }, encoding: 'utf8' });
+    expect(out.stdout).toContain('binary=/usr/libexec/qemu-kvm\n');
   });
 });

@@ -5,9 +5,27 @@
  * script text.
  */
 
-/** Sets $b to the QEMU binary: $b if already set, else qemu-system-<arch> on PATH, else RHEL's qemu-kvm. `arch`: shell text giving the arch. */
-const discoverBinary = (arch: string) => `[ -n "$b" ] || b=$(command -v "qemu-system-${arch}" 2>/dev/null) || b=/usr/libexec/qemu-kvm`;
-const DISCOVER_BINARY = discoverBinary('$(uname -m)');
+/**
+ * Sets $m to the machine arch (`uname -m`) without starting a program where
+ * the kernel has /proc/sys/kernel/arch (Linux 6.1 and later); `uname` is
+ * the fallback. Each program a script starts costs milliseconds of CPU on
+ * every probe, and a command substitution forks even for a builtin.
+ */
+const READ_ARCH = '{ m=; read -r m < /proc/sys/kernel/arch; } 2>/dev/null; [ -n "$m" ] || m=$(uname -m)';
+
+/**
+ * Sets $b to the QEMU binary: $b if already set, else qemu-system-$m on
+ * PATH (searched as `command -v` does, without a subshell), else RHEL's
+ * qemu-kvm. Needs $m.
+ */
+const DISCOVER_BINARY = [
+  'if [ -z "$b" ]; then',
+  '  set -f; o=$IFS; IFS=:',
+  '  for d in $PATH; do [ -f "${d:-.}/qemu-system-$m" ] && [ -x "${d:-.}/qemu-system-$m" ] && { b=${d:-.}/qemu-system-$m; break; }; done',
+  '  IFS=$o; set +f',
+  '  [ -n "$b" ] || b=/usr/libexec/qemu-kvm',
+  'fi',
+].join('\n');
 
 /** Marks our own lines on stderr, apart from QEMU's. */
 export const MARKER = 'qemu-cpu:';
@@ -26,6 +44,7 @@ export const MARKER = 'qemu-cpu:';
  */
 export const LAUNCH_SCRIPT = [
   'a=$1; b=$2; shift 2',
+  `if [ -z "$b" ]; then ${READ_ARCH}; fi`,
   DISCOVER_BINARY,
   `if [ ! -x "$b" ]; then echo "${MARKER}error=no-binary $b" >&2; exit 127; fi`,
   `if ! command -v setpriv >/dev/null 2>&1; then echo "${MARKER}error=no-setpriv" >&2; exit 127; fi`,
@@ -44,8 +63,8 @@ export const LAUNCH_SCRIPT = [
  * arch, /dev/kvm access, the binary's identity, kvm module parameters and
  * the first processor of /proc/cpuinfo (all processors repeat its flags).
  * These are the host's part of the probe cache's fingerprint, so the script
- * runs on every probe, warm or cold: it starts two programs (uname, stat)
- * and nothing per parameter file.
+ * runs on every probe, warm or cold: on Linux 6.1 and later it starts one
+ * program (stat) and nothing per parameter file; older kernels add uname.
  *
  * kvm module parameters come as `grep -H` would print them, `/sys/module/<path>:<line>`.
  *
@@ -53,10 +72,12 @@ export const LAUNCH_SCRIPT = [
  */
 export const FACTS_SCRIPT = [
   'b=$1',
-  'u=$(uname -rm)',
-  'printf "kernel=%s\\narch=%s\\n" "${u% *}" "${u##* }"',
+  '{ r=; read -r r < /proc/sys/kernel/osrelease; } 2>/dev/null',
+  READ_ARCH,
+  '[ -n "$r" ] || r=$(uname -r)',
+  'printf "kernel=%s\\narch=%s\\n" "$r" "$m"',
   'if [ ! -e /dev/kvm ]; then echo kvm=missing; elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then echo kvm=rw; else echo kvm=denied; fi',
-  discoverBinary('${u##* }'),
+  DISCOVER_BINARY,
   'printf "binary=%s\\n" "$b"',
   'printf "binarystat=%s\\n" "$(stat -L -c "%s %Y" "$b" 2>/dev/null)"',
   // Shell builtins only from here: a program costs a fork and an exec (about 5 ms of CPU each on the
