@@ -101,10 +101,11 @@ async function main(): Promise<void> {
     const virsh = virshReference();
     // One untimed call first: libvirt fills its capabilities cache on the first.
     let virshFailure = virsh ? await runProcess(virsh).then(() => undefined, (err: Error) => err.message.split('\n')[0]) : undefined;
-    const s = { handshake: [] as number[], local: [] as number[], cold: [] as number[], warm: [] as number[], openssh: [] as number[], virsh: [] as number[] };
+    const s = { handshake: [] as number[], handshakeNoDelay: [] as number[], local: [] as number[], cold: [] as number[], warm: [] as number[], openssh: [] as number[], virsh: [] as number[] };
     const warmCounts: Array<{ opened: number; spawns: number; qemu: number; fromCache: boolean }> = [];
     for (let i = 0; i < SAMPLES; i++) {
       s.handshake.push(await handshake(sshd));
+      s.handshakeNoDelay.push(await handshake(sshd, true));
       s.local.push((await timed(() => rawQmp(QEMU_ARGS.slice(5, 9), PROBE_QUERIES))).ms);
       s.cold.push((await timed(() => withPool((pool) => probeHost(request('bench'), { pool, cacheDir: freshCacheDir() })))).ms);
       const { pool, counter } = countingPool();
@@ -122,9 +123,18 @@ async function main(): Promise<void> {
     }
     const m = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, median(v)])) as Record<keyof typeof s, number>;
     const physical = m.handshake + m.local;
+    const tighter = m.handshakeNoDelay + m.local;
     rows.push(
       { case: 'Reference: one local QEMU probe (`-machine none`, same queries, raw QMP)', median: ms(m.local), reference: '—', ratio: '—', target: '—', met: '' },
       { case: 'Reference: ssh2 connect, handshake and auth (bare ssh2 client, to ready)', median: ms(m.handshake), reference: '—', ratio: '—', target: '—', met: '' },
+      {
+        case: 'The same bare ssh2 handshake with TCP_NODELAY from the first byte, as qemu-cpu dials (not a target reference)',
+        median: ms(m.handshakeNoDelay),
+        reference: `bare ssh2 ${ms(m.handshake)}`,
+        ratio: ratio(m.handshakeNoDelay, m.handshake),
+        target: '—',
+        met: '',
+      },
       { case: 'Reference: the same probe through OpenSSH `ssh` and a shell pipeline', median: ms(m.openssh), reference: `handshake + local probe ${ms(physical)}`, ratio: ratio(m.openssh, physical), target: '—', met: '' },
       virsh && !virshFailure
         ? { case: `Reference: \`${virsh.slice(1).join(' ')}\` (libvirt, warm)`, median: ms(m.virsh), reference: `handshake + local probe ${ms(physical)}`, ratio: ratio(m.virsh, physical), target: '—', met: '' }
@@ -139,7 +149,7 @@ async function main(): Promise<void> {
       {
         case: 'Cold probe over SSH (new connection, empty cache: facts ∥ QEMU)',
         median: ms(m.cold),
-        reference: `handshake + local probe ${ms(physical)}; OpenSSH pipeline ${ms(m.openssh)} (${ratio(m.cold, m.openssh)})`,
+        reference: `handshake + local probe ${ms(physical)}; with the TCP_NODELAY handshake ${ms(tighter)} (${ratio(m.cold, tighter)}); OpenSSH pipeline ${ms(m.openssh)} (${ratio(m.cold, m.openssh)})`,
         ratio: ratio(m.cold, physical),
         target: '≤ 1.30×',
         met: yes(m.cold <= 1.3 * physical),
@@ -405,9 +415,10 @@ async function withTransport<T>(c: ConnectionInput, work: (t: SshTransport) => P
 
 /**
  * The physical reference: a bare ssh2 client's TCP connect, handshake (host key checked against
- * the sshd's) and public-key auth, up to 'ready'. The close is not timed.
+ * the sshd's) and public-key auth, up to 'ready'. The close is not timed. With `noDelay`, Nagle is
+ * off from the first byte, as qemu-cpu dials (provider/transport/ssh/dial.ts).
  */
-async function handshake(sshd: Sshd): Promise<number> {
+async function handshake(sshd: Sshd, noDelay = false): Promise<number> {
   const hostKey = Buffer.from(sshd.hostKeyLine.split(' ')[1], 'base64');
   const client = new Client();
   const { ms: wall } = await timed(
@@ -422,6 +433,7 @@ async function handshake(sshd: Sshd): Promise<number> {
           privateKey: sshd.privateKey,
           hostVerifier: (key: Buffer) => key.equals(hostKey),
         });
+        if (noDelay) client.setNoDelay(true);
       }),
   );
   await new Promise<void>((resolve) => {

@@ -8,8 +8,9 @@ import { z } from 'zod';
 export const CpuDefinitionInfoSchema = z.object({
   name: z.string().min(1),
   typename: z.string().optional(),
-  'unavailable-features': z.array(z.string()).optional(),
-  'alias-of': z.string().optional(),
+  // QEMU never names a feature or a model ""; a reply that does is malformed, not a model without blockers.
+  'unavailable-features': z.array(z.string().min(1)).optional(),
+  'alias-of': z.string().min(1).optional(),
   static: z.boolean().optional(),
   'migration-safe': z.boolean().optional(),
   deprecated: z.boolean().optional(),

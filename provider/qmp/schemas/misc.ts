@@ -28,5 +28,5 @@ export const QueryCpusFastReplySchema = z.array(CpuInfoFastSchema);
 /** The reply of commands that return nothing ({}). */
 export const EmptyReplySchema = z.object({}).passthrough();
 
-/** qom-get of unavailable-features: the list of feature names QEMU filtered out. */
-export const StringListSchema = z.array(z.string());
+/** qom-get of unavailable-features: the list of feature names QEMU filtered out. QEMU never names a feature "". */
+export const StringListSchema = z.array(z.string().min(1));
