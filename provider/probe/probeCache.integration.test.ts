@@ -14,6 +14,7 @@ import { startSshd, type Sshd } from '../../test/support/sshd';
 import type { HostCapabilities } from '../model';
 import { runCli } from '../surfaces/cli/cliRunner.testkit';
 import { realAccel } from '../../test/support/accel';
+import { expectNoCacheCycle } from '../../test/support/noCacheCycle';
 
 describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)', () => {
   let sshd: Sshd;
@@ -136,15 +137,7 @@ describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)',
 
   it('the CLI uses the cache (under XDG_CACHE_HOME); --no-cache asks QEMU and replaces the entry', async () => {
     const args = ['probe', `${sshd.user}@127.0.0.1:${sshd.port}`, '-i', sshd.privateKeyPath, '--known-hosts', sshd.knownHostsPath, '--accel', 'tcg', '--json'];
-    const cli = async (extra: string[] = []) => JSON.parse((await runCli([...args, ...extra])).stdout) as HostCapabilities;
-    const first = await cli();
-    const second = await cli();
-    const bypassed = await cli(['--no-cache']);
-    const after = await cli();
-    expect([first.fromCache, second.fromCache, bypassed.fromCache, after.fromCache]).toEqual([undefined, true, undefined, true]);
-    expect(second.probedAt).toBe(first.probedAt);
-    expect(bypassed.probedAt > first.probedAt).toBe(true);
-    expect(after.probedAt).toBe(bypassed.probedAt);
+    await expectNoCacheCycle(async (extra = []) => JSON.parse((await runCli([...args, ...extra])).stdout) as HostCapabilities);
   });
 
   it('stores no credential: the host appears by label only', async () => {

@@ -17,6 +17,7 @@ import { proxyChain, type SshdChain } from '../../../test/support/sshd';
 import { main } from './main';
 import { runCli, type CliRun } from './cliRunner.testkit';
 import { describeWithKvm, kvmUsable, realAccel } from '../../../test/support/accel';
+import { expectNoCacheCycle, type CachedAnswer } from '../../../test/support/noCacheCycle';
 
 /** Run the CLI in this process and put everything it printed into the secret sink. */
 async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
@@ -190,19 +191,11 @@ describe('qemu-cpu check and baseline', () => {
 
     it('run again on an unchanged host, the gate answers from the fingerprint cache; --no-cache asks QEMU again', async () => {
       const file = write('cached.yml', { hosts: [{ ...fleet[2], name: 'cache-gate' }], model: 'Westmere-v1', requiredFeatures: ['aes'], machineType: 'pc-q35-4.2' });
-      const run = async (extra: string[] = []) => {
+      await expectNoCacheCycle(async (extra = []) => {
         const r = await cli(['check', '--config', file, '--format', 'json', ...extra]);
         expect(r.code).toBe(0);
-        return JSON.parse(r.stdout).hosts[0] as { fromCache?: boolean; probedAt: string };
-      };
-      const first = await run();
-      const again = await run();
-      const refreshed = await run(['--no-cache']);
-      const after = await run();
-      expect([first.fromCache, again.fromCache, refreshed.fromCache, after.fromCache]).toEqual([undefined, true, undefined, true]);
-      expect(again.probedAt).toBe(first.probedAt);
-      expect(after.probedAt).toBe(refreshed.probedAt);
-      expect(refreshed.probedAt > first.probedAt).toBe(true);
+        return JSON.parse(r.stdout).hosts[0] as CachedAnswer;
+      });
     });
 
     it('exit 1 beats 2: a host that refuses decides the gate even while another cannot be asked', async () => {
