@@ -100,7 +100,8 @@ async function main(): Promise<void> {
     const openssh = opensshPipeline(sshd);
     const virsh = virshReference();
     // One untimed call first: libvirt fills its capabilities cache on the first.
-    let virshFailure = virsh ? await runProcess(virsh).then(() => undefined, (err: Error) => err.message.split('\n')[0]) : undefined;
+    const firstLine = (err: Error) => err.message.split('\n')[0];
+    let virshFailure = virsh ? await runProcess(virsh).then(() => undefined, firstLine) : undefined;
     const s = { handshake: [] as number[], handshakeNoDelay: [] as number[], local: [] as number[], cold: [] as number[], warm: [] as number[], openssh: [] as number[], virsh: [] as number[] };
     const warmCounts: Array<{ opened: number; spawns: number; qemu: number; fromCache: boolean }> = [];
     for (let i = 0; i < SAMPLES; i++) {
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
       if (virsh && !virshFailure && i < 3) {
         await runProcess(virsh).then(
           (t) => s.virsh.push(t),
-          (err: Error) => (virshFailure = err.message.split('\n')[0]),
+          (err: Error) => (virshFailure = firstLine(err)),
         );
       }
     }
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
       },
       { case: 'Reference: the same probe through OpenSSH `ssh` and a shell pipeline', median: ms(m.openssh), reference: `handshake + local probe ${ms(physical)}`, ratio: ratio(m.openssh, physical), target: '—', met: '' },
       virsh && !virshFailure
-        ? { case: `Reference: \`${virsh.slice(1).join(' ')}\` (libvirt, warm)`, median: ms(m.virsh), reference: `handshake + local probe ${ms(physical)}`, ratio: ratio(m.virsh, physical), target: '—', met: '' }
+        ? { case: `Reference: \`virsh ${virsh.slice(1).join(' ')}\` (libvirt, warm)`, median: ms(m.virsh), reference: `handshake + local probe ${ms(physical)}`, ratio: ratio(m.virsh, physical), target: '—', met: '' }
         : {
             case: 'Reference: `virsh domcapabilities`',
             median: virsh ? `not measured: ${virshFailure} (is libvirtd running?)` : 'not measured: libvirt (virsh) is not installed here',
