@@ -5,6 +5,7 @@ import { TEST_RUN_ENV, qemuPids } from './qemuProcesses';
 import { scratchDir } from './paths';
 import { resetSink } from './secretSink';
 import { kvmUsable } from './accel';
+import { SECOND_QEMU_ENV, ensureSecondQemu } from './secondQemu';
 
 /** The directory of one test run's bookkeeping. */
 export function runDir(run: string): string {
@@ -22,6 +23,8 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_RUN_ENV] = run;
   fs.mkdirSync(runDir(run), { recursive: true });
   resetSink(run);
+  // Before XDG_CACHE_HOME is pointed at this run: QEMU 10.0 lives in the developer's cache, kept across runs.
+  process.env[SECOND_QEMU_ENV] = ensureSecondQemu() ?? '';
   // The probe cache (XDG_CACHE_HOME/qemu-cpu) of this run: fresh, and never the developer's ~/.cache.
   process.env.XDG_CACHE_HOME = path.join(runDir(run), 'xdg-cache');
   fs.writeFileSync(path.join(runDir(run), 'qemu-before.json'), JSON.stringify(qemuPids()));
