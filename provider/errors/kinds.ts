@@ -73,3 +73,26 @@ export class TimeoutError extends QemuCpuError {
 
 /** The connection or process went away while calls were pending. */
 export class DisconnectedError extends QemuCpuError {}
+
+/** What this host's QEMU refused about the CPU itself: a definite "cannot", never "undecided". */
+export interface CpuRefusal {
+  /** unknown-model: this QEMU has no such CPU model; unknown-feature: no such CPU property. */
+  readonly kind: 'unknown-model' | 'unknown-feature';
+  /** The model or feature name QEMU refused. */
+  readonly name: string;
+  /** QEMU's own stderr lines that say so. */
+  readonly qemuStderr: string;
+}
+
+/**
+ * QEMU started and refused the requested CPU: this host, as it is, will not
+ * run it. The host was asked and answered, so verdicts built from this are
+ * "cannot", with the refusal as data.
+ */
+export class CpuRefusedError extends QemuLaunchError {
+  readonly refusal: CpuRefusal;
+  constructor(init: Omit<Init, 'stage'> & { refusal: CpuRefusal }) {
+    super({ ...init, stage: 'launch' });
+    this.refusal = init.refusal;
+  }
+}

@@ -1,4 +1,4 @@
-import { KvmUnavailableError, QemuLaunchError, type QemuCpuError } from '../errors';
+import { CpuRefusedError, KvmUnavailableError, QemuLaunchError, type QemuCpuError } from '../errors';
 import { MARKER } from './hostScripts';
 
 /** The longest stderr line quoted in an error. */
@@ -64,11 +64,13 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
   }
   const unknownModel = /unable to find CPU model '([^']*)'/.exec(qemuSaid);
   if (unknownModel) {
-    return new QemuLaunchError({ host, stage: 'launch', cause, what: `QEMU on this host does not know CPU model ${unknownModel[1]}`, why: qemuSaid.slice(0, 500), hint: 'Check the name against `qemu-cpu probe` on this host (models differ between QEMU versions).' });
+    const refusal = { kind: 'unknown-model', name: unknownModel[1], qemuStderr: qemuSaid.slice(0, 500) } as const;
+    return new CpuRefusedError({ host, cause, refusal, what: `QEMU on this host does not know CPU model ${unknownModel[1]}`, why: refusal.qemuStderr, hint: 'Check the name against `qemu-cpu probe` on this host (models differ between QEMU versions).' });
   }
   const unknownProperty = /Property '[^']*\.([^'.]+)' not found|can't apply global [^=]*\.([A-Za-z0-9_.-]+)=/.exec(qemuSaid);
   if (unknownProperty) {
-    return new QemuLaunchError({ host, stage: 'launch', cause, what: `QEMU on this host does not know CPU feature ${unknownProperty[1] ?? unknownProperty[2]}`, why: qemuSaid.slice(0, 500), hint: 'Older QEMU versions lack newer feature names; drop the feature or upgrade QEMU.' });
+    const refusal = { kind: 'unknown-feature', name: unknownProperty[1] ?? unknownProperty[2], qemuStderr: qemuSaid.slice(0, 500) } as const;
+    return new CpuRefusedError({ host, cause, refusal, what: `QEMU on this host does not know CPU feature ${refusal.name}`, why: refusal.qemuStderr, hint: 'Older QEMU versions lack newer feature names; drop the feature or upgrade QEMU.' });
   }
   if (qemuSaid) {
     return new QemuLaunchError({ host, stage: 'launch', cause, what: 'QEMU exited during start-up', why: qemuSaid.slice(-1000), hint: 'Check the machine type, CPU model and feature names against this QEMU version.' });

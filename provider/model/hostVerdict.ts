@@ -9,7 +9,7 @@ export const HostVerdictSchema = z.object({
   enforceable: z
     .boolean()
     .nullable()
-    .describe('True when QEMU filtered nothing from the exact CPU; null when the host could not be asked (see error).'),
+    .describe('True when QEMU filtered nothing from the exact CPU; false when it cannot (missing features, or a refusal); null when the host could not be asked (see error).'),
   resolvedModel: z.string().nullable().describe("The concrete model the name resolved to for this machine type, e.g. 'Skylake-Client-v4'."),
   machineType: z.string().nullable().describe("The concrete machine type, e.g. 'pc-q35-7.2' for 'q35'."),
   missingFeatures: z.array(z.string()).describe('Features this host cannot give the guest, in QEMU spelling.'),
@@ -21,7 +21,15 @@ export const HostVerdictSchema = z.object({
     .enum(['qom-unavailable-features', 'enforce-stderr'])
     .nullable()
     .describe("How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce."),
-  error: z.string().optional().describe('Why the host could not be asked: unreachable, authentication, QEMU failure.'),
+  error: z.string().optional().describe('Why the host could not be asked (unreachable, authentication, QEMU failure), or, with refusal, what its QEMU refused.'),
+  refusal: z
+    .object({
+      kind: z.enum(['unknown-model', 'unknown-feature']).describe('What this QEMU does not know: the CPU model, or a CPU feature.'),
+      name: z.string().describe('The model or feature name QEMU refused.'),
+      qemuStderr: z.string().describe("QEMU's own words."),
+    })
+    .optional()
+    .describe('Present when QEMU refused the CPU itself: a definite "cannot" (enforceable false), not "could not ask".'),
   fromCache: z
     .boolean()
     .optional()
@@ -73,4 +81,31 @@ export function undecidedVerdict(name: string, selection: Pick<NormalizedSelecti
     source: null,
     error,
   };
+}
+
+/**
+ * A verdict for a host whose QEMU refused the CPU itself (an unknown model or
+ * feature): the host was asked and answered "cannot". An unknown feature is
+ * also a feature this host cannot give.
+ */
+export function refusedVerdict(
+  name: string,
+  selection: Pick<NormalizedSelection, 'accelerator' | 'model' | 'machineType'>,
+  refusal: NonNullable<HostVerdict['refusal']>,
+  message: string,
+  probedAt: string,
+): HostVerdict {
+  return {
+    ...undecidedVerdict(name, selection, message, probedAt),
+    enforceable: false,
+    missingFeatures: refusal.kind === 'unknown-feature' ? [refusal.name] : [],
+    refusal: { kind: refusal.kind, name: refusal.name, qemuStderr: refusal.qemuStderr },
+  };
+}
+
+/** Why a host cannot enforce the CPU, in words: its refusal, or the features it is missing. */
+export function cannotReason(verdict: Pick<HostVerdict, 'missingFeatures' | 'refusal'>): string {
+  if (verdict.refusal?.kind === 'unknown-model') return `its QEMU does not know CPU model ${verdict.refusal.name}`;
+  if (verdict.refusal?.kind === 'unknown-feature') return `its QEMU does not know CPU feature ${verdict.refusal.name}`;
+  return `missing ${verdict.missingFeatures.join(', ')}`;
 }

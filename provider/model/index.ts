@@ -28,7 +28,7 @@ export {
   type FeatureGap,
 } from './capabilities';
 export { CpuSelectionSchema, normalizeSelection, type CpuSelection, type NormalizedSelection } from './cpuSelection';
-export { HostVerdictSchema, evaluateCpuCheck, undecidedVerdict, type HostVerdict } from './hostVerdict';
+export { HostVerdictSchema, cannotReason, evaluateCpuCheck, refusedVerdict, undecidedVerdict, type HostVerdict } from './hostVerdict';
 export { renderQemuCpuArg, renderLibvirtCpuXml, libvirtFeatureName } from './renderers';
 export {
   MODEL_GENERATIONS,

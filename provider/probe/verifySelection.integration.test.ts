@@ -177,9 +177,10 @@ describe('verifySelection', () => {
     await expect(verify({ model: 'pentium3', requiredFeatures: ['avx9000', 'sse3'], disabledFeatures: ['sse3'] })).rejects.toThrow(ConfigError);
   });
 
-  it('an unknown model is reported with the host and the reason', async () => {
+  it('an unknown model is a definite "cannot", with the host and QEMU\'s reason', async () => {
     const report = await verify({ model: 'Pentium-Z' });
-    expect(report.hosts[0].enforceable).toBeNull();
+    expect(report.hosts[0].enforceable).toBe(false);
+    expect(report.hosts[0].refusal).toEqual({ kind: 'unknown-model', name: 'Pentium-Z', qemuStderr: expect.stringContaining("unable to find CPU model 'Pentium-Z'") });
     expect(report.hosts[0].error).toMatch(/does not know CPU model Pentium-Z/);
   });
 });

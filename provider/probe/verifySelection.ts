@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, QemuCpuError } from '../errors';
+import { ConfigError, CpuRefusedError, QemuCpuError } from '../errors';
 import { checkCpu, connectionLabel, DEFAULT_TIMEOUTS, MachineTypeSchema, readHostFacts, type Connection, type HostFacts, type Transport } from '../launcher';
 import {
   evaluateCpuCheck,
@@ -8,6 +8,7 @@ import {
   renderLibvirtCpuXml,
   renderQemuCpuArg,
   undecidedVerdict,
+  refusedVerdict,
   type HostVerdict,
   type NormalizedSelection,
 } from '../model';
@@ -110,6 +111,7 @@ export async function verifyHost(pool: TransportPool, entry: HostEntry, selectio
 
 /** A verdict for a host that could not be asked; even a bug must not hide the other hosts. */
 function undecided(name: string, selection: NormalizedSelection, err: unknown): HostVerdict {
+  if (err instanceof CpuRefusedError) return refusedVerdict(name, selection, err.refusal, err.message, new Date().toISOString());
   const message = err instanceof QemuCpuError ? err.message : `${name}: internal error while asking this host (evaluate): ${err instanceof Error ? err.message : String(err)}`;
   return undecidedVerdict(name, selection, message, new Date().toISOString());
 }

@@ -1,4 +1,5 @@
 import type { SelectionReport } from '../../probe';
+import { cannotReason } from '../../model';
 import { cpuLabel } from './checkText';
 
 /** A workflow command's message: %, CR and LF escaped as GitHub Actions requires. */
@@ -23,7 +24,7 @@ export function renderCheckGithub(report: SelectionReport, source: string): stri
     if (h.enforceable === false) {
       lines.push(
         `::error ${at(`qemu-cpu: ${h.name} cannot enforce the CPU`)}::${data(
-          `${h.name} (QEMU ${h.qemuVersion ?? '?'}, ${h.machineType ?? '?'}) cannot enforce ${cpuLabel(report)}: missing ${h.missingFeatures.join(', ')}`,
+          `${h.name} (QEMU ${h.qemuVersion ?? '?'}, ${h.machineType ?? '?'}) cannot enforce ${cpuLabel(report)}: ${cannotReason(h)}`,
         )}`,
       );
     } else if (h.enforceable === null) {

@@ -1,4 +1,5 @@
 import type { SelectionReport } from '../../probe';
+import { cannotReason } from '../../model';
 import { cpuLabel } from './checkText';
 
 /** XML text: the five escapes, and no characters XML 1.0 forbids (control characters). */
@@ -40,7 +41,7 @@ export function renderCheckJunit(report: SelectionReport, seconds: number, sourc
     if (h.enforceable === true) {
       lines.push(`${open}>`, `      <system-out>${xml(`${h.name} can enforce ${cpuLabel(report)} (${facts})`)}</system-out>`, '    </testcase>');
     } else if (h.enforceable === false) {
-      const message = `${h.name} cannot enforce ${cpuLabel(report)}: missing ${h.missingFeatures.join(', ')}`;
+      const message = `${h.name} cannot enforce ${cpuLabel(report)}: ${cannotReason(h)}`;
       lines.push(`${open}>`, `      <failure type="NotEnforceable" message="${xml(message)}">${xml(`${message}\n${facts}\n-cpu ${report.qemuCpuArg}`)}</failure>`, '    </testcase>');
     } else {
       const message = h.error ?? `${h.name} could not be asked`;

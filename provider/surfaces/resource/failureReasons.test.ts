@@ -43,19 +43,21 @@ describe('host failure reasons', () => {
     expect(parseHostFailure(f.reason)).toEqual({ host: 'dead', model: 'Skylake-Client', machine: 'q35', error: { kind: 'connect', message: error } });
   });
 
-  it('attribute an unknown model and an unknown feature to their inputs', () => {
-    const undecided = (error: string) => verdict({ enforceable: null, resolvedModel: null, machineType: null, error });
+  it('attribute an unknown model and an unknown feature to their inputs, from the refusal QEMU gave (data, not text)', () => {
+    const refused = (kind: 'unknown-model' | 'unknown-feature', name: string, error: string) =>
+      verdict({ enforceable: false, resolvedModel: null, machineType: null, error, refusal: { kind, name, qemuStderr: 'qemu said no' } });
     const [model, feature] = hostFailures(
       report([
-        undecided('kvm-a: QEMU on this host does not know CPU model Pentium-Z (launch): unable to find CPU model. Check the name.'),
-        undecided("kvm-a: QEMU on this host does not know CPU feature hle (launch): Property 'x86_64-cpu.hle' not found."),
+        refused('unknown-model', 'Pentium-Z', 'kvm-a: QEMU on this host does not know CPU model Pentium-Z (launch): unable to find CPU model. Check the name.'),
+        // The wording of the message plays no part: the refusal's fields decide.
+        refused('unknown-feature', 'hle', 'kvm-a: reworded'),
       ]),
       { machineType: 'q35' },
     );
     expect(model.property).toBe('model');
     expect(parseHostFailure(model.reason)?.error?.kind).toBe('unknown-model');
     expect(feature.property).toBe('disabledFeatures');
-    expect(parseHostFailure(feature.reason)?.error?.kind).toBe('unknown-feature');
+    expect(parseHostFailure(feature.reason)?.error).toEqual({ kind: 'unknown-feature', message: 'kvm-a: reworded' });
   });
 
   it('never name an input that can hold credentials: the engine prints its value beside the reason', () => {

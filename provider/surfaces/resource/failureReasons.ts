@@ -47,22 +47,26 @@ export function parseHostFailure(reason: string): ParsedHostFailure | undefined 
 /** Errors are "label: what (stage): why. hint" (provider/errors); the stage says where asking the host failed. */
 const STAGE = / \(([a-z][a-z-]*)\)[:.]/;
 
-function classify(message: string, report: SelectionReport): { kind: string; property: FailureProperty } {
-  if (/does not know CPU model /.test(message)) return { kind: 'unknown-model', property: 'model' };
-  const feature = /does not know CPU feature (\S+)/.exec(message);
-  if (feature) {
-    return { kind: 'unknown-feature', property: report.disabledFeatures.includes(feature[1]) ? 'disabledFeatures' : 'requiredFeatures' };
-  }
+function classify(message: string): { kind: string; property: FailureProperty } {
   return { kind: STAGE.exec(message)?.[1] ?? 'unknown', property: '' };
+}
+
+/** The input a refusal is about: the model, or the list that asked for the unknown feature. */
+function refusedProperty(refusal: NonNullable<HostVerdict['refusal']>, report: SelectionReport): FailureProperty {
+  if (refusal.kind === 'unknown-model') return 'model';
+  return report.disabledFeatures.includes(refusal.name) ? 'disabledFeatures' : 'requiredFeatures';
 }
 
 /** The reason for one host, or undefined when it can enforce the CPU. */
 export function hostFailure(verdict: HostVerdict, report: SelectionReport, inputs: Pick<SelectionInputs, 'machineType'>): SelectionFailure | undefined {
   if (verdict.enforceable === true) return undefined;
   const head = `host=${verdict.name} model=${verdict.resolvedModel ?? report.model} machine=${verdict.machineType ?? inputs.machineType}`;
+  if (verdict.refusal) {
+    return failureOn(refusedProperty(verdict.refusal, report), `${head} error=${verdict.refusal.kind}: ${verdict.error ?? verdict.refusal.qemuStderr}`);
+  }
   if (verdict.enforceable === false) return failureOn('hosts', `${head} missing=${verdict.missingFeatures.join(',')}`);
   const message = verdict.error ?? 'the host could not be asked';
-  const { kind, property } = classify(message, report);
+  const { kind, property } = classify(message);
   return failureOn(property, `${head} error=${kind}: ${message}`);
 }
 

@@ -439,7 +439,7 @@ export interface HostReportArgs {
      */
     name: pulumi.Input<string>;
     /**
-     * True when QEMU filtered nothing from the exact CPU; null when the host could not be asked (see error).
+     * True when QEMU filtered nothing from the exact CPU; false when it cannot (missing features, or a refusal); null when the host could not be asked (see error).
      */
     enforceable?: pulumi.Input<boolean>;
     /**
@@ -475,13 +475,32 @@ export interface HostReportArgs {
      */
     source?: pulumi.Input<string>;
     /**
-     * Why the host could not be asked: unreachable, authentication, QEMU failure.
+     * Why the host could not be asked (unreachable, authentication, QEMU failure), or, with refusal, what its QEMU refused.
      */
     error?: pulumi.Input<string>;
+    /**
+     * Present when QEMU refused the CPU itself: a definite "cannot" (enforceable false), not "could not ask".
+     */
+    refusal?: pulumi.Input<inputs.HostReportRefusalArgs>;
     /**
      * True when this verdict came from qemu-cpu's fingerprint cache: the host's facts were read now and matched (QEMU binary, kernel, CPU microcode and flags, /dev/kvm, kvm parameters), so no VM was started again; probedAt is when QEMU last answered. Absent when QEMU answered this time.
      */
     fromCache?: pulumi.Input<boolean>;
+}
+
+export interface HostReportRefusalArgs {
+    /**
+     * What this QEMU does not know: the CPU model, or a CPU feature.
+     */
+    kind: pulumi.Input<string>;
+    /**
+     * The model or feature name QEMU refused.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * QEMU's own words.
+     */
+    qemuStderr: pulumi.Input<string>;
 }
 
 /**

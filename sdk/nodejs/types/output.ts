@@ -438,7 +438,7 @@ export interface HostReport {
      */
     name: string;
     /**
-     * True when QEMU filtered nothing from the exact CPU; null when the host could not be asked (see error).
+     * True when QEMU filtered nothing from the exact CPU; false when it cannot (missing features, or a refusal); null when the host could not be asked (see error).
      */
     enforceable?: boolean;
     /**
@@ -474,13 +474,32 @@ export interface HostReport {
      */
     source?: string;
     /**
-     * Why the host could not be asked: unreachable, authentication, QEMU failure.
+     * Why the host could not be asked (unreachable, authentication, QEMU failure), or, with refusal, what its QEMU refused.
      */
     error?: string;
+    /**
+     * Present when QEMU refused the CPU itself: a definite "cannot" (enforceable false), not "could not ask".
+     */
+    refusal?: outputs.HostReportRefusal;
     /**
      * True when this verdict came from qemu-cpu's fingerprint cache: the host's facts were read now and matched (QEMU binary, kernel, CPU microcode and flags, /dev/kvm, kvm parameters), so no VM was started again; probedAt is when QEMU last answered. Absent when QEMU answered this time.
      */
     fromCache?: boolean;
+}
+
+export interface HostReportRefusal {
+    /**
+     * What this QEMU does not know: the CPU model, or a CPU feature.
+     */
+    kind: string;
+    /**
+     * The model or feature name QEMU refused.
+     */
+    name: string;
+    /**
+     * QEMU's own words.
+     */
+    qemuStderr: string;
 }
 
 /**

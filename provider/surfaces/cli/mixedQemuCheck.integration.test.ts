@@ -1,0 +1,54 @@
+/**
+ * `qemu-cpu check` of a real mixed-version fleet over the loopback sshd:
+ * this machine's QEMU 7.2 and QEMU 10.0 (unpacked beside it) as a second
+ * host's qemuBinary. A model only 10.0 knows is a definite "no" on the 7.2
+ * host (exit 1, QEMU's own words), never "could not decide" (exit 2).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import { scratchDir } from '../../../test/support/paths';
+import { recordOutput } from '../../../test/support/secretSink';
+import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { realAccel } from '../../../test/support/accel';
+import { itWithSecondQemu } from '../../../test/support/secondQemu';
+import { runCli } from './cliRunner.testkit';
+import type { HostVerdict } from '../../model';
+
+describe('qemu-cpu check: QEMU 7.2 and 10.0 in one fleet', () => {
+  let sshd: Sshd;
+  let dir: string;
+  beforeAll(async () => {
+    sshd = await startSshd();
+    dir = fs.mkdtempSync(path.join(scratchDir, 'cli-mixed-'));
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  itWithSecondQemu('a model unknown to the 7.2 host is "cannot" there: exit 1, with QEMU\'s reason', async (qemu10) => {
+    const entry = (name: string, extra: Record<string, unknown> = {}) => ({
+      name, host: sshd.host, port: sshd.port, user: sshd.user, privateKeyPath: sshd.privateKeyPath, knownHostsPath: sshd.knownHostsPath, ...extra,
+    });
+    const file = path.join(dir, 'check.yml');
+    fs.writeFileSync(file, toYaml({ hosts: [entry('qemu-7.2'), entry('qemu-10.0', { qemuBinary: qemu10 })], model: 'EPYC-Genoa', accelerator: realAccel }));
+    const run = await runCli(['check', '--config', file, '--format', 'json', '--no-cache']);
+    recordOutput('cli', `${run.stdout}\n${run.stderr}`);
+    expect(run.code).toBe(1);
+    const hosts = (JSON.parse(run.stdout) as { hosts: HostVerdict[] }).hosts;
+    const old = hosts.find((h) => h.name === 'qemu-7.2')!;
+    expect(old).toMatchObject({ enforceable: false, refusal: { kind: 'unknown-model', name: 'EPYC-Genoa' } });
+    expect(old.refusal?.qemuStderr).toContain("unable to find CPU model 'EPYC-Genoa'");
+    // 10.0 knows the model: whatever it answers, it is an answer (true, or false with the features it lacks).
+    const fresh = hosts.find((h) => h.name === 'qemu-10.0')!;
+    expect(fresh.refusal).toBeUndefined();
+    expect(fresh.qemuVersion).toBe('10.0.2');
+    expect(typeof fresh.enforceable).toBe('boolean');
+
+    const text = await runCli(['check', '--config', file]);
+    recordOutput('cli', `${text.stdout}\n${text.stderr}`);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/qemu-7\.2\s+CANNOT ENFORCE/);
+  });
+});
