@@ -6,6 +6,7 @@ import { scratchDir } from './paths';
 import { resetSink } from './secretSink';
 import { kvmUsable } from './accel';
 import { SECOND_QEMU_ENV, ensureSecondQemu } from './secondQemu';
+import { PULUMI_BIN_ENV, ensurePulumiTools } from './pulumiTools';
 
 /** The directory of one test run's bookkeeping. */
 export function runDir(run: string): string {
@@ -25,6 +26,11 @@ export default async function globalSetup(): Promise<void> {
   resetSink(run);
   // Before XDG_CACHE_HOME is pointed at this run: QEMU 10.0 lives in the developer's cache, kept across runs.
   process.env[SECOND_QEMU_ENV] = ensureSecondQemu() ?? '';
+  // The real Pulumi CLI and language hosts, built from Go modules into the developer's cache (minutes once, then kept).
+  const pulumi = ensurePulumiTools();
+  process.env[PULUMI_BIN_ENV] = pulumi.bin ?? '';
+  process.env[`${PULUMI_BIN_ENV}_SKIPPED`] = pulumi.skipped ?? '';
+  if (pulumi.skipped) process.stdout.write(`\nqemu-cpu tests: the real-engine tier is skipped: ${pulumi.skipped}.\n`);
   // The probe cache (XDG_CACHE_HOME/qemu-cpu) of this run: fresh, and never the developer's ~/.cache.
   process.env.XDG_CACHE_HOME = path.join(runDir(run), 'xdg-cache');
   fs.writeFileSync(path.join(runDir(run), 'qemu-before.json'), JSON.stringify(qemuPids()));
