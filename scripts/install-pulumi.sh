@@ -17,14 +17,16 @@
 # What the Go module proxy serves here: pkg/v3 (the CLI, with gen-sdk and
 # get-schema) and pulumi-yaml (pulumi-language-yaml). It refuses the
 # nodejs, python and go language host modules (403 "This module version is
-# not available"); see docs/pulumi-engine.md.
+# not available"), so programs in those languages cannot run here, and
+# `pulumi package gen-sdk` (which hands the schema to a language host) is
+# replaced by qemu-cpu-gen-sdk, built from the same pkg/v3 codegen.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-version=3.276.0
+version=3.248.0
 yaml_version=1.25.0
 dir="${QEMU_CPU_DEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-cpu-dev}/pulumi-$version"
 stamp="$dir/bin/.built-from"
-want="pulumi=$version yaml=$yaml_version wrapper=$(sha256sum "$here/pulumi-tools/go.mod" "$here/pulumi-tools/go.sum" "$here/pulumi-resource-pulumi-nodejs" | sha256sum | cut -c1-16)"
+want="pulumi=$version yaml=$yaml_version wrapper=$(cat "$here/pulumi-tools/go.mod" "$here/pulumi-tools/go.sum" "$here/pulumi-tools/gensdk/main.go" "$here/pulumi-resource-pulumi-nodejs" | sha256sum | cut -c1-16)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$dir/bin/pulumi" version >/dev/null 2>&1; then
   echo "$dir/bin"; exit 0
 fi
@@ -36,6 +38,8 @@ export GOFLAGS="${GOFLAGS:-} -mod=readonly -trimpath"
 ldflags_cli="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version"
 ldflags_yaml="-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$yaml_version"
 nice go build -ldflags "$ldflags_cli" -o "$dir/bin.partial/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+# Pulumi's own SDK generators, called directly: see gensdk/main.go for why.
+nice go build -ldflags "-s -w" -o "$dir/bin.partial/qemu-cpu-gen-sdk" ./gensdk
 (cd / && GOFLAGS=-trimpath GOBIN="$dir/bin.partial" nice go install -ldflags "$ldflags_yaml" "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@v$yaml_version")
 install -m 0755 "$here/pulumi-resource-pulumi-nodejs" "$dir/bin.partial/pulumi-resource-pulumi-nodejs"
 echo "$want" > "$dir/bin.partial/.built-from"

@@ -6,4 +6,5 @@ package tools
 
 import (
 	_ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
+	_ "qemu-cpu.dev/pulumi-tools/gensdk"
 )

@@ -5,6 +5,8 @@ import { objectSpec, type ConversionContext, type PulumiObjectSpec } from './zod
 export const PACKAGE = 'qemu-cpu';
 export const RESOURCE_TOKEN = `${PACKAGE}:index:CpuModelSelection`;
 export const FUNCTION_TOKEN = `${PACKAGE}:index:getHostCpuCapabilities`;
+/** The Go SDK's import path: sdk/go/qemucpu of this repository's module. */
+export const GO_IMPORT_BASE_PATH = 'github.com/qemu-cpu/qemu-cpu/sdk/go/qemucpu';
 
 /** The zod schemas schema.json is generated from: the single sources of truth. */
 export interface PackageSources {
@@ -51,10 +53,15 @@ export function buildPackageSchema(src: PackageSources): Record<string, unknown>
     functions: {
       [FUNCTION_TOKEN]: {
         description: 'What one host can give a guest CPU, model by model, with reasons, answered by QEMU on the host.',
-        inputs: { type: 'object', properties: fnInputs.properties, required: fnInputs.required },
-        outputs: { type: 'object', properties: fnOutputs.properties, required: fnOutputs.required },
+        inputs: { type: 'object', properties: fnInputs.properties, ...(fnInputs.required ? { required: fnInputs.required } : {}) },
+        outputs: { type: 'object', properties: fnOutputs.properties, ...(fnOutputs.required ? { required: fnOutputs.required } : {}) },
       },
     },
-    language: { nodejs: { packageName: '@qemu-cpu/pulumi', dependencies: { '@pulumi/pulumi': '^3.0.0' } } },
+    // What each language's SDK is called where users install it: the npm package, the Python distribution and module, the Go import path.
+    language: {
+      nodejs: { packageName: '@qemu-cpu/pulumi', dependencies: { '@pulumi/pulumi': '^3.0.0' }, respectSchemaVersion: true },
+      python: { packageName: 'pulumi_qemu_cpu', requires: { pulumi: '>=3.0.0,<4.0.0' }, respectSchemaVersion: true },
+      go: { importBasePath: GO_IMPORT_BASE_PATH, generateResourceContainerTypes: false, respectSchemaVersion: true },
+    },
   };
 }

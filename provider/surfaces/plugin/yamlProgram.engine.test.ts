@@ -134,6 +134,35 @@ describeWithPulumi('the real Pulumi engine with a YAML program and the native pl
     fs.rmSync(wrapperDir, { recursive: true, force: true });
   }, ENGINE_TIMEOUT_MS);
 
+  it('examples/yaml: select-cpu comes up with its outputs; preview-fails fails naming each host and avx2', async () => {
+    const example = async (name: string) => {
+      const text = fs.readFileSync(path.join(repoRoot, 'examples/yaml', name, 'Pulumi.yaml'), 'utf8');
+      // The examples find the plugin relative to themselves; this copy lives elsewhere.
+      const stack = await open(text.replace('path: ../../../bin', `path: ${path.join(repoRoot, 'bin')}`));
+      for (const [key, value] of Object.entries({ hostA: sshd.host, hostB: sshd.host, sshUser: sshd.user, knownHostsPath: sshd.knownHostsPath, accelerator: realAccel })) {
+        await stack.ok(['config', 'set', key, '--', value]);
+      }
+      await stack.ok(['config', 'set', '--type', 'int', 'sshPort', String(sshd.port)]);
+      return stack;
+    };
+    const select = await example('select-cpu');
+    const up = await select.ok(['up', '--yes', '--non-interactive']);
+    expect(up.output).toContain('qemuCpuArg');
+    const outputs = JSON.parse((await select.ok(['stack', 'output', '--json'])).stdout);
+    expect(outputs.qemuCpuArg).toBe('pentium3-v1,enforce');
+    expect(outputs.resolvedModel).toBe('pentium3-v1');
+    // The engine marks an invoke's result secret when an argument was (here the private key): shown only on request.
+    expect(outputs.kvm01Usable).toBe('[secret]');
+    const shown = JSON.parse((await select.ok(['stack', 'output', '--json', '--show-secrets'])).stdout);
+    expect(JSON.stringify(shown.kvm01Usable)).toContain('pentium3-v1');
+    await select.ok(['destroy', '--yes', '--non-interactive']);
+
+    const fails = await example('preview-fails');
+    const preview = await fails.run(['preview', '--non-interactive']);
+    expect(preview.code).not.toBe(0);
+    for (const host of ['kvm-01', 'kvm-02']) expect(preview.output).toMatch(new RegExp(`host=${host} model=pentium3-v1 machine=pc-q35-7\\.2 missing=avx2`));
+  }, ENGINE_TIMEOUT_MS);
+
   it("model 'auto' pins a CPU on up and keeps the pin on a later preview and refresh", async () => {
     const stack = await open(program(sshd, { model: 'auto', hosts: [{ name: 'kvm-a' }] }));
     await stack.ok(['up', '--yes', '--non-interactive'], { timeoutMs: ENGINE_TIMEOUT_MS });

@@ -15,7 +15,8 @@ export interface PulumiObjectSpec {
   type: 'object';
   description?: string;
   properties: Record<string, PulumiPropertySpec>;
-  required: string[];
+  /** Absent when empty: Pulumi's own schema writer omits an empty list, so `pulumi package get-schema` prints schema.json unchanged. */
+  required?: string[];
 }
 
 /** How zod objects become named Pulumi types. */
@@ -104,5 +105,5 @@ export function objectSpec(schema: z.AnyZodObject, ctx: ConversionContext, name:
     const isRequired = !u.optional || (mode === 'output' && u.defaultValue !== undefined);
     if (isRequired) required.push(key);
   }
-  return { type: 'object', description: schema.description, properties, required };
+  return { type: 'object', description: schema.description, properties, ...(required.length > 0 ? { required } : {}) };
 }
