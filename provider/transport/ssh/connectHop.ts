@@ -16,9 +16,11 @@ export interface HopRoute {
 }
 
 /**
- * Dial a hop, retrying failures that may pass (refused, timed out, reset,
- * sshd's MaxStartups drop) with backoff up to dialErrorLimit attempts.
- * Host-key and authentication failures are final on the first attempt.
+ * Dial a hop, retrying only sshd's MaxStartups drops (a close or reset
+ * before the handshake, or "too many connections") with backoff, up to
+ * dialErrorLimit attempts. Everything else is final on the first attempt:
+ * a refused port, a timeout (so a dead host costs one perDialTimeout), an
+ * unreachable or unknown host, host keys and authentication.
  */
 export async function connectHop(plan: HopPlan, route: HopRoute): Promise<Client> {
   for (let attempt = 1; ; attempt++) {
