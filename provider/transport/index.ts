@@ -1,4 +1,5 @@
 export * from './transport';
+export { homeDir } from './homeDir';
 export * from './shellQuote';
 export * from './connectionSchema';
 export { LocalTransport } from './localTransport';
