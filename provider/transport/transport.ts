@@ -34,4 +34,6 @@ export interface Transport {
   spawn(argv: readonly string[]): Promise<HostProcess>;
   /** Close the connection. Processes still running lose their channel. Idempotent. */
   close(): Promise<void>;
+  /** How long nothing has arrived from the host; only for remote transports that can tell. */
+  silentForMs?(): number;
 }

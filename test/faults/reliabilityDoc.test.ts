@@ -10,6 +10,8 @@ import { DEFAULT_TIMEOUTS } from '../../provider/launcher/launchOptions';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../provider/qmp/framer';
 import { BACKOFF_BASE_MS, BACKOFF_CAP_MS } from '../../provider/transport/ssh/backoff';
 import { ConnectionSchema } from '../../provider/transport/connectionSchema';
+import { HOST_SILENCE_MS } from '../../provider/transport/ssh/dial';
+import { DEFAULT_HOST_TIMEOUT_S } from '../../provider/surfaces/cli/runLimits';
 
 const doc = fs.readFileSync(path.join(repoRoot, 'docs/reliability.md'), 'utf8');
 /** The ids of the doc's tables: the first cell of each row, in backticks. */
@@ -73,6 +75,9 @@ describe('docs/reliability.md', () => {
       `| ${defaults.dialErrorLimit} | \`dialErrorLimit\` |`,
       `| ${BACKOFF_BASE_MS} ms | backoff,`,
       `| ${BACKOFF_CAP_MS} ms | backoff cap |`,
+      `| ${DEFAULT_HOST_TIMEOUT_S} s | \`hostTimeout\` |`,
+      `| ${HOST_SILENCE_MS} ms | host silence |`,
+      `| every ${HOST_SILENCE_MS / 2} ms; the connection is dropped after 4 unanswered | keepalive |`,
     ];
     expect(rows.filter((row) => !doc.includes(row))).toEqual([]);
     expect(doc).toContain(`passes ${DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024} MiB`);

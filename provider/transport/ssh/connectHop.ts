@@ -1,9 +1,11 @@
 import type { Duplex } from 'node:stream';
-import type { Client } from 'ssh2';
 import { backoffDelay, mayRetry } from './backoff';
 import { dialOnce, type DialResult, type HopPlan } from './dial';
 import { dialError } from './dialError';
 import { classifyDialError } from './dialFailure';
+
+/** A connected, authenticated hop. */
+export type ConnectedHop = Extract<DialResult, { ok: true }>;
 
 /** How to reach a hop and what to tell the caller on the way. */
 export interface HopRoute {
@@ -22,12 +24,12 @@ export interface HopRoute {
  * a refused port, a timeout (so a dead host costs one perDialTimeout), an
  * unreachable or unknown host, host keys and authentication.
  */
-export async function connectHop(plan: HopPlan, route: HopRoute): Promise<Client> {
+export async function connectHop(plan: HopPlan, route: HopRoute): Promise<ConnectedHop> {
   for (let attempt = 1; ; attempt++) {
     const result = await attemptOnce(plan, route);
     if (result.ok) {
       route.debug(`${plan.label}: connected on attempt ${attempt}`);
-      return result.client;
+      return result;
     }
     const { failure } = result;
     if (!failure.retryable || !mayRetry(attempt, plan.dialErrorLimit)) {

@@ -20,7 +20,12 @@ export interface HopPlan {
 
 /** The outcome of one dial attempt. */
 export type DialResult =
-  | { readonly ok: true; readonly client: Client }
+  | {
+      readonly ok: true;
+      readonly client: Client;
+      /** When bytes last arrived from the host (Date.now() time): data, channel traffic or keepalive replies. */
+      readonly lastHeard: () => number;
+    }
   | { readonly ok: false; readonly failure: DialFailure; readonly serverAllows?: readonly string[] };
 
 /**
@@ -30,9 +35,17 @@ export type DialResult =
  */
 const POST_AUTH_SETTLE_MS = 12;
 
-// Keepalives notice a host that vanished without closing TCP (power loss, network cut).
-const KEEPALIVE_INTERVAL_MS = 15_000;
+/**
+ * Keepalives notice a host that vanished without closing TCP (power loss, a
+ * network partition): sent every interval, the connection is dropped after
+ * COUNT_MAX + 1 intervals without a reply (20 s). They also make silence
+ * meaningful: a live host answers one within the interval, so nothing heard
+ * for two intervals means the host or the path to it stopped answering.
+ */
+const KEEPALIVE_INTERVAL_MS = 5_000;
 const KEEPALIVE_COUNT_MAX = 3;
+/** Nothing heard for this long, though keepalives asked twice: the host or the path to it stopped answering. */
+export const HOST_SILENCE_MS = 2 * KEEPALIVE_INTERVAL_MS;
 
 /**
  * One dial attempt: TCP connect (or use `sock`, a stream forwarded by a jump
@@ -88,7 +101,12 @@ export function dialOnce(plan: HopPlan, sock?: Duplex): Promise<DialResult> {
       setTimeout(() => {
         if (settled) return;
         settled = true;
-        resolve({ ok: true, client });
+        // ssh2 reads the stream with its own listener, attached long before 'ready'; this one only notes the time.
+        let heard = Date.now();
+        stream.on('data', () => {
+          heard = Date.now();
+        });
+        resolve({ ok: true, client, lastHeard: () => heard });
       }, POST_AUTH_SETTLE_MS);
     });
 
