@@ -59,6 +59,9 @@ export async function blackhole(): Promise<Blackhole> {
     child.once('error', reject);
     child.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
   });
+  // Never keeps the test process alive, even when a failing test skips close().
+  child.stdout!.destroy();
+  child.unref();
   // Fill the accept queue; each filler either completes its handshake (queued, never accepted) or hangs.
   const fillers = [0, 1, 2].map(() => net.connect(port, '127.0.0.1').on('error', () => undefined));
   await new Promise((resolve) => setTimeout(resolve, 200));
