@@ -3,11 +3,12 @@
  * reported within one perDialTimeout, with the stage that did not finish,
  * and only sshd's MaxStartups drops are retried. Real loopback sockets: a
  * refused port, a listener that never sends a banner, a port whose SYNs go
- * unanswered.
+ * unanswered; and a real sshd whose key lookup stalls.
  */
 import { ConnectionError, type QemuCpuError } from '../../errors';
 import { blackhole, refusedPort, silentListener } from '../../../test/support/deadPorts';
-import { recordOutput } from '../../../test/support/secretSink';
+import { recordOutput, registerSecret } from '../../../test/support/secretSink';
+import { generateKeyPair, startSshd } from '../../../test/support/sshd';
 import type { ConnectionInput } from '../connectionSchema';
 import { SshTransport } from './sshTransport';
 
@@ -64,4 +65,22 @@ describe('bounded dials', () => {
       await Promise.all([hole.close(), silent.close()]);
     }
   }, 40_000);
+});
+
+describe('a server that stalls in authentication', () => {
+  it('[ssh-auth-stall] sshd takes longer than perDialTimeout to look up the key: ConnectionError (auth), one attempt', async () => {
+    // sshd asks AuthorizedKeysCommand about a key its file lacks; this command answers after 30 s.
+    const sshd = await startSshd({ extraConfig: ['AuthorizedKeysCommand /bin/sleep 30', 'AuthorizedKeysCommandUser root'] });
+    try {
+      const stranger = await generateKeyPair();
+      registerSecret(stranger.privateKey);
+      const { err, ms, log } = await dialFailure(sshd.connection({ privateKey: stranger.privateKey, perDialTimeout: 2 }));
+      expect(err).toMatchObject({ stage: 'auth', host: `127.0.0.1:${sshd.port}` });
+      expect(err.message).toMatch(/\(auth\): authentication did not finish within 2s \(perDialTimeout\)\. The server is slow to log in/);
+      expect(log.filter((m) => /retrying/.test(m))).toEqual([]);
+      expect(ms).toBeLessThan(4_500);
+    } finally {
+      await sshd.stop();
+    }
+  });
 });
