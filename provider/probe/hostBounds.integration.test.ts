@@ -69,7 +69,7 @@ describe('a host that stops answering mid-probe', () => {
     expect(await noQemuLeft(path.dirname(qemuBinary), 5_000)).toBe(true);
   }, 40_000);
 
-  it('[fleet-host-timeout] a host slower than hostTimeoutMs: TimeoutError in the stage it was in, its connection closed, QEMU gone', async () => {
+  it('[fleet-host-timeout] a host slower than hostTimeoutMs: TimeoutError in the stage it was in, its connection closed, QEMU gone; the next question dials again', async () => {
     const qemuBinary = replayQemuBinary('7.2.0.x86_64.qmp.json', 'kvm', 'slow', 'host-timeout');
     const pool = new TransportPool();
     try {
@@ -82,6 +82,10 @@ describe('a host that stops answering mid-probe', () => {
       expect(err.message).toMatch(/^slow: gave up after the host time limit of 1\.5 s \(qmp-\w+\): the host was still answering, but had not finished this stage\. Raise hostTimeout/);
       expect(ms).toBeGreaterThanOrEqual(1_450);
       expect(ms).toBeLessThan(5_000);
+      // The closed connection is not handed out again.
+      const fast = replayQemuBinary('7.2.0.x86_64.qmp.json', 'kvm', 'none', 'host-timeout-next');
+      await expect(probeHost({ connection: sshd.connection({ name: 'slow' }), qemuBinary: fast }, { pool, cache: 'off', hostTimeoutMs: 30_000 })).resolves.toMatchObject({ host: 'slow' });
+      expect(pool.opened).toBe(2);
     } finally {
       await pool.closeAll();
     }

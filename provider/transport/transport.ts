@@ -36,4 +36,6 @@ export interface Transport {
   close(): Promise<void>;
   /** How long nothing has arrived from the host; only for remote transports that can tell. */
   silentForMs?(): number;
+  /** False once the connection has dropped or been closed; absent where it cannot drop (this machine). */
+  readonly connected?: boolean;
 }
