@@ -118,6 +118,14 @@ describe('a stdout that fails keeps the verdict', () => {
 });
 
 describe('an empty HOME is no HOME', () => {
+  const writable = (dir: string) => {
+    try {
+      fs.accessSync(dir, fs.constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   /** Files under a directory, recursively, as relative paths. */
   const filesUnder = (root: string): string[] =>
     fs.existsSync(root) ? (fs.readdirSync(root, { recursive: true, withFileTypes: true }) as fs.Dirent[]).filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath ?? e.path, e.name))) : [];
@@ -154,7 +162,8 @@ describe('an empty HOME is no HOME', () => {
       const known = await runBin(['probe', ...target, '--known-hosts', path.join(cwd, '.ssh', 'known_hosts'), ...replay], 'closed', { cwd, env });
       expect(known.code).toBe(0);
       expect(fs.existsSync(path.join(cwd, '.cache'))).toBe(false);
-      expect(filesUnder(cacheDir).filter((f) => !before.has(f)).length).toBeGreaterThan(0);
+      // Where the account's home can be written (not so for a /nonexistent home in some CI containers), the entry is there.
+      if (writable(account)) expect(filesUnder(cacheDir).filter((f) => !before.has(f)).length).toBeGreaterThan(0);
     } finally {
       // Leave the account's cache as it was.
       for (const f of filesUnder(cacheDir)) if (!before.has(f)) fs.rmSync(path.join(cacheDir, f), { force: true });
