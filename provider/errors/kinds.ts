@@ -74,6 +74,20 @@ export class TimeoutError extends QemuCpuError {
 /** The connection or process went away while calls were pending. */
 export class DisconnectedError extends QemuCpuError {}
 
+/**
+ * Nothing came from the host over SSH, not even replies to keepalives, while
+ * a stage waited: a network partition or a hung host, whatever the stage's
+ * own error said. The stage is the one that was waiting.
+ */
+export class HostUnresponsiveError extends QemuCpuError {
+  /** How long the host had been silent when the stage gave up. */
+  readonly silentMs: number;
+  constructor(init: Init & { silentMs: number }) {
+    super(init);
+    this.silentMs = init.silentMs;
+  }
+}
+
 /** What this host's QEMU refused about the CPU itself: a definite "cannot", never "undecided". */
 export interface CpuRefusal {
   /** unknown-model: this QEMU has no such CPU model; unknown-feature: no such CPU property. */

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, formatZodIssues } from '../errors';
-import { connectionLabel } from '../launcher';
+import { connectionLabel, homeDir as userHome } from '../launcher';
 import { HostEntrySchema, parseInput, SelectionInputsSchema, type HostEntry, type SelectionInputs } from '../probe';
 import { ansibleHosts } from './ansibleInventory';
 import type { HostEntryInput } from './hostEntryInput';
@@ -46,7 +46,7 @@ export async function resolveSelectionInputs(input: unknown, options: ResolveOpt
   const parsed = parseInput(SelectionInputsSchema, input, what);
   const raw = input as Record<string, unknown>;
   const baseDir = options.baseDir ?? process.cwd();
-  const homeDir = options.homeDir ?? os.homedir();
+  const homeDir = options.homeDir ?? userHome();
   const problems: string[] = [];
 
   const pending: Pending[] = (Array.isArray(raw.hosts) ? raw.hosts : []).map((h, i) => ({ origin: `hosts.${i}`, entry: definedOnly(h as HostEntryInput) }));

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseSshConfigText, type SSHConfig } from 'ssh-config';
 import { ConfigError } from '../errors';
+import { homeDir } from '../launcher';
 import type { HostEntryInput } from './hostEntryInput';
 
 /**
@@ -183,7 +184,7 @@ function dropUndefined<T extends object>(o: T): Partial<T> {
 }
 
 function defaultTokens(): TokenValues {
-  return { home: os.homedir(), localUser: os.userInfo().username };
+  return { home: homeDir(), localUser: os.userInfo().username };
 }
 
 function tokenMap(tokens: TokenValues): Record<string, string> {

@@ -5,7 +5,7 @@ export { probeQemu, queryCapabilities } from './capabilityProbe';
 export { readHostFacts, parseHostFacts, HostFactsSchema, type HostFacts } from './hostFacts';
 export { runToCompletion } from './runToCompletion';
 // The launcher is the layer the probe service talks to; it passes on the transport API it is built on.
-export { openTransport, connectionLabel, LocalTransport, ConnectionSchema, SECRET_CONNECTION_FIELDS, type Connection, type ConnectionInput, type Transport } from '../transport';
+export { openTransport, homeDir, HOST_SILENCE_MS, connectionLabel, LocalTransport, ConnectionSchema, SECRET_CONNECTION_FIELDS, type Connection, type ConnectionInput, type Transport } from '../transport';
 export * from './cpuCheckRecord';
 export { checkCpu, cpuArgument, type CpuCheckRequest } from './cpuCheck';
 export { parseEnforceRefusals } from './enforceRefusals';

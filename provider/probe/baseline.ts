@@ -66,7 +66,7 @@ export async function findBaseline(inputs: SelectionInputs, options: BaselineOpt
   const caps = probed.map((p) => p.caps!);
   const candidates = baselineCandidates(caps, base.disabledFeatures);
   const verify: Verifier = (model, required, hosts = inputs.hosts) =>
-    verifySelection({ ...inputs, hosts, model, requiredFeatures: required, disabledFeatures: base.disabledFeatures }, { pool, cache: options.probe?.cache, cacheDir: options.probe?.cacheDir });
+    verifySelection({ ...inputs, hosts, model, requiredFeatures: required, disabledFeatures: base.disabledFeatures }, { pool, cache: options.probe?.cache, cacheDir: options.probe?.cacheDir, hostTimeoutMs: options.probe?.hostTimeoutMs });
   if (candidates.length === 0) return { ...report, reason: 'no named CPU model is usable on every host' };
 
   const lacking = lackingRequiredFeatures(caps, base.requiredFeatures);

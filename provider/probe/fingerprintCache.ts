@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { homeDir } from '../launcher';
 import { FingerprintSchema, type Fingerprint } from './fingerprint';
 
 /**
@@ -42,7 +42,7 @@ export interface CacheEntry<T> {
 /** The controller's cache directory: $XDG_CACHE_HOME/qemu-cpu, else ~/.cache/qemu-cpu (a relative XDG_CACHE_HOME is ignored, as the spec says). */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(homeDir(env), '.cache');
   return path.join(base, 'qemu-cpu');
 }
 

@@ -86,7 +86,7 @@ describe('partial fleet failure', () => {
 
     // The others are undecided, each with the host and the stage in its reason.
     const undecided: Record<string, RegExp> = {
-      refused: /^refused: could not connect .* after 2 attempts \(connect\): connection refused/,
+      refused: /^refused: could not connect .* \(connect\): connection refused/,
       'wrong-key': /^wrong-key: the host refused user .* \(auth\)/,
       crashes: /^crashes: QEMU exited during start-up \(launch\)/,
       'no-vcpu': /^no-vcpu: QEMU reports no vCPU for the exact CPU check \(qmp-protocol\)/,

@@ -4,13 +4,14 @@ import { probeQemu, readHostFacts, DEFAULT_TIMEOUTS, connectionLabel, LocalTrans
 import type { HostIdentity } from './fingerprint';
 import { answerFingerprinted } from './fingerprinted';
 import type { CacheMode } from './fingerprintCache';
+import { useHost, type HostBounds } from './hostWork';
 import { runBounded } from './runBounded';
 import { sharedPool, type TransportPool } from './transportPool';
 import { parseInput } from './parseInput';
 import { ProbeRequestSchema, type ProbeRequest, type ProbeRequestInput } from './probeRequest';
 
 /** Options that are not part of the request: they do not change the answer. */
-export interface ProbeContext {
+export interface ProbeContext extends HostBounds {
   /** Reuse an open transport to this host instead of connecting. */
   transport?: Transport;
   /** The connection pool to take the SSH connection from; default the process-wide one. */
@@ -40,7 +41,7 @@ export async function probeHost(input: ProbeRequestInput, ctx: ProbeContext = {}
   const options: ProbeOverOptions = { cache: ctx.cache, cacheDir: ctx.cacheDir };
   if (ctx.transport) return probeOver(ctx.transport, request, options);
   if (!request.connection) return probeOver(new LocalTransport(), request, options);
-  return (ctx.pool ?? sharedPool).use(request.connection, (transport) => probeOver(transport, request, options));
+  return useHost(ctx.pool ?? sharedPool, request.connection, (transport) => probeOver(transport, request, options), { hostTimeoutMs: ctx.hostTimeoutMs });
 }
 
 /** Options of {@link probeHosts}. */

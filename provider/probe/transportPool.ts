@@ -6,6 +6,8 @@ const DEFAULT_IDLE_MS = 3_000;
 
 interface PoolEntry {
   transport: Promise<Transport>;
+  /** The transport once connected. */
+  open?: Transport;
   users: number;
   idleTimer?: NodeJS.Timeout;
 }
@@ -29,13 +31,22 @@ export class TransportPool {
   async use<T>(connection: Connection, work: (t: Transport) => Promise<T>): Promise<T> {
     const key = poolKey(connection);
     let entry = this.entries.get(key);
+    // A connection that dropped (a partition, keepalives unanswered) or was closed at a host's time limit is not reused.
+    if (entry?.open?.connected === false) {
+      if (entry.idleTimer) clearTimeout(entry.idleTimer);
+      this.entries.delete(key);
+      entry = undefined;
+    }
     if (!entry) {
       this.opened++;
       entry = { transport: this.open(connection, this.options.onWarning), users: 0 };
       this.entries.set(key, entry);
-      const failed = entry;
+      const opening = entry;
       // A failed connect is not cached: the next use dials again.
-      entry.transport.catch(() => this.entries.get(key) === failed && this.entries.delete(key));
+      entry.transport.then(
+        (t) => (opening.open = t),
+        () => this.entries.get(key) === opening && this.entries.delete(key),
+      );
     }
     entry.users++;
     if (entry.idleTimer) clearTimeout(entry.idleTimer);

@@ -15,6 +15,7 @@ import {
 import { answerFingerprinted, type FingerprintedOptions } from './fingerprinted';
 import { parseInput } from './parseInput';
 import { hostIdentity } from './probeHost';
+import { useHost, type HostBounds } from './hostWork';
 import { runBounded } from './runBounded';
 import { connectionOf, type HostEntry, type SelectionInputs } from './selectionInputs';
 import { sharedPool, type TransportPool } from './transportPool';
@@ -35,7 +36,7 @@ export const SelectionReportSchema = z.object({
 export type SelectionReport = z.infer<typeof SelectionReportSchema>;
 
 /** Options that do not change the answer. */
-export interface VerifyOptions extends FingerprintedOptions {
+export interface VerifyOptions extends FingerprintedOptions, HostBounds {
   pool?: TransportPool;
 }
 
@@ -93,17 +94,25 @@ const MachineTypesSchema = z
  * the checks run in parallel and share one facts exec. Errors become
  * undecided verdicts carrying the message.
  */
-export async function verifyHost(pool: TransportPool, entry: HostEntry, selections: readonly NormalizedSelection[], options: FingerprintedOptions = {}): Promise<HostVerdict[]> {
+export async function verifyHost(pool: TransportPool, entry: HostEntry, selections: readonly NormalizedSelection[], options: FingerprintedOptions & HostBounds = {}): Promise<HostVerdict[]> {
   const name = connectionLabel(entry);
   const connection = connectionOf(entry);
+  const { hostTimeoutMs, ...fingerprinted } = options;
   try {
-    return await pool.use(connection, (transport) => {
-      const facts = options.cache === 'off' ? undefined : readHostFacts(transport, entry.qemuBinary, DEFAULT_TIMEOUTS.exec);
-      facts?.catch(() => undefined);
-      return Promise.all(
-        selections.map((s) => verifyOver(transport, name, entry.qemuBinary, s, { ...options, facts, connection }).catch((err: unknown) => undecided(name, s, err))),
-      );
-    });
+    return await useHost(
+      pool,
+      connection,
+      (transport, explain) => {
+        const facts = fingerprinted.cache === 'off' ? undefined : readHostFacts(transport, entry.qemuBinary, DEFAULT_TIMEOUTS.exec);
+        facts?.catch(() => undefined);
+        return Promise.all(
+          selections.map((s) =>
+            verifyOver(transport, name, entry.qemuBinary, s, { ...fingerprinted, facts, connection }).catch((err: unknown) => undecided(name, s, explain(err))),
+          ),
+        );
+      },
+      { hostTimeoutMs },
+    );
   } catch (err) {
     return selections.map((s) => undecided(name, s, err));
   }

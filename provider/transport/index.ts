@@ -1,6 +1,7 @@
 export * from './transport';
+export { homeDir } from './homeDir';
 export * from './shellQuote';
 export * from './connectionSchema';
 export { LocalTransport } from './localTransport';
-export { SshTransport, type SshConnectOptions, type SshLogger } from './ssh';
+export { SshTransport, HOST_SILENCE_MS, type SshConnectOptions, type SshLogger } from './ssh';
 export { openTransport } from './openTransport';

@@ -34,4 +34,8 @@ export interface Transport {
   spawn(argv: readonly string[]): Promise<HostProcess>;
   /** Close the connection. Processes still running lose their channel. Idempotent. */
   close(): Promise<void>;
+  /** How long nothing has arrived from the host; only for remote transports that can tell. */
+  silentForMs?(): number;
+  /** False once the connection has dropped or been closed; absent where it cannot drop (this machine). */
+  readonly connected?: boolean;
 }

@@ -10,12 +10,14 @@ import { DEFAULT_TIMEOUTS } from '../../provider/launcher/launchOptions';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../provider/qmp/framer';
 import { BACKOFF_BASE_MS, BACKOFF_CAP_MS } from '../../provider/transport/ssh/backoff';
 import { ConnectionSchema } from '../../provider/transport/connectionSchema';
+import { HOST_SILENCE_MS } from '../../provider/transport/ssh/dial';
+import { DEFAULT_HOST_TIMEOUT_S } from '../../provider/surfaces/cli/runLimits';
 
 const doc = fs.readFileSync(path.join(repoRoot, 'docs/reliability.md'), 'utf8');
 /** The ids of the doc's tables: the first cell of each row, in backticks. */
 const docIds = [...doc.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
 /** Ids have these prefixes; a bracketed word with one in a test name is a claim about this page. */
-const ID_TAG = /\[((?:qemu|ssh|kvm|fleet|input|qmp|secret|suite)-[a-z0-9-]+)\]/g;
+const ID_TAG = /\[((?:qemu|ssh|kvm|fleet|input|qmp|secret|suite|cli)-[a-z0-9-]+)\]/g;
 
 /** Every test source of the checkout (TypeScript, not the build), outside node_modules and dist. */
 function testSources(dir = repoRoot, out: string[] = []): string[] {
@@ -73,6 +75,9 @@ describe('docs/reliability.md', () => {
       `| ${defaults.dialErrorLimit} | \`dialErrorLimit\` |`,
       `| ${BACKOFF_BASE_MS} ms | backoff,`,
       `| ${BACKOFF_CAP_MS} ms | backoff cap |`,
+      `| ${DEFAULT_HOST_TIMEOUT_S} s | \`hostTimeout\` |`,
+      `| ${HOST_SILENCE_MS} ms | host silence |`,
+      `| every ${HOST_SILENCE_MS / 2} ms; the connection is dropped after 4 unanswered | keepalive |`,
     ];
     expect(rows.filter((row) => !doc.includes(row))).toEqual([]);
     expect(doc).toContain(`passes ${DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024} MiB`);

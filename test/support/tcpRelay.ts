@@ -5,11 +5,17 @@ export interface TcpRelay {
   port: number;
   /** Destroy every relayed connection at once, as a network failure would. */
   dropAll(): void;
+  /**
+   * Stop forwarding in both directions and keep every connection open, as a
+   * silent network partition does: nothing arrives, nothing is reset.
+   */
+  partition(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpRelay(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpRelay> {
   const sockets = new Set<net.Socket>();
+  const pairs: Array<[net.Socket, net.Socket]> = [];
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, targetHost);
     for (const s of [client, upstream]) {
@@ -19,6 +25,7 @@ export async function startTcpRelay(targetPort: number, targetHost = '127.0.0.1'
     }
     client.pipe(upstream);
     upstream.pipe(client);
+    pairs.push([client, upstream]);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -27,6 +34,14 @@ export async function startTcpRelay(targetPort: number, targetHost = '127.0.0.1'
     port: (server.address() as net.AddressInfo).port,
     dropAll: () => {
       for (const s of sockets) s.resetAndDestroy();
+    },
+    partition: () => {
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
     },
     close: () =>
       new Promise<void>((r) => {

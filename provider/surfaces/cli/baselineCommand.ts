@@ -4,6 +4,7 @@ import { renderBaselineYaml } from './baselineYaml';
 import type { CliIo } from './cliIo';
 import { commandOptions, withConcurrency } from './checkCommand';
 import { EXIT } from './exitCodes';
+import { applyRunLimits, RUN_LIMIT_OPTIONS } from './runLimits';
 import { loadSelectionFile } from './selectionFile';
 
 export const BASELINE_USAGE = `Usage: qemu-cpu baseline --config FILE [options]
@@ -19,6 +20,9 @@ Options:
   -f, --format FORMAT      yaml (default) or json
       --no-extras          the model alone, without common extra features
       --concurrency N      hosts asked at once (default: the file's, else 16)
+      --connect-timeout S  seconds for each dial of every host (default: the file's connectTimeout,
+                           else each host's perDialTimeout, 15)
+      --host-timeout S     seconds one host may take per question (default: the file's hostTimeout, else 60)
   -h, --help               show this help
 
 Exit codes: 0 a baseline was found and confirmed on every host; 1 no named
@@ -38,6 +42,7 @@ export async function baselineCommand(args: string[], io: CliIo): Promise<number
       format: { type: 'string', short: 'f' },
       'no-extras': { type: 'boolean' },
       concurrency: { type: 'string' },
+      ...RUN_LIMIT_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -46,8 +51,8 @@ export async function baselineCommand(args: string[], io: CliIo): Promise<number
     return EXIT.ok;
   }
   const format = commandOptions('baseline', values, positionals, BASELINE_FORMATS);
-  const inputs = withConcurrency(await loadSelectionFile(values.config!, io, { model: 'auto' }), values.concurrency);
-  const report = await findBaseline(inputs, { extraFeatures: !values['no-extras'] });
+  const { inputs, hostTimeoutMs } = applyRunLimits(await loadSelectionFile(values.config!, io, { model: 'auto' }), values);
+  const report = await findBaseline(withConcurrency(inputs, values.concurrency), { extraFeatures: !values['no-extras'], probe: { hostTimeoutMs } });
   io.stdout(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderBaselineYaml(report));
   if (!report.ok) io.stderr(`qemu-cpu baseline: ${report.reason ?? 'no baseline'}\n`);
   return baselineExitCode(report);

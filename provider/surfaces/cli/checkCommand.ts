@@ -8,6 +8,7 @@ import { renderCheckGithub } from './checkGithub';
 import { renderCheckJunit } from './checkJunit';
 import { renderCheckText } from './checkText';
 import { EXIT } from './exitCodes';
+import { applyRunLimits, RUN_LIMIT_OPTIONS, runLimitFlags } from './runLimits';
 import { loadSelectionFile } from './selectionFile';
 
 export const CHECK_USAGE = `Usage: qemu-cpu check --config FILE [options]
@@ -22,6 +23,10 @@ Options:
   -c, --config FILE        the check file
   -f, --format FORMAT      text (default), json, junit or github
       --concurrency N      hosts asked at once (default: the file's, else 16)
+      --connect-timeout S  seconds for each dial of every host: TCP, SSH banner, authentication
+                           (default: the file's connectTimeout, else each host's perDialTimeout, 15)
+      --host-timeout S     seconds one host may take, connecting included (default: the file's
+                           hostTimeout, else 60); past it the host is undecided
       --no-cache           ask QEMU on every host even where the fingerprint cache holds the
                            answer for an unchanged host (the new answers replace the stored ones)
   -h, --help               show this help
@@ -43,6 +48,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
       config: { type: 'string', short: 'c' },
       format: { type: 'string', short: 'f' },
       concurrency: { type: 'string' },
+      ...RUN_LIMIT_OPTIONS,
       'no-cache': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -53,17 +59,17 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   }
   const format = commandOptions('check', values, positionals, CHECK_FORMATS);
   const started = Date.now();
-  const inputs = withConcurrency(await loadSelectionFile(values.config!, io), values.concurrency);
-  const report = await runCheck(inputs, values['no-cache'] ? 'refresh' : 'use');
+  const { inputs, hostTimeoutMs } = applyRunLimits(await loadSelectionFile(values.config!, io), values);
+  const report = await runCheck(withConcurrency(inputs, values.concurrency), values['no-cache'] ? 'refresh' : 'use', hostTimeoutMs);
   const seconds = (Date.now() - started) / 1000;
   io.stdout(render(format, report, seconds, values.config!, io));
   return checkExitCode(report);
 }
 
 /** The ground truth for a concrete model; for 'auto', for the baseline's CPU. */
-async function runCheck(inputs: SelectionInputs, cache: 'use' | 'refresh'): Promise<SelectionReport> {
-  if (inputs.model !== 'auto') return verifySelection({ ...inputs, model: inputs.model }, { cache });
-  return autoSelectionReport(await findBaseline(inputs, { probe: { cache } }), inputs);
+async function runCheck(inputs: SelectionInputs, cache: 'use' | 'refresh', hostTimeoutMs: number): Promise<SelectionReport> {
+  if (inputs.model !== 'auto') return verifySelection({ ...inputs, model: inputs.model }, { cache, hostTimeoutMs });
+  return autoSelectionReport(await findBaseline(inputs, { probe: { cache, hostTimeoutMs } }), inputs);
 }
 
 function render(format: CheckFormat, report: SelectionReport, seconds: number, source: string, io: CliIo): string {
@@ -93,7 +99,7 @@ export function checkExitCode(report: Pick<SelectionReport, 'ok' | 'hosts'>): nu
 /** Validate the options every file-driven command shares; returns the format. */
 export function commandOptions<F extends string>(
   command: string,
-  values: { config?: string; format?: string; concurrency?: string },
+  values: { config?: string; format?: string; concurrency?: string } & Readonly<Record<string, unknown>>,
   positionals: string[],
   formats: readonly F[],
 ): F {
@@ -103,6 +109,7 @@ export function commandOptions<F extends string>(
   const format = (values.format ?? formats[0]) as F;
   if (!formats.includes(format)) issues.push(`--format must be one of ${formats.join(', ')} (got ${JSON.stringify(values.format)})`);
   if (values.concurrency !== undefined && !/^\d{1,3}$/.test(values.concurrency)) issues.push('--concurrency must be a whole number from 1 to 256');
+  issues.push(...runLimitFlags(values).issues);
   if (issues.length > 0) {
     throw new ConfigError({ what: `invalid qemu-cpu ${command} arguments`, why: issues.join('; '), hint: `Run 'qemu-cpu ${command} --help'.`, issues });
   }

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../../errors';
 import { probeHost, type ProbeRequestInput } from '../../probe';
 import { EXIT } from './exitCodes';
 import { renderProbeSummary } from './probeSummary';
+import { DEFAULT_HOST_TIMEOUT_S, RUN_LIMIT_OPTIONS, runLimitFlags } from './runLimits';
 import { parseSshTarget } from './sshTarget';
 import type { CliIo } from './cliIo';
 
@@ -16,6 +18,8 @@ Options:
       --known-hosts FILE     known_hosts file to verify the host key (default ~/.ssh/known_hosts)
       --insecure-skip-host-key-verification
                              accept any host key (man-in-the-middle risk; labs only)
+      --connect-timeout S    seconds for the dial: TCP connect, SSH banner, authentication (default 15)
+      --host-timeout S       seconds the whole probe may take, connecting included (default 60)
       --machine TYPE         start QEMU with this machine type (default: none)
       --accel kvm|tcg        accelerator (default kvm; tcg is used only when asked for)
       --qemu-binary PATH     absolute path of QEMU on the host
@@ -41,6 +45,7 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
       machine: { type: 'string' },
       accel: { type: 'string' },
       'qemu-binary': { type: 'string' },
+      ...RUN_LIMIT_OPTIONS,
       json: { type: 'boolean' },
       'no-cache': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -54,6 +59,8 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
     io.stderr(`qemu-cpu probe: one host at a time (got ${positionals.length})\n${PROBE_USAGE}`);
     return EXIT.undecided;
   }
+  const { flags, issues } = runLimitFlags(values);
+  if (issues.length > 0) throw new ConfigError({ what: 'invalid qemu-cpu probe arguments', why: issues.join('; '), hint: "Run 'qemu-cpu probe --help'.", issues });
   const request: Record<string, unknown> = {
     machineType: values.machine,
     accelerator: values.accel,
@@ -69,13 +76,17 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
       privateKeyPassword: io.env.QEMU_CPU_SSH_KEY_PASSPHRASE,
       password: io.env.QEMU_CPU_SSH_PASSWORD,
       knownHostsPath: values['known-hosts'],
+      perDialTimeout: flags.connectTimeout,
       insecureSkipHostKeyVerification: values['insecure-skip-host-key-verification'],
     };
-  } else if (values.identity || values.port || values['known-hosts']) {
-    io.stderr('qemu-cpu probe: --identity, --port and --known-hosts need a host\n');
+  } else if (values.identity || values.port || values['known-hosts'] || values['connect-timeout']) {
+    io.stderr('qemu-cpu probe: --identity, --port, --known-hosts and --connect-timeout need a host\n');
     return EXIT.undecided;
   }
-  const caps = await probeHost(dropUndefined(request) as ProbeRequestInput, { cache: values['no-cache'] ? 'refresh' : 'use' });
+  const caps = await probeHost(dropUndefined(request) as ProbeRequestInput, {
+    cache: values['no-cache'] ? 'refresh' : 'use',
+    hostTimeoutMs: (flags.hostTimeout ?? DEFAULT_HOST_TIMEOUT_S) * 1000,
+  });
   io.stdout(values.json ? `${JSON.stringify(caps, null, 2)}\n` : renderProbeSummary(caps));
   return EXIT.ok;
 }

@@ -1,9 +1,11 @@
 import type { Duplex } from 'node:stream';
-import type { Client } from 'ssh2';
 import { backoffDelay, mayRetry } from './backoff';
 import { dialOnce, type DialResult, type HopPlan } from './dial';
 import { dialError } from './dialError';
 import { classifyDialError } from './dialFailure';
+
+/** A connected, authenticated hop. */
+export type ConnectedHop = Extract<DialResult, { ok: true }>;
 
 /** How to reach a hop and what to tell the caller on the way. */
 export interface HopRoute {
@@ -16,16 +18,18 @@ export interface HopRoute {
 }
 
 /**
- * Dial a hop, retrying failures that may pass (refused, timed out, reset,
- * sshd's MaxStartups drop) with backoff up to dialErrorLimit attempts.
- * Host-key and authentication failures are final on the first attempt.
+ * Dial a hop, retrying only sshd's MaxStartups drops (a close or reset
+ * before the handshake, or "too many connections") with backoff, up to
+ * dialErrorLimit attempts. Everything else is final on the first attempt:
+ * a refused port, a timeout (so a dead host costs one perDialTimeout), an
+ * unreachable or unknown host, host keys and authentication.
  */
-export async function connectHop(plan: HopPlan, route: HopRoute): Promise<Client> {
+export async function connectHop(plan: HopPlan, route: HopRoute): Promise<ConnectedHop> {
   for (let attempt = 1; ; attempt++) {
     const result = await attemptOnce(plan, route);
     if (result.ok) {
       route.debug(`${plan.label}: connected on attempt ${attempt}`);
-      return result.client;
+      return result;
     }
     const { failure } = result;
     if (!failure.retryable || !mayRetry(attempt, plan.dialErrorLimit)) {

@@ -1,8 +1,9 @@
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
 import type { HostKeyError } from '../../errors';
 import { authHandler, type AuthPlan, type AuthProgress } from './auth';
-import { classifyDialError, type DialFailure } from './dialFailure';
+import { classifyDialError, type DialFailure, type DialPhase } from './dialFailure';
 import type { HostKeyPolicy } from './hostKeyPolicy';
 
 /** Everything needed to dial one hop. */
@@ -10,7 +11,7 @@ export interface HopPlan {
   readonly label: string;
   readonly host: string;
   readonly port: number;
-  /** perDialTimeout in milliseconds: TCP connect, SSH handshake and authentication together. */
+  /** perDialTimeout (the CLI's --connect-timeout) in milliseconds: TCP connect, SSH handshake and authentication together. */
   readonly timeoutMs: number;
   readonly dialErrorLimit: number;
   readonly auth: AuthPlan;
@@ -19,7 +20,12 @@ export interface HopPlan {
 
 /** The outcome of one dial attempt. */
 export type DialResult =
-  | { readonly ok: true; readonly client: Client }
+  | {
+      readonly ok: true;
+      readonly client: Client;
+      /** When bytes last arrived from the host (Date.now() time): data, channel traffic or keepalive replies. */
+      readonly lastHeard: () => number;
+    }
   | { readonly ok: false; readonly failure: DialFailure; readonly serverAllows?: readonly string[] };
 
 /**
@@ -29,14 +35,23 @@ export type DialResult =
  */
 const POST_AUTH_SETTLE_MS = 12;
 
-// Keepalives notice a host that vanished without closing TCP (power loss, network cut).
-const KEEPALIVE_INTERVAL_MS = 15_000;
+/**
+ * Keepalives notice a host that vanished without closing TCP (power loss, a
+ * network partition): sent every interval, the connection is dropped after
+ * COUNT_MAX + 1 intervals without a reply (20 s). They also make silence
+ * meaningful: a live host answers one within the interval, so nothing heard
+ * for two intervals means the host or the path to it stopped answering.
+ */
+const KEEPALIVE_INTERVAL_MS = 5_000;
 const KEEPALIVE_COUNT_MAX = 3;
+/** Nothing heard for this long, though keepalives asked twice: the host or the path to it stopped answering. */
+export const HOST_SILENCE_MS = 2 * KEEPALIVE_INTERVAL_MS;
 
 /**
  * One dial attempt: TCP connect (or use `sock`, a stream forwarded by a jump
  * host), SSH handshake with host-key verification, authentication. Never
- * rejects; a failed attempt is reported in the result and its client destroyed.
+ * rejects; a failed attempt is reported in the result, with the phase it
+ * stopped in, and its client destroyed.
  */
 export function dialOnce(plan: HopPlan, sock?: Duplex): Promise<DialResult> {
   return new Promise((resolve) => {
@@ -44,14 +59,27 @@ export function dialOnce(plan: HopPlan, sock?: Duplex): Promise<DialResult> {
     const progress: AuthProgress = {};
     let hostKeyError: HostKeyError | undefined;
     let settled = false;
+    // A direct dial opens its own socket, so the phase is known: connected, and whether the server sent a byte.
+    const socket = sock ? undefined : net.connect({ host: plan.host, port: plan.port });
+    const stream: Duplex = sock ?? socket!;
+    let phase: DialPhase = sock ? 'banner' : 'tcp';
+    const phaseNow = (): DialPhase => (phase === 'banner' && socket !== undefined && socket.bytesRead > 0 ? 'kex' : phase);
+    // ssh2 listens too, and reports errors as the client's; this one only keeps a late error from crashing the process.
+    socket?.on('error', () => undefined);
+    socket?.once('connect', () => {
+      if (phase === 'tcp') phase = 'banner';
+    });
+    client.once('handshake', () => {
+      phase = 'auth';
+    });
 
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ ok: false, failure: classifyDialError(err, hostKeyError), serverAllows: progress.serverAllows });
+      resolve({ ok: false, failure: { ...classifyDialError(err, hostKeyError), phase: phaseNow() }, serverAllows: progress.serverAllows });
       client.destroy();
-      sock?.destroy();
+      stream.destroy();
     };
     // ssh2's readyTimeout covers the same span; this also bounds a forwarded stream that never opens.
     const timer = setTimeout(() => fail(Object.assign(new Error('dial timed out'), { level: 'client-timeout' })), plan.timeoutMs);
@@ -73,7 +101,12 @@ export function dialOnce(plan: HopPlan, sock?: Duplex): Promise<DialResult> {
       setTimeout(() => {
         if (settled) return;
         settled = true;
-        resolve({ ok: true, client });
+        // ssh2 reads the stream with its own listener, attached long before 'ready'; this one only notes the time.
+        let heard = Date.now();
+        stream.on('data', () => {
+          heard = Date.now();
+        });
+        resolve({ ok: true, client, lastHeard: () => heard });
       }, POST_AUTH_SETTLE_MS);
     });
 
@@ -81,7 +114,7 @@ export function dialOnce(plan: HopPlan, sock?: Duplex): Promise<DialResult> {
     const config: ConnectConfig = {
       host: plan.host,
       port: plan.port,
-      sock,
+      sock: stream,
       username: plan.auth.username,
       authHandler: authHandler(plan.auth, progress),
       readyTimeout: plan.timeoutMs,
@@ -98,7 +131,7 @@ export function dialOnce(plan: HopPlan, sock?: Duplex): Promise<DialResult> {
       client.connect(config);
       // From the first byte: with Nagle on, the client's back-to-back handshake messages wait on sshd's
       // delayed ACK (40 ms, about 40% of a loopback handshake). A forwarded stream (jump host) has no socket options.
-      client.setNoDelay(true);
+      socket?.setNoDelay(true);
     } catch (err) {
       fail(err);
     }

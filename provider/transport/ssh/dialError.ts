@@ -1,5 +1,5 @@
-import { AuthenticationError, ConnectionError, type QemuCpuError } from '../../errors';
-import type { DialFailure } from './dialFailure';
+import { AuthenticationError, ConnectionError, type QemuCpuError, type Stage } from '../../errors';
+import type { DialFailure, DialPhase } from './dialFailure';
 import { redact } from './redact';
 
 /** What a dial failure message needs to know about the attempt. */
@@ -32,10 +32,7 @@ export function dialError(failure: DialFailure, ctx: DialContext): QemuCpuError 
       why: 'connection refused',
       hint: `Check that sshd is running and listening on port ${ctx.port} and that no firewall rejects the connection.`,
     },
-    timeout: {
-      why: `timed out after ${ctx.timeoutSeconds}s (perDialTimeout) without completing the SSH handshake`,
-      hint: `Check that the host is up and that port ${ctx.port} reaches an SSH server; on a slow link raise perDialTimeout.`,
-    },
+    timeout: timeoutReason(failure.phase ?? 'tcp', ctx),
     reset: {
       why: 'connection reset before the SSH handshake finished',
       hint: 'sshd drops connections beyond its MaxStartups limit of unauthenticated ones, and TCP wrappers or firewalls drop them too; retry later or raise dialErrorLimit.',
@@ -46,7 +43,39 @@ export function dialError(failure: DialFailure, ctx: DialContext): QemuCpuError 
     disconnected: { why: `the host closed the connection: ${detail ?? 'no reason given'}`, hint: 'See the host\'s sshd log (journalctl -u ssh).' },
   };
   const { why, hint } = reasons[failure.kind === 'host-key' ? 'protocol' : failure.kind];
-  return new ConnectionError({ host: ctx.label, stage: 'connect', what: `could not connect to ${where}${after}`, why, hint, cause: failure.cause });
+  const stage = failure.kind === 'timeout' ? TIMEOUT_STAGE[failure.phase ?? 'tcp'] : 'connect';
+  return new ConnectionError({ host: ctx.label, stage, what: `could not connect to ${where}${after}`, why, hint, cause: failure.cause });
+}
+
+/** The stage a dial timeout is reported in: the one that did not finish. */
+const TIMEOUT_STAGE: Readonly<Record<DialPhase, Stage>> = { tcp: 'connect', banner: 'ssh-banner', kex: 'ssh-banner', auth: 'auth' };
+
+/** Why a dial timed out and what to do, by the phase it stopped in. */
+function timeoutReason(phase: DialPhase, ctx: DialContext): { why: string; hint: string } {
+  const limit = `${ctx.timeoutSeconds}s (perDialTimeout)`;
+  const raise = 'on a slow link raise perDialTimeout (the CLI\'s --connect-timeout)';
+  switch (phase) {
+    case 'tcp':
+      return {
+        why: ctx.via ? `the jump host opened no connection to it within ${limit}` : `no TCP connection within ${limit}`,
+        hint: `The host is down or a firewall drops packets to port ${ctx.port}; check the address and the network path, or ${raise}.`,
+      };
+    case 'banner':
+      return {
+        why: `the port accepted TCP but sent no SSH banner within ${limit}`,
+        hint: `Check that port ${ctx.port} is an SSH server and that its sshd is not stalled (its log: journalctl -u ssh), or ${raise}.`,
+      };
+    case 'kex':
+      return {
+        why: `the SSH key exchange did not finish within ${limit}`,
+        hint: `The server sent its banner but stalled; see its sshd log (journalctl -u ssh), or ${raise}.`,
+      };
+    case 'auth':
+      return {
+        why: `authentication did not finish within ${limit}`,
+        hint: `The server is slow to log in (PAM, LDAP or a reverse DNS lookup, UseDNS); see its sshd log, or ${raise}.`,
+      };
+  }
 }
 
 function authError(failure: DialFailure, ctx: DialContext): AuthenticationError {

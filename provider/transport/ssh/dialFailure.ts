@@ -12,11 +12,26 @@ export type DialFailureKind =
   | 'protocol'
   | 'disconnected';
 
+/**
+ * How far a dial attempt got: waiting for the TCP connection, for the
+ * server's SSH banner (its identification line), for the key exchange, or
+ * for authentication to finish. A timeout names the phase it stopped in.
+ */
+export type DialPhase = 'tcp' | 'banner' | 'kex' | 'auth';
+
 /** One failed dial attempt. */
 export interface DialFailure {
   readonly kind: DialFailureKind;
-  /** Worth another attempt: the host may just be busy, starting or briefly unreachable. Never for keys or auth. */
+  /**
+   * Worth another attempt: only when the server closed or reset the
+   * connection before the handshake finished, as sshd does beyond its
+   * MaxStartups limit, or asked us to come back (too many connections).
+   * A refused port, a timeout, an unreachable or unknown host, keys and
+   * authentication are final: retrying them only delays the answer.
+   */
   readonly retryable: boolean;
+  /** Where the attempt was when it failed; set by the dialer. */
+  readonly phase?: DialPhase;
   /** The underlying text, for the message; may come from the network, so it is redacted before use. */
   readonly detail?: string;
   readonly cause?: unknown;
@@ -48,18 +63,18 @@ export function classifyDialError(err: unknown, hostKeyError?: HostKeyError): Di
   const base = { detail, cause: err };
   if (typeof e.code === 'string' && e.code in NET_CODES) {
     const kind = NET_CODES[e.code];
-    return { ...base, kind, retryable: e.code !== 'ENOTFOUND' };
+    return { ...base, kind, retryable: kind === 'reset' };
   }
   if (e.level === 'client-authentication') return { ...base, kind: 'auth', retryable: false };
-  if (e.level === 'client-timeout') return { ...base, kind: 'timeout', retryable: true };
+  if (e.level === 'client-timeout') return { ...base, kind: 'timeout', retryable: false };
   // sshd closes before its banner when over MaxStartups, or while starting.
   if (/lost before handshake/i.test(detail)) return { ...base, kind: 'reset', retryable: true };
   // A jump host's failure to open the forwarded channel: "(SSH) Channel open failure: Connection refused".
   if (/channel open failure/i.test(detail)) {
-    if (/refused/i.test(detail)) return { ...base, kind: 'refused', retryable: true };
-    if (/timed out/i.test(detail)) return { ...base, kind: 'timeout', retryable: true };
+    if (/refused/i.test(detail)) return { ...base, kind: 'refused', retryable: false };
+    if (/timed out/i.test(detail)) return { ...base, kind: 'timeout', retryable: false };
     if (/prohibited/i.test(detail) || e.reason === 1) return { ...base, kind: 'protocol', retryable: false };
-    return { ...base, kind: 'unreachable', retryable: true };
+    return { ...base, kind: 'unreachable', retryable: false };
   }
   if (typeof e.code === 'number') {
     if (/authentication/i.test(detail)) return { ...base, kind: 'auth', retryable: false };

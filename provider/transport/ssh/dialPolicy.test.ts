@@ -20,15 +20,21 @@ describe('backoffDelay', () => {
 describe('classifyDialError', () => {
   const err = (message: string, extra: object = {}) => Object.assign(new Error(message), extra);
 
-  it('retries what may pass', () => {
-    expect(classifyDialError(err('connect ECONNREFUSED', { code: 'ECONNREFUSED' }))).toMatchObject({ kind: 'refused', retryable: true });
+  it("retries only what sshd's MaxStartups drop looks like: a close or reset before the handshake, or 'too many connections'", () => {
     expect(classifyDialError(err('read ECONNRESET', { code: 'ECONNRESET' }))).toMatchObject({ kind: 'reset', retryable: true });
     expect(classifyDialError(err('Connection lost before handshake', { level: 'protocol' }))).toMatchObject({ kind: 'reset', retryable: true });
+    expect(classifyDialError(err('Too many connections', { code: 12 }))).toMatchObject({ kind: 'disconnected', retryable: true });
+  });
+
+  it('never retries a refused port, a timeout or an unreachable host: the answer would only come later', () => {
+    expect(classifyDialError(err('connect ECONNREFUSED', { code: 'ECONNREFUSED' }))).toMatchObject({ kind: 'refused', retryable: false });
+    expect(classifyDialError(err('connect ETIMEDOUT', { code: 'ETIMEDOUT' }))).toMatchObject({ kind: 'timeout', retryable: false });
+    expect(classifyDialError(err('connect EHOSTUNREACH', { code: 'EHOSTUNREACH' }))).toMatchObject({ kind: 'unreachable', retryable: false });
     expect(classifyDialError(err('Timed out while waiting for handshake', { level: 'client-timeout' }))).toMatchObject({
       kind: 'timeout',
-      retryable: true,
+      retryable: false,
     });
-    expect(classifyDialError(err('(SSH) Channel open failure: Connection refused', { reason: 2 }))).toMatchObject({ kind: 'refused', retryable: true });
+    expect(classifyDialError(err('(SSH) Channel open failure: Connection refused', { reason: 2 }))).toMatchObject({ kind: 'refused', retryable: false });
   });
 
   it('never retries authentication, host keys, unknown names or handshake failures', () => {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, HostKeyError } from '../../errors';
+import { homeDir } from '../homeDir';
 import { expandHome } from './expandHome';
 import { checkKnownHosts, knownHostsName, knownKeyTypes, parseKnownHosts, type KnownHostsEntry } from './knownHosts';
 import { parsePublicKeyLine, parseSha256Fingerprint, publicKeyFromBlob, sameKey, sha256Fingerprint } from './publicKey';
@@ -103,7 +103,7 @@ interface LoadedKnownHosts {
 function knownHostsFiles(target: HostKeyTarget): string[] {
   if (target.knownHostsPath) return [expandHome(target.knownHostsPath)];
   // OpenSSH's defaults: the user's file, then the system-wide one.
-  return [path.join(os.homedir(), '.ssh', 'known_hosts'), '/etc/ssh/ssh_known_hosts'];
+  return [path.join(homeDir(), '.ssh', 'known_hosts'), '/etc/ssh/ssh_known_hosts'];
 }
 
 async function loadKnownHosts(target: HostKeyTarget): Promise<LoadedKnownHosts> {

@@ -61,6 +61,7 @@ export class SshTransport implements Transport {
     private readonly jump: Client | undefined,
     maxChannels: number,
     private readonly log: (message: string) => void,
+    private readonly lastHeard: () => number,
   ) {
     this.label = label;
     this.slots = new ChannelSlots(maxChannels);
@@ -99,19 +100,28 @@ export class SshTransport implements Transport {
     const jumpPlan = c.proxy && (await loadHopPlan(c.proxy, onWarning));
     const plan = await loadHopPlan(c, onWarning);
     const secrets = [...plan.auth.secrets, ...(jumpPlan?.auth.secrets ?? [])];
-    const jump = jumpPlan && (await connectHop(jumpPlan, { secrets, debug }));
+    const jump = jumpPlan && (await connectHop(jumpPlan, { secrets, debug })).client;
     try {
-      const client = await connectHop(plan, {
+      const target = await connectHop(plan, {
         openStream: jump && (() => forwardStream(jump, c.host, c.port, plan.timeoutMs)),
         via: jumpPlan?.label,
         secrets,
         debug,
       });
-      return new SshTransport(label, client, jump, maxChannels, (m) => debug(redact(m, secrets)));
+      return new SshTransport(label, target.client, jump, maxChannels, (m) => debug(redact(m, secrets)), target.lastHeard);
     } catch (err) {
       jump?.end();
       throw err;
     }
+  }
+
+  /**
+   * How long nothing has arrived from the host, keepalive replies included.
+   * Keepalives go out every few seconds, so a live host is never silent for
+   * long; a long silence means the host or the network path stopped answering.
+   */
+  silentForMs(): number {
+    return Date.now() - this.lastHeard();
   }
 
   /** False once the connection has dropped or been closed. */
