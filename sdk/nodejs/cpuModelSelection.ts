@@ -109,9 +109,13 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     public declare readonly qemuCpuArg: pulumi.Output<string>;
     /**
-     * libvirt's <cpu> element for the same CPU.
+     * libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features are set. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
      */
-    public declare readonly libvirtCpuXml: pulumi.Output<string>;
+    public declare readonly libvirtCpuXml: pulumi.Output<string | undefined>;
+    /**
+     * Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.
+     */
+    public declare readonly libvirtCpuXmlReason: pulumi.Output<string | undefined>;
     /**
      * Features the guest gets on every enforceable host.
      */
@@ -148,6 +152,7 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["resolvedModel"] = undefined /*out*/;
             resourceInputs["qemuCpuArg"] = undefined /*out*/;
             resourceInputs["libvirtCpuXml"] = undefined /*out*/;
+            resourceInputs["libvirtCpuXmlReason"] = undefined /*out*/;
             resourceInputs["effectiveFeatures"] = undefined /*out*/;
         } else {
             resourceInputs["model"] = undefined /*out*/;
@@ -170,6 +175,7 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["resolvedModel"] = undefined /*out*/;
             resourceInputs["qemuCpuArg"] = undefined /*out*/;
             resourceInputs["libvirtCpuXml"] = undefined /*out*/;
+            resourceInputs["libvirtCpuXmlReason"] = undefined /*out*/;
             resourceInputs["effectiveFeatures"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
