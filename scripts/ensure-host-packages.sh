@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages qemu-cpu's probe and tests use on this machine,
 # when they are missing: QEMU (the ground truth), OpenSSH's server (the tests'
-# loopback hosts) and setpriv (QEMU dies with its connection).
+# loopback hosts), setpriv (QEMU dies with its connection) and libvirt (the
+# tests check that libvirt accepts every <cpu> XML the project emits and turns
+# it into the same -cpu as qemuCpuArg).
 set -euo pipefail
 missing=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
@@ -9,6 +11,9 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v pgrep >/dev/null 2>&1 || missing+=(procps)
+command -v virsh >/dev/null 2>&1 || missing+=(libvirt-clients)
+[ -x /usr/sbin/libvirtd ] || missing+=(libvirt-daemon-system)
+[ -e /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so ] || missing+=(libvirt-daemon-driver-qemu)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 echo "qemu-cpu: installing Debian packages: ${missing[*]}" >&2
 sudo=""
@@ -19,4 +24,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
+# Without systemd (a container), package scripts must not try to start
+# libvirtd and friends: a policy-rc.d that says "no" for the install only.
+# The tests start libvirtd themselves (test/support/libvirtd.ts).
+policy=""
+if [ ! -d /run/systemd/system ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+  policy=/usr/sbin/policy-rc.d
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod +x "$policy"
+  trap '$sudo rm -f "$policy"' EXIT
+fi
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

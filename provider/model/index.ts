@@ -29,7 +29,17 @@ export {
 } from './capabilities';
 export { CpuSelectionSchema, normalizeSelection, type CpuSelection, type NormalizedSelection } from './cpuSelection';
 export { HostVerdictSchema, cannotReason, evaluateCpuCheck, refusedVerdict, undecidedVerdict, type HostVerdict } from './hostVerdict';
-export { renderQemuCpuArg, renderLibvirtCpuXml, libvirtFeatureName } from './renderers';
+export { renderQemuCpuArg } from './renderers';
+export {
+  renderLibvirtCpu,
+  libvirtModel,
+  libvirtFeatureName,
+  isKvmParavirtFeature,
+  QEMU_KVM_DEFAULT_ON,
+  type LibvirtCpu,
+  type LibvirtGap,
+} from './libvirtCpu';
+export { LIBVIRT_CPU_MAP_VERSION, LIBVIRT_X86_MODELS, LIBVIRT_X86_FEATURES, QEMU_FIXED_ALIASES } from './libvirtCpuMap';
 export {
   MODEL_GENERATIONS,
   parseModelName,

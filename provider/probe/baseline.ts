@@ -5,7 +5,7 @@ import {
   lackingRequiredFeatures,
   migrationBlockers,
   normalizeSelection,
-  renderLibvirtCpuXml,
+  renderLibvirtCpu,
   renderQemuCpuArg,
   hostCpuName,
   hostCpuVendor,
@@ -101,6 +101,7 @@ export async function findBaseline(inputs: SelectionInputs, options: BaselineOpt
   }
   const model = modelTruth.resolvedModel;
   const required = [...base.requiredFeatures, ...final.extras];
+  const libvirt = renderLibvirtCpu(model, required, base.disabledFeatures);
   return withTruth(
     {
       ...report,
@@ -110,7 +111,8 @@ export async function findBaseline(inputs: SelectionInputs, options: BaselineOpt
       refusedExtras: final.refused,
       selection: { model, requiredFeatures: required, disabledFeatures: base.disabledFeatures, machineType: base.machineType, accelerator: base.accelerator },
       qemuCpuArg: renderQemuCpuArg(model, required, base.disabledFeatures),
-      libvirtCpuXml: renderLibvirtCpuXml(model, required, base.disabledFeatures),
+      libvirtCpuXml: libvirt.xml,
+      libvirtCpuXmlReason: libvirt.reason,
       candidates: tried(candidates, attempts, options),
       migration: { ...report.migration, blockers: migrationBlockers(caps, required) },
     },
@@ -153,6 +155,7 @@ function emptyReport(probed: Probed[], sel: NormalizedSelection): BaselineReport
     selection: null,
     qemuCpuArg: null,
     libvirtCpuXml: null,
+    libvirtCpuXmlReason: null,
     hosts,
     candidates: [],
     migration: { blockers: caps.length === probed.length ? migrationBlockers(caps, sel.requiredFeatures) : [], machineTypes: [], suggestedMachineType: null },

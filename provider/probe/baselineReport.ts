@@ -47,7 +47,8 @@ export const BaselineReportSchema = z.object({
     .describe("Features every host model offers that a host's ground truth refused with the model: left out of extraFeatures."),
   selection: BaselineSelectionSchema.nullable().describe('Ready to paste into a check file: model, requiredFeatures (with the extras), disabledFeatures, machineType, accelerator.'),
   qemuCpuArg: z.string().nullable(),
-  libvirtCpuXml: z.string().nullable(),
+  libvirtCpuXml: z.string().nullable().describe("libvirt's XML for the baseline CPU (see SelectionReport); null without a baseline or when libvirt cannot express it."),
+  libvirtCpuXmlReason: z.string().nullable().describe('Why libvirtCpuXml is null, or what it leaves out (see SelectionReport); null without a baseline or when the XML says everything.'),
   hosts: z.array(BaselineHostSchema),
   candidates: z.array(TriedCandidateSchema).describe('The newest candidates, in order, and what happened to each.'),
   migration: z.object({

@@ -5,7 +5,7 @@ import {
   evaluateCpuCheck,
   HostVerdictSchema,
   normalizeSelection,
-  renderLibvirtCpuXml,
+  renderLibvirtCpu,
   renderQemuCpuArg,
   undecidedVerdict,
   refusedVerdict,
@@ -29,7 +29,16 @@ export const SelectionReportSchema = z.object({
   requiredFeatures: z.array(z.string()).describe('Required features in QEMU spelling.'),
   disabledFeatures: z.array(z.string()).describe('Disabled features in QEMU spelling.'),
   qemuCpuArg: z.string().describe("The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'."),
-  libvirtCpuXml: z.string().describe("libvirt's <cpu> element for the same CPU."),
+  libvirtCpuXml: z
+    .string()
+    .nullable()
+    .describe(
+      "libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features are set. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.",
+    ),
+  libvirtCpuXmlReason: z
+    .string()
+    .nullable()
+    .describe('Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.'),
   effectiveFeatures: z.array(z.string()).describe('Features the guest gets on every enforceable host.'),
   hosts: z.array(HostVerdictSchema),
 });
@@ -169,10 +178,9 @@ const KIND = 'verify';
 
 /** Pure: fold host verdicts into the report and render the CPU for QEMU and libvirt. */
 export function summarize(selection: NormalizedSelection, hosts: HostVerdict[]): SelectionReport {
+  const libvirt = renderLibvirtCpu(resolvedModelOf(selection, hosts), selection.requiredFeatures, selection.disabledFeatures);
   const decided = hosts.every((h) => h.enforceable !== null);
-  const resolved = [...new Set(hosts.map((h) => h.resolvedModel).filter((m): m is string => m !== null))];
-  // Hosts that disagree (different QEMU versions or machine types) keep the name as asked: each resolves it itself.
-  const resolvedModel = resolved.length === 1 ? resolved[0] : selection.model;
+  const resolvedModel = resolvedModelOf(selection, hosts);
   const enforceable = hosts.filter((h) => h.enforceable === true);
   const effectiveFeatures = enforceable.length
     ? enforceable.map((h) => h.effectiveFeatures).reduce((acc, fs) => acc.filter((f) => fs.includes(f)))
@@ -185,8 +193,15 @@ export function summarize(selection: NormalizedSelection, hosts: HostVerdict[]):
     requiredFeatures: selection.requiredFeatures,
     disabledFeatures: selection.disabledFeatures,
     qemuCpuArg: renderQemuCpuArg(resolvedModel, selection.requiredFeatures, selection.disabledFeatures),
-    libvirtCpuXml: renderLibvirtCpuXml(resolvedModel, selection.requiredFeatures, selection.disabledFeatures),
+    libvirtCpuXml: libvirt.xml,
+    libvirtCpuXmlReason: libvirt.reason,
     effectiveFeatures,
     hosts,
   };
+}
+
+/** The one concrete model every host resolved the name to; hosts that disagree (QEMU versions, machine types) keep the name as asked, each resolves it itself. */
+function resolvedModelOf(selection: NormalizedSelection, hosts: readonly HostVerdict[]): string {
+  const resolved = [...new Set(hosts.map((h) => h.resolvedModel).filter((m): m is string => m !== null))];
+  return resolved.length === 1 ? resolved[0] : selection.model;
 }

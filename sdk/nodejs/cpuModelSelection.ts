@@ -85,9 +85,13 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly latestBaseline: pulumi.Output<outputs.AutoCpu | undefined>;
     /**
-     * libvirt's <cpu> element for the same CPU.
+     * libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features are set. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
      */
-    declare public /*out*/ readonly libvirtCpuXml: pulumi.Output<string>;
+    declare public /*out*/ readonly libvirtCpuXml: pulumi.Output<string | undefined>;
+    /**
+     * Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.
+     */
+    declare public /*out*/ readonly libvirtCpuXmlReason: pulumi.Output<string | undefined>;
     /**
      * The machine type VMs run with; an alias such as 'q35' is resolved on each host.
      */
@@ -153,6 +157,7 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["hostCredentials"] = undefined /*out*/;
             resourceInputs["latestBaseline"] = undefined /*out*/;
             resourceInputs["libvirtCpuXml"] = undefined /*out*/;
+            resourceInputs["libvirtCpuXmlReason"] = undefined /*out*/;
             resourceInputs["pinnedSelection"] = undefined /*out*/;
             resourceInputs["qemuCpuArg"] = undefined /*out*/;
             resourceInputs["reports"] = undefined /*out*/;
@@ -171,6 +176,7 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["inventory"] = undefined /*out*/;
             resourceInputs["latestBaseline"] = undefined /*out*/;
             resourceInputs["libvirtCpuXml"] = undefined /*out*/;
+            resourceInputs["libvirtCpuXmlReason"] = undefined /*out*/;
             resourceInputs["machineType"] = undefined /*out*/;
             resourceInputs["model"] = undefined /*out*/;
             resourceInputs["pinnedSelection"] = undefined /*out*/;

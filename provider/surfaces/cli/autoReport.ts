@@ -1,4 +1,4 @@
-import { renderLibvirtCpuXml, renderQemuCpuArg } from '../../model';
+import { renderLibvirtCpu, renderQemuCpuArg } from '../../model';
 import type { BaselineReport, SelectionInputs, SelectionReport } from '../../probe';
 
 /**
@@ -12,6 +12,7 @@ export function autoSelectionReport(baseline: BaselineReport, inputs: SelectionI
   const requiredFeatures = inputs.requiredFeatures;
   const disabledFeatures = inputs.disabledFeatures;
   const now = new Date().toISOString();
+  const libvirt = renderLibvirtCpu('auto', requiredFeatures, disabledFeatures);
   return {
     ok: false,
     decided: baseline.decided,
@@ -20,7 +21,8 @@ export function autoSelectionReport(baseline: BaselineReport, inputs: SelectionI
     requiredFeatures,
     disabledFeatures,
     qemuCpuArg: renderQemuCpuArg('auto', requiredFeatures, disabledFeatures),
-    libvirtCpuXml: renderLibvirtCpuXml('auto', requiredFeatures, disabledFeatures),
+    libvirtCpuXml: libvirt.xml,
+    libvirtCpuXmlReason: libvirt.reason,
     effectiveFeatures: [],
     hosts: baseline.hosts.map((h) => ({
       name: h.name,

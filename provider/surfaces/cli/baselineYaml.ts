@@ -31,7 +31,8 @@ export function renderBaselineYaml(report: BaselineReport): string {
   out.push(comment('Confirmed by QEMU on every host: a paused VM with exactly this CPU.'));
   out.push(stringify(report.selection).trimEnd());
   out.push(comment(`qemuCpuArg: ${report.qemuCpuArg}`));
-  out.push(comment(`libvirt:\n${report.libvirtCpuXml}`));
+  if (report.libvirtCpuXml !== null) out.push(comment(`libvirt:\n${report.libvirtCpuXml}`));
+  if (report.libvirtCpuXmlReason !== null) out.push(comment(`libvirt: ${report.libvirtCpuXmlReason}`));
   for (const r of report.refusedExtras) {
     const why = r.why === 'missing' ? 'reported them missing' : 'would not start with them';
     out.push(comment(`Left out although every host model offers them: ${r.features.join(', ')} (QEMU on ${r.host} ${why}).`));

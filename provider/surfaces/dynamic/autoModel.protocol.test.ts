@@ -145,7 +145,7 @@ describe("model 'auto' through the dynamic-provider host", () => {
         failures: [],
       }),
     );
-    expect(outputs.libvirtCpuXml).toContain("<model fallback='forbid'>EPYC-Rome-v1</model>");
+    expect(outputs.libvirtCpuXml).toContain("<model fallback='forbid'>EPYC-Rome</model>");
     expect(isSecretEnvelope(outputs.hostCredentials)).toBe(true);
     expectSealed(created);
 

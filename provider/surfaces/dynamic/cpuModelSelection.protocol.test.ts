@@ -166,7 +166,8 @@ describe('Create, Diff, Update, Delete', () => {
         resolvedModel: 'pentium3-v1',
         concreteModels: { 'kvm-a': 'pentium3-v1', 'kvm-b': 'pentium3-v1' },
         qemuCpuArg: 'pentium3-v1,enforce',
-        libvirtCpuXml: "<cpu mode='custom' match='exact' check='full'>\n  <model fallback='forbid'>pentium3-v1</model>\n</cpu>",
+        libvirtCpuXml: "<cpu mode='custom' match='exact' check='full'>\n  <model fallback='forbid'>pentium3</model>\n</cpu>",
+        libvirtCpuXmlReason: null,
         failures: [],
       }),
     );

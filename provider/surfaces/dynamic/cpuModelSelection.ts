@@ -58,8 +58,10 @@ export class CpuModelSelection extends pulumi.dynamic.Resource {
   declare readonly concreteModels: pulumi.Output<Record<string, string | null>>;
   /** The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'. */
   declare readonly qemuCpuArg: pulumi.Output<string>;
-  /** libvirt's <cpu mode='custom' match='exact' check='full'> element for the same CPU. */
-  declare readonly libvirtCpuXml: pulumi.Output<string>;
+  /** libvirt's <cpu mode='custom' match='exact' check='full'> element for the same CPU, in libvirt 9.0's names; null when libvirt cannot express it (see libvirtCpuXmlReason). */
+  declare readonly libvirtCpuXml: pulumi.Output<string | null>;
+  /** Why libvirtCpuXml is null, or which KVM paravirtual features it leaves out; null when the XML says everything. */
+  declare readonly libvirtCpuXmlReason: pulumi.Output<string | null>;
   /** The features the guest gets on every host. */
   declare readonly effectiveFeatures: pulumi.Output<string[]>;
   /** Per host: QEMU version, accelerator, machine type, enforceable, missing features, when it was asked. */
@@ -82,6 +84,7 @@ export class CpuModelSelection extends pulumi.dynamic.Resource {
         'concreteModels',
         'qemuCpuArg',
         'libvirtCpuXml',
+        'libvirtCpuXmlReason',
         'effectiveFeatures',
         'reports',
         'failures',

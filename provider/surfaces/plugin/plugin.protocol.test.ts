@@ -95,7 +95,7 @@ describe('pulumi-resource-qemu-cpu over gRPC', () => {
     record('create', created);
     const outs = created.properties;
     expect(outs.qemuCpuArg).toBe('pentium3-v1,enforce');
-    expect(outs.libvirtCpuXml).toContain("<model fallback='forbid'>pentium3-v1</model>");
+    expect(outs.libvirtCpuXml).toContain("<model fallback='forbid'>pentium3</model>");
     expect(outs.enforceable).toBe(true);
     expect(isSecretEnvelope(outs.hostCredentials)).toBe(true);
     // Secret inputs come back only as secrets: nothing outside an envelope holds them.

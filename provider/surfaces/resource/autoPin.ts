@@ -106,7 +106,8 @@ export function baselineFailures(report: BaselineReport, inputs: SelectionInputs
     requiredFeatures: [],
     disabledFeatures: [],
     qemuCpuArg: '',
-    libvirtCpuXml: '',
+    libvirtCpuXml: null,
+    libvirtCpuXmlReason: null,
     effectiveFeatures: [],
     hosts: unasked,
   };

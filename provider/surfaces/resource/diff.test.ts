@@ -20,6 +20,7 @@ const report = (ok: boolean): SelectionReport => ({
   disabledFeatures: [],
   qemuCpuArg: 'pentium3-v1,+sse4.1,enforce',
   libvirtCpuXml: '<cpu/>',
+  libvirtCpuXmlReason: null,
   effectiveFeatures: [],
   hosts: [],
 });

@@ -25,6 +25,7 @@ const report = (hosts: HostVerdict[]): SelectionReport => ({
   disabledFeatures: ['hle'],
   qemuCpuArg: 'Skylake-Client-v4,+avx2,-hle,enforce',
   libvirtCpuXml: '<cpu/>',
+  libvirtCpuXmlReason: null,
   effectiveFeatures: [],
   hosts,
 });

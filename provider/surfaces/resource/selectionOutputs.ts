@@ -64,7 +64,7 @@ export const SelectionOutputsSchema = SelectionInputsSchema.omit({ hosts: true }
     ),
     baselineDrift: BaselineDriftSchema.optional().describe("Model 'auto' only: how pinnedSelection compares with latestBaseline."),
   })
-  .merge(SelectionReportSchema.pick({ resolvedModel: true, qemuCpuArg: true, libvirtCpuXml: true, effectiveFeatures: true }))
+  .merge(SelectionReportSchema.pick({ resolvedModel: true, qemuCpuArg: true, libvirtCpuXml: true, libvirtCpuXmlReason: true, effectiveFeatures: true }))
   .strip();
 export type SelectionOutputs = z.infer<typeof SelectionOutputsSchema>;
 
@@ -88,6 +88,7 @@ export function toOutputs(inputs: SelectionInputs, report: SelectionReport, fail
     concreteModels: Object.fromEntries(report.hosts.map((h) => [h.name, h.resolvedModel])),
     qemuCpuArg: report.qemuCpuArg,
     libvirtCpuXml: report.libvirtCpuXml,
+    libvirtCpuXmlReason: report.libvirtCpuXmlReason,
     effectiveFeatures: report.effectiveFeatures,
     // Whether a verdict came from the fingerprint cache is not part of the answer: a refresh that changed nothing shows no change.
     reports: report.hosts.map(({ fromCache: _fromCache, ...verdict }) => verdict),

@@ -40,8 +40,10 @@ type CpuModelSelection struct {
 	Inventory InventoryPtrOutput `pulumi:"inventory"`
 	// Model 'auto' only: the fleet's best CPU as of the last check, update or refresh; differs from pinnedSelection when the fleet changed since the pin.
 	LatestBaseline AutoCpuPtrOutput `pulumi:"latestBaseline"`
-	// libvirt's <cpu> element for the same CPU.
-	LibvirtCpuXml pulumi.StringOutput `pulumi:"libvirtCpuXml"`
+	// libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features are set. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
+	LibvirtCpuXml pulumi.StringPtrOutput `pulumi:"libvirtCpuXml"`
+	// Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.
+	LibvirtCpuXmlReason pulumi.StringPtrOutput `pulumi:"libvirtCpuXmlReason"`
 	// The machine type VMs run with; an alias such as 'q35' is resolved on each host.
 	MachineType pulumi.StringOutput `pulumi:"machineType"`
 	// A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
@@ -254,9 +256,14 @@ func (o CpuModelSelectionOutput) LatestBaseline() AutoCpuPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) AutoCpuPtrOutput { return v.LatestBaseline }).(AutoCpuPtrOutput)
 }
 
-// libvirt's <cpu> element for the same CPU.
-func (o CpuModelSelectionOutput) LibvirtCpuXml() pulumi.StringOutput {
-	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringOutput { return v.LibvirtCpuXml }).(pulumi.StringOutput)
+// libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features are set. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
+func (o CpuModelSelectionOutput) LibvirtCpuXml() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.LibvirtCpuXml }).(pulumi.StringPtrOutput)
+}
+
+// Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.
+func (o CpuModelSelectionOutput) LibvirtCpuXmlReason() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.LibvirtCpuXmlReason }).(pulumi.StringPtrOutput)
 }
 
 // The machine type VMs run with; an alias such as 'q35' is resolved on each host.

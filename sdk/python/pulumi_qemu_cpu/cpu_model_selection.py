@@ -275,6 +275,7 @@ class CpuModelSelection(pulumi.CustomResource):
             __props__.__dict__["host_credentials"] = None
             __props__.__dict__["latest_baseline"] = None
             __props__.__dict__["libvirt_cpu_xml"] = None
+            __props__.__dict__["libvirt_cpu_xml_reason"] = None
             __props__.__dict__["pinned_selection"] = None
             __props__.__dict__["qemu_cpu_arg"] = None
             __props__.__dict__["reports"] = None
@@ -314,6 +315,7 @@ class CpuModelSelection(pulumi.CustomResource):
         __props__.__dict__["inventory"] = None
         __props__.__dict__["latest_baseline"] = None
         __props__.__dict__["libvirt_cpu_xml"] = None
+        __props__.__dict__["libvirt_cpu_xml_reason"] = None
         __props__.__dict__["machine_type"] = None
         __props__.__dict__["model"] = None
         __props__.__dict__["pinned_selection"] = None
@@ -422,11 +424,19 @@ class CpuModelSelection(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="libvirtCpuXml")
-    def libvirt_cpu_xml(self) -> pulumi.Output[_builtins.str]:
+    def libvirt_cpu_xml(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        libvirt's <cpu> element for the same CPU.
+        libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features are set. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
         """
         return pulumi.get(self, "libvirt_cpu_xml")
+
+    @_builtins.property
+    @pulumi.getter(name="libvirtCpuXmlReason")
+    def libvirt_cpu_xml_reason(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.
+        """
+        return pulumi.get(self, "libvirt_cpu_xml_reason")
 
     @_builtins.property
     @pulumi.getter(name="machineType")
