@@ -11,4 +11,6 @@ const root = path.join(__dirname, '..');
 fs.writeFileSync(path.join(root, 'schema.json'), renderSchemaJson());
 const bin = execFileSync('bash', [path.join(__dirname, 'install-pulumi.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
 execFileSync(path.join(bin, 'qemu-cpu-gen-sdk'), [path.join(root, 'schema.json'), path.join(root, 'sdk')], { stdio: 'inherit' });
+// The generator replaces sdk/nodejs whole, its build output (bin/) included: build it again.
+execFileSync('npm', ['run', '--silent', 'build:sdk'], { cwd: root, stdio: 'inherit' });
 console.log('schema.json, sdk/nodejs, sdk/python and sdk/go written');
