@@ -1,7 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot, scratchDir } from './paths';
+import { scratchDir } from './paths';
+import { runSetupScript } from './setupScript';
 
 /** The environment entry global setup fills with the bin directory of the real Pulumi tools (scripts/install-pulumi.sh). */
 export const PULUMI_BIN_ENV = 'QEMU_CPU_TEST_PULUMI_BIN';
@@ -28,13 +29,8 @@ export function ensurePulumiTools(): { bin?: string; skipped?: string } {
     if (process.env.CI) throw new Error(`the real-engine tier must run in CI, but there is ${missing}`);
     return { skipped: missing };
   }
-  try {
-    const out = execFileSync('bash', [path.join(repoRoot, 'scripts/install-pulumi.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    return { bin: out.trim().split('\n').pop() };
-  } catch (err) {
-    if (process.env.CI) throw err;
-    return { skipped: `the Pulumi tools could not be built (${(err as Error).message.split('\n')[0]})` };
-  }
+  const built = runSetupScript('install-pulumi.sh');
+  return 'provided' in built ? { bin: built.provided } : { skipped: `the Pulumi tools could not be built (${built.skipped})` };
 }
 
 const pulumiBin: string | undefined = process.env[PULUMI_BIN_ENV] || undefined;

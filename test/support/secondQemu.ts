@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { repoRoot } from './paths';
-import * as path from 'node:path';
+import { runSetupScript } from './setupScript';
 
 /** The environment entry global setup fills with QEMU 10.0's binary (scripts/ensure-qemu10.sh). */
 export const SECOND_QEMU_ENV = 'QEMU_CPU_TEST_QEMU10';
@@ -11,14 +9,10 @@ export const SECOND_QEMU_ENV = 'QEMU_CPU_TEST_QEMU10';
  * suite; elsewhere (no network, no apt) the tests that need it skip and say so.
  */
 export function ensureSecondQemu(): string | undefined {
-  try {
-    const out = execFileSync('bash', [path.join(repoRoot, 'scripts/ensure-qemu10.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    return out.trim().split('\n').pop();
-  } catch (err) {
-    if (process.env.CI) throw err;
-    process.stdout.write(`\nqemu-cpu tests: QEMU 10.0 could not be unpacked (${(err as Error).message.split('\n')[0]}); tests of a second QEMU are skipped.\n`);
-    return undefined;
-  }
+  const unpacked = runSetupScript('ensure-qemu10.sh');
+  if ('provided' in unpacked) return unpacked.provided;
+  process.stdout.write(`\nqemu-cpu tests: QEMU 10.0 could not be unpacked (${unpacked.skipped}); tests of a second QEMU are skipped.\n`);
+  return undefined;
 }
 
 /** QEMU 10.0's qemu-system-x86_64, for a second real host's qemuBinary; undefined where it could not be unpacked. */
