@@ -4,6 +4,7 @@ export { QemuSession } from './qemuSession';
 export { probeQemu, queryCapabilities } from './capabilityProbe';
 export { readHostFacts, parseHostFacts, HostFactsSchema, type HostFacts } from './hostFacts';
 export { runToCompletion } from './runToCompletion';
+export { withTimeout } from './withTimeout';
 // The launcher is the layer the probe service talks to; it passes on the transport API it is built on.
 export { openTransport, homeDir, HOST_SILENCE_MS, connectionLabel, LocalTransport, ConnectionSchema, SECRET_CONNECTION_FIELDS, type Connection, type ConnectionInput, type Transport } from '../transport';
 export * from './cpuCheckRecord';

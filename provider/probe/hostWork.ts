@@ -1,5 +1,5 @@
 import { HostUnresponsiveError, QemuCpuError, TimeoutError, type Stage } from '../errors';
-import { connectionLabel, HOST_SILENCE_MS, type Connection, type Transport } from '../launcher';
+import { connectionLabel, HOST_SILENCE_MS, withTimeout, type Connection, type Transport } from '../launcher';
 import type { TransportPool } from './transportPool';
 
 /** Bounds on one host's work that a caller (the CLI's --host-timeout) may set. */
@@ -51,15 +51,11 @@ export async function useHost<T>(
   const limit = bounds.hostTimeoutMs;
   if (limit === undefined) return run;
   run.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const overdue = new Promise<'overdue'>((resolve) => {
-    timer = setTimeout(() => resolve('overdue'), limit);
-  });
+  const overdue = new Error('overdue');
   try {
-    const first = await Promise.race([run.then(() => 'done' as const, () => 'done' as const), overdue]);
-    if (first === 'done') return await run;
-  } finally {
-    clearTimeout(timer);
+    return await withTimeout(run, limit, () => overdue);
+  } catch (err) {
+    if (err !== overdue) throw err;
   }
   return overdueFailure(connection, transport, run.then(() => Promise.reject(lastError)), limit);
 }
@@ -74,14 +70,10 @@ async function overdueFailure(connection: Connection, transport: Transport | und
   if (transport) {
     void transport.close();
     // `run` rejects with the work's error, or with the last one it explained when it carried on past it.
-    let timer: NodeJS.Timeout | undefined;
-    const settled = await Promise.race([
-      run.then(() => undefined, (err: unknown) => err),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, SETTLE_MS, undefined);
-      }),
-    ]);
-    clearTimeout(timer);
+    const settled = await withTimeout(run, SETTLE_MS, () => new Error('still running')).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     if (settled instanceof HostUnresponsiveError) throw settled;
     stage = settled instanceof QemuCpuError ? settled.stage : 'exec';
   }
