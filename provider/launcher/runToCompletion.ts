@@ -51,6 +51,9 @@ export async function runToCompletion(
   });
   try {
     const [stdout, stderr, status] = await Promise.race([Promise.all([collect(proc.stdout), collect(proc.stderr), proc.exit]), timeout]);
+    // The account's login shell or ForceCommand ended the session without running the command: say so, not "exit 1".
+    const refused = proc.loginShell && (await Promise.race([proc.loginShell, new Promise<undefined>((r) => setTimeout(() => r(undefined), 200).unref())]));
+    if (refused) throw refused;
     if (status.code !== 0) {
       throw new RemoteCommandError({
         host: transport.label,
