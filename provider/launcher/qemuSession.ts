@@ -57,11 +57,12 @@ export class QemuSession {
     const watched = watchStderr(proc);
     const { pid } = watched;
     const stderrText = () => watched.text();
-    const failed = async (cause: unknown): Promise<QemuCpuError> => {
+    /** `qemuSaid`: stderr from before qemu-cpu ended QEMU (after that it only says it got a signal). */
+    const failed = async (cause: unknown, qemuSaid: string): Promise<QemuCpuError> => {
       // A session the login shell (or ForceCommand) ended never ran the launch script: QEMU is not to blame.
       const refused = proc.loginShell && (await Promise.race([proc.loginShell, sleep(300).then(() => undefined)]));
       if (refused) return refused;
-      const classified = classifyLaunchFailure(host, stderrText(), cause);
+      const classified = classifyLaunchFailure(host, qemuSaid, cause);
       if (classified) return classified;
       if (cause instanceof QemuCpuError) return explainFailure(transport, proc, stderrText, cause);
       return new QemuLaunchError({ host, stage: 'launch', what: 'QEMU did not start', why: String(cause), cause });
@@ -74,10 +75,13 @@ export class QemuSession {
         { host, greetingTimeoutMs: timeouts.greeting, commandTimeoutMs: timeouts.command, startLine: QEMU_START_LINE },
       );
     } catch (err) {
-      // Let stderr drain: QEMU's explanation usually arrives with its exit.
-      await Promise.race([proc.exit, sleep(300)]);
-      await terminate(transport, proc, { pid, tag, timeouts, quitAnswered: false });
-      throw await failed(err);
+      // Let stderr drain: QEMU's explanation usually arrives with its exit. A QEMU that is still
+      // running did not fail at start-up: its stderr explains nothing, and the error stands.
+      const exitedByItself = await Promise.race([proc.exit.then(() => true), sleep(300).then(() => false)]);
+      const qemuSaid = exitedByItself ? stderrText() : '';
+      // No quit was sent, so there is no exit to wait for: straight to TERM.
+      await terminate(transport, proc, { pid, tag, timeouts: { ...timeouts, shutdown: 0 }, quitAnswered: false });
+      throw await failed(err, qemuSaid);
     }
     // The pid line precedes exec, so it has normally arrived with the greeting.
     await Promise.race([pid, sleep(200)]);

@@ -1,0 +1,222 @@
+/**
+ * Real login shells behind one real sshd: throwaway users (useradd) whose
+ * shell is sh (dash), bash, zsh, fish or tcsh, with startup files that print
+ * on stdout as real hosts' do; a ForceCommand wrapper that does not exec; a
+ * qemuBinary wrapper that forks QEMU and exits; and accounts that refuse
+ * commands (nologin, /bin/false, a refusing ForceCommand). The real CLI
+ * (bin/qemu-cpu.js) is killed mid-probe and mid-check, and nothing of the
+ * launch may be left on the host. Needs root (useradd); TCG throughout.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LoginShellError, QmpProtocolError, type QemuCpuError } from '../errors';
+import { SshTransport } from '../transport';
+import { startSshd, type Sshd } from '../../test/support/sshd';
+import { runToEnd } from '../../test/support/sshdOutput';
+import { repoRoot } from '../../test/support/paths';
+import { recordOutput } from '../../test/support/secretSink';
+import { createUsers, pollFor, processesOf, removeUsers, type ThrowawayUser, type ThrowawayUserSpec } from '../../test/support/throwawayUsers';
+import { probeHost } from './probeHost';
+
+const QEMU = '/usr/bin/qemu-system-x86_64';
+const which = (shell: string) => ['/usr/bin', '/bin'].map((d) => path.join(d, shell)).find((p) => fs.existsSync(p));
+const missing = ['zsh', 'fish', 'tcsh', 'dash', 'nologin'].filter((s) => !which(s) && !fs.existsSync(`/usr/sbin/${s}`));
+const skipWhy =
+  process.getuid?.() !== 0 ? 'needs root for useradd' : !fs.existsSync(QEMU) ? `needs ${QEMU}` : missing.length ? `needs ${missing.join(', ')} (scripts/ensure-host-packages.sh)` : '';
+const describeShells = skipWhy ? describe.skip : describe;
+
+/** What each account's startup files print on stdout before any command: real hosts' motds and greetings. */
+const HELLO = 'says hello on stdout';
+
+let dir: string;
+let sshd: Sshd;
+let users: Record<string, ThrowawayUser> = {};
+let forkWrapper: string;
+
+/** The accounts a probe must work through, and those that must be named as the cause. */
+const WORKING = ['qcsdash', 'qcsbash', 'qcszsh', 'qcsfish', 'qcstcsh', 'qcsforce', 'qcsfork'] as const;
+const ALL_NAMES = [...WORKING, 'qcsflood', 'qcsnologin', 'qcsfalse', 'qcsrefuse'];
+
+function specs(): ThrowawayUserSpec[] {
+  const sh = (name: string, shell: string, files?: Record<string, string>): ThrowawayUserSpec => ({ name, shell, files });
+  return [
+    sh('qcsdash', '/bin/sh'),
+    sh('qcsbash', '/bin/bash', { '.bashrc': `echo "bashrc ${HELLO}"\n` }),
+    sh('qcszsh', which('zsh')!, { '.zshenv': `echo "zshenv ${HELLO}"\n` }),
+    sh('qcsfish', which('fish')!, { '.config/fish/config.fish': `echo "fish config ${HELLO}"\n` }),
+    sh('qcstcsh', which('tcsh')!, { '.tcshrc': `echo "tcshrc ${HELLO}"\n` }),
+    sh('qcsforce', '/bin/bash'),
+    sh('qcsfork', '/bin/sh'),
+    sh('qcsflood', '/bin/bash', { '.bashrc': 'i=0; while [ $i -lt 300 ]; do echo "motd line $i"; i=$((i+1)); done\n' }),
+    sh('qcsnologin', fs.existsSync('/usr/sbin/nologin') ? '/usr/sbin/nologin' : '/sbin/nologin'),
+    sh('qcsfalse', '/bin/false'),
+    sh('qcsrefuse', '/bin/sh'),
+  ];
+}
+
+beforeAll(async () => {
+  if (skipWhy) return;
+  // Traversable by the throwaway users: sshd reads their authorized_keys as them, and they run the wrappers.
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qcs-'));
+  fs.chmodSync(dir, 0o755);
+  const script = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text, { mode: 0o755 });
+    return file;
+  };
+  // A ForceCommand that runs the command as a child, and talks, instead of exec'ing it.
+  const noExec = script('force-noexec', `#!/bin/bash\necho "wrapper ${HELLO}"\nsh -c "$SSH_ORIGINAL_COMMAND"\necho "wrapper: done"\n`);
+  const refuse = script('force-refuse', '#!/bin/sh\necho "this account only runs backups" >&2\nexit 1\n');
+  // Forks QEMU with the channel's stdin (an async list would get /dev/null) and exits at once.
+  forkWrapper = script('qemu-fork', `#!/bin/sh\n${QEMU} "$@" <&0 &\nexit 0\n`);
+  users = Object.fromEntries(createUsers(path.join(dir, 'home'), specs()).map((u) => [u.name, u]));
+  sshd = await startSshd({
+    userShellRc: true,
+    extraConfig: [
+      `AllowUsers ${ALL_NAMES.join(' ')}`,
+      'Match User qcs*',
+      `  AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+      'Match User qcsforce',
+      `  ForceCommand ${noExec}`,
+      'Match User qcsrefuse',
+      `  ForceCommand ${refuse}`,
+    ],
+  });
+  fs.copyFileSync(path.join(sshd.dir, 'authorized_keys'), path.join(dir, 'authorized_keys'));
+  fs.chmodSync(path.join(dir, 'authorized_keys'), 0o644);
+}, 30_000);
+
+afterAll(async () => {
+  if (skipWhy) return;
+  await sshd?.stop();
+  removeUsers(ALL_NAMES);
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const connection = (user: string) => sshd.connection({ user });
+const qemuBinaryOf = (user: string) => (user === 'qcsfork' ? forkWrapper : undefined);
+const qemusOf = (user: string) => processesOf(users[user].uid).filter((p) => p.args.includes('qemu-system'));
+
+async function probeAs(user: string): Promise<unknown> {
+  const transport = await SshTransport.connect(connection(user));
+  try {
+    return await probeHost(
+      { connection: connection(user), accelerator: 'tcg', qemuBinary: qemuBinaryOf(user), timeouts: { command: 5_000 } },
+      { transport, cache: 'off' },
+    );
+  } finally {
+    await transport.close();
+  }
+}
+
+describeShells(`login shells${skipWhy ? ` (skipped: ${skipWhy})` : ''}`, () => {
+  it('[login-shell-startup-output] sh (dash), bash, zsh, fish, tcsh and a ForceCommand wrapper that does not exec, all printing on stdout at login: the probe answers', async () => {
+    const speakers = ['qcsbash', 'qcszsh', 'qcsfish', 'qcstcsh', 'qcsforce'];
+    const outcomes = await Promise.all(
+      WORKING.filter((u) => u !== 'qcsfork').map(async (user) => {
+        // The startup files really print before the command's own output.
+        const transport = await SshTransport.connect(connection(user));
+        const echoed = await runToEnd(transport, ['echo', 'the command']).finally(() => transport.close());
+        const caps = await probeAs(user).catch((e: unknown) => e);
+        recordOutput(`loginShells:${user}`, caps);
+        return { user, echoed: echoed.stdout, answered: (caps as { qemu?: { version?: string } }).qemu?.version ?? String(caps) };
+      }),
+    );
+    for (const o of outcomes) {
+      expect({ user: o.user, answered: o.answered }).toEqual({ user: o.user, answered: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+      expect(o.echoed).toMatch(speakers.includes(o.user) ? new RegExp(`${HELLO}\\n(.|\\n)*the command\\n`) : /^the command\n$/);
+    }
+  });
+
+  it('[login-shell-startup-flood] startup files printing more than 200 lines: QmpProtocolError naming the startup files, not QEMU', async () => {
+    const err = (await probeAs('qcsflood').catch((e: unknown) => e)) as QemuCpuError;
+    recordOutput('loginShells:flood', err);
+    expect(err).toBeInstanceOf(QmpProtocolError);
+    expect(err.message).toMatch(/more than 200 lines .* not QMP came before QEMU's QMP greeting .*"motd line 0".*~\/\.bashrc/);
+  });
+
+  it.each([
+    ['qcsnologin', 'nologin', /This account is currently not available/],
+    ['qcsfalse', '/bin/false', /said nothing/],
+    ['qcsrefuse', 'a ForceCommand that refuses', /this account only runs backups/],
+  ])('[login-shell-refuses] %s (%s): LoginShellError (exec) naming the account\'s login shell or ForceCommand, never QEMU', async (user, _what, said) => {
+    const err = (await probeAs(user).catch((e: unknown) => e)) as QemuCpuError;
+    recordOutput(`loginShells:${user}`, err);
+    expect(err).toBeInstanceOf(LoginShellError);
+    expect(err.stage).toBe('exec');
+    expect(err.what).toBe(`the login shell or ForceCommand of user ${user} did not run qemu-cpu's command`);
+    expect(err.message).toMatch(said);
+    expect(err.message).not.toMatch(/QEMU exited|QMP|machine type/);
+  });
+
+  // The real CLI, killed as soon as its QEMU runs on the host; then nothing of that user may be left.
+  describe.each([
+    ['probe', 'SIGKILL'],
+    ['probe', 'SIGTERM'],
+    ['check', 'SIGKILL'],
+    ['check', 'SIGTERM'],
+  ] as const)('%s killed by %s', (command, signal) => {
+    const id = command === 'probe' ? 'client-killed-mid-probe' : 'client-killed-mid-check';
+    it(`[${id}] through sh (dash), bash, zsh, fish, tcsh, a non-exec ForceCommand and a forking qemuBinary wrapper: no QEMU of the launch is left`, async () => {
+      const results = await Promise.all(WORKING.map((user) => killMidRun(command, signal, user)));
+      for (const r of results) {
+        expect(r).toEqual({ user: r.user, sawQemu: true, qemuLeftAfterMs: expect.any(Number), anyLeft: [] });
+        expect({ user: r.user, gone: r.qemuLeftAfterMs! < 5_000 }).toEqual({ user: r.user, gone: true });
+      }
+    });
+  });
+});
+
+interface KillOutcome {
+  user: string;
+  sawQemu: boolean;
+  /** How long after the kill the user's last QEMU was gone; undefined if one was still there after 8 s. */
+  qemuLeftAfterMs: number | undefined;
+  /** Processes of the user still there 8 s after the kill (the watchdog, a shell, QEMU). */
+  anyLeft: string[];
+}
+
+async function killMidRun(command: 'probe' | 'check', signal: NodeJS.Signals, user: string): Promise<KillOutcome> {
+  const cache = fs.mkdtempSync(path.join(dir, 'cache-'));
+  const args =
+    command === 'probe'
+      ? ['probe', `${user}@127.0.0.1`, '-p', String(sshd.port), '-i', sshd.privateKeyPath, '--known-hosts', sshd.knownHostsPath, '--accel', 'tcg', '--no-cache', ...(qemuBinaryOf(user) ? ['--qemu-binary', forkWrapper] : [])]
+      : ['check', '--config', checkFile(cache, user), '--no-cache'];
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/qemu-cpu.js'), ...args], {
+    env: { ...process.env, XDG_CACHE_HOME: cache },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    const sawQemu = (await pollFor(() => (qemusOf(user).length > 0 ? true : undefined), 20_000)) ?? false;
+    child.kill(signal);
+    await exited;
+    recordOutput(`loginShells:${command}:${user}`, output);
+    const killedAt = Date.now();
+    const qemuGone = await pollFor(() => (qemusOf(user).length === 0 ? Date.now() - killedAt : undefined), 8_000);
+    const allGone = await pollFor(() => (processesOf(users[user].uid).length === 0 ? true : undefined), 8_000 - (Date.now() - killedAt));
+    return { user, sawQemu, qemuLeftAfterMs: qemuGone, anyLeft: allGone ? [] : processesOf(users[user].uid).map((p) => p.args.slice(0, 120)) };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+function checkFile(into: string, user: string): string {
+  const file = path.join(into, `check-${randomBytes(4).toString('hex')}.yml`);
+  const host = [
+    '  - host: 127.0.0.1',
+    `    port: ${sshd.port}`,
+    `    user: ${user}`,
+    `    privateKeyPath: ${sshd.privateKeyPath}`,
+    `    knownHostsPath: ${sshd.knownHostsPath}`,
+    ...(qemuBinaryOf(user) ? [`    qemuBinary: ${forkWrapper}`] : []),
+  ];
+  fs.writeFileSync(file, ['sshConfig: none', 'hosts:', ...host, 'model: qemu64', 'accelerator: tcg', 'machineType: pc', ''].join('\n'));
+  return file;
+}
