@@ -113,7 +113,7 @@ async function probeAs(user: string): Promise<unknown> {
 }
 
 describeShells(`login shells${skipWhy ? ` (skipped: ${skipWhy})` : ''}`, () => {
-  it('[login-shell-startup-output] sh (dash), bash, zsh, fish, tcsh and a ForceCommand wrapper that does not exec, all printing on stdout at login: the probe answers', async () => {
+  it('[ssh-login-shell-output] sh (dash), bash, zsh, fish, tcsh and a ForceCommand wrapper that does not exec, all printing on stdout at login: the probe answers', async () => {
     const speakers = ['qcsbash', 'qcszsh', 'qcsfish', 'qcstcsh', 'qcsforce'];
     const outcomes = await Promise.all(
       WORKING.filter((u) => u !== 'qcsfork').map(async (user) => {
@@ -131,7 +131,7 @@ describeShells(`login shells${skipWhy ? ` (skipped: ${skipWhy})` : ''}`, () => {
     }
   });
 
-  it('[login-shell-startup-flood] startup files printing more than 200 lines: QmpProtocolError naming the startup files, not QEMU', async () => {
+  it('[ssh-login-shell-flood] startup files printing more than 200 lines: QmpProtocolError naming the startup files, not QEMU', async () => {
     const err = (await probeAs('qcsflood').catch((e: unknown) => e)) as QemuCpuError;
     recordOutput('loginShells:flood', err);
     expect(err).toBeInstanceOf(QmpProtocolError);
@@ -142,7 +142,7 @@ describeShells(`login shells${skipWhy ? ` (skipped: ${skipWhy})` : ''}`, () => {
     ['qcsnologin', 'nologin', /This account is currently not available/],
     ['qcsfalse', '/bin/false', /said nothing/],
     ['qcsrefuse', 'a ForceCommand that refuses', /this account only runs backups/],
-  ])('[login-shell-refuses] %s (%s): LoginShellError (exec) naming the account\'s login shell or ForceCommand, never QEMU', async (user, _what, said) => {
+  ])('[ssh-login-shell-refuses] %s (%s): LoginShellError (exec) naming the account\'s login shell or ForceCommand, never QEMU', async (user, _what, said) => {
     const err = (await probeAs(user).catch((e: unknown) => e)) as QemuCpuError;
     recordOutput(`loginShells:${user}`, err);
     expect(err).toBeInstanceOf(LoginShellError);
@@ -153,22 +153,22 @@ describeShells(`login shells${skipWhy ? ` (skipped: ${skipWhy})` : ''}`, () => {
   });
 
   // The real CLI, killed as soon as its QEMU runs on the host; then nothing of that user may be left.
-  describe.each([
-    ['probe', 'SIGKILL'],
-    ['probe', 'SIGTERM'],
-    ['check', 'SIGKILL'],
-    ['check', 'SIGTERM'],
-  ] as const)('%s killed by %s', (command, signal) => {
-    const id = command === 'probe' ? 'client-killed-mid-probe' : 'client-killed-mid-check';
-    it(`[${id}] through sh (dash), bash, zsh, fish, tcsh, a non-exec ForceCommand and a forking qemuBinary wrapper: no QEMU of the launch is left`, async () => {
-      const results = await Promise.all(WORKING.map((user) => killMidRun(command, signal, user)));
-      for (const r of results) {
-        expect(r).toEqual({ user: r.user, sawQemu: true, qemuLeftAfterMs: expect.any(Number), anyLeft: [] });
-        expect({ user: r.user, gone: r.qemuLeftAfterMs! < 5_000 }).toEqual({ user: r.user, gone: true });
-      }
-    });
-  });
+  const THROUGH = 'through sh (dash), bash, zsh, fish, tcsh, a non-exec ForceCommand and a forking qemuBinary wrapper';
+  it.each(['SIGKILL', 'SIGTERM'] as const)(`[cli-killed-mid-probe] qemu-cpu probe killed by %s while its QEMU runs, ${THROUGH}: nothing is left`, (signal) =>
+    expectNothingLeft('probe', signal),
+  );
+  it.each(['SIGKILL', 'SIGTERM'] as const)(`[cli-killed-mid-check] qemu-cpu check killed by %s while its QEMU runs, ${THROUGH}: nothing is left`, (signal) =>
+    expectNothingLeft('check', signal),
+  );
 });
+
+async function expectNothingLeft(command: 'probe' | 'check', signal: NodeJS.Signals): Promise<void> {
+  const results = await Promise.all(WORKING.map((user) => killMidRun(command, signal, user)));
+  for (const r of results) {
+    expect(r).toEqual({ user: r.user, sawQemu: true, qemuLeftAfterMs: expect.any(Number), anyLeft: [] });
+    expect({ user: r.user, gone: r.qemuLeftAfterMs! < 5_000 }).toEqual({ user: r.user, gone: true });
+  }
+}
 
 interface KillOutcome {
   user: string;
