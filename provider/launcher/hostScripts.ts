@@ -56,34 +56,58 @@ const SWEEP = [
 ].join('\n');
 
 /**
+ * Sets $s to the process whose end is the session's end: over SSH ($r is 1)
+ * the nearest sshd (or dropbear) ancestor, the server's session process
+ * (`sshd: user@notty`); on this machine the controller ($PPID). Runs in the
+ * launch script itself, before QEMU exists. Without such an ancestor the
+ * chain is already broken: the server forks each session's command into a
+ * new session (setsid), so the parent of that session's leader is asked,
+ * and pid 1 (the leader was orphaned: the session has ended) becomes 0,
+ * a pid that is never alive. A function, so `set -f` and the loop leave
+ * QEMU's arguments ("$@") alone.
+ */
+const SESSION_PROCESS = [
+  'field() { v=; l=; { read -r l < "/proc/$1/stat"; } 2>/dev/null; l=${l##*) }; i=1; set -f; for x in $l; do [ "$i" = "$2" ] && { v=$x; break; }; i=$((i+1)); done; set +f; }',
+  'session_process() {',
+  '  s=$PPID; [ "$r" = 1 ] || return 0',
+  '  p=$PPID',
+  '  while [ "$p" -gt 1 ] 2>/dev/null; do',
+  '    c=; { read -r c < "/proc/$p/comm"; } 2>/dev/null',
+  '    case $c in sshd*|dropbear*) s=$p; return 0;; esac',
+  '    field "$p" 2; p=${v:-1}',
+  '  done',
+  '  field $$ 4; field "${v:-0}" 2; s=${v:-0}; [ "$s" != 1 ] || s=0',
+  '}',
+  'session_process',
+].join('\n');
+
+/**
  * The launch's watchdog, a background `sh` (fds on /dev/null, so it holds
  * no channel open) that ends QEMU when the session ends, whatever the login
- * shell does. pdeathsig alone is not enough: dash, fish and a ForceCommand
- * wrapper that does not `exec` stay as QEMU's parent, and sshd never
- * signals a non-pty session's command, so nothing kills them.
+ * shell does. pdeathsig alone is not enough: dash, fish, tcsh and a
+ * ForceCommand wrapper that does not `exec` stay as QEMU's parent, and sshd
+ * never signals a non-pty session's command, so nothing kills them.
  *
- * It watches the session: the nearest sshd ancestor (the session process,
- * `sshd: user@notty`) when $r is 1, else the controller ($PPID). Once that
- * is gone it sweeps the tagged processes with TERM, then KILL a second
- * later. It ends itself when QEMU ($q) has ended and no tagged process is
+ * Once the session process ($s) is gone it sweeps the tagged processes with
+ * TERM, then KILL a second later, and goes on until QEMU ($q, the launch
+ * script's pid, which QEMU takes over by exec) has ended and no tagged
+ * process is left: a QEMU exec'd just after the session ended is caught
+ * too. Otherwise it ends itself once QEMU has ended and no tagged process is
  * left. Polls once a second: one `sleep` per second while QEMU runs.
  */
 const WATCHDOG = [
+  SESSION_PROCESS,
   'q=$$',
   '(',
   '  alive() { l=; { read -r l < "/proc/$1/stat"; } 2>/dev/null; l=${l##*) }; case $l in ""|Z*|X*) return 1;; esac; }',
   SWEEP.replace(/^/gm, '  '),
-  '  s=$PPID; p=$PPID',
-  '  while [ "$r" = 1 ] && [ "$p" -gt 1 ] 2>/dev/null; do',
-  '    c=; { read -r c < "/proc/$p/comm"; } 2>/dev/null',
-  '    case $c in sshd*) s=$p; break;; esac',
-  '    l=; { read -r l < "/proc/$p/stat"; } 2>/dev/null; l=${l##*) }',
-  '    set -f; set -- $l; set +f; p=${2:-1}',
-  '  done',
-  '  while sleep 1; do',
-  '    if ! alive "$s"; then sweep TERM; [ "$n" = 0 ] || { sleep 1; sweep KILL; }; exit 0; fi',
-  '    alive "$q" && continue',
-  '    sweep 0; [ "$n" = 0 ] && exit 0',
+  '  gone=',
+  '  while :; do',
+  '    alive "$s" || gone=1',
+  '    if [ -n "$gone" ]; then sweep TERM; [ "$n" = 0 ] || { sleep 1; sweep KILL; }',
+  '    elif alive "$q"; then sleep 1; continue; fi',
+  '    alive "$q" || { sweep 0; [ "$n" = 0 ] && exit 0; }',
+  '    sleep 1',
   '  done',
   ') </dev/null >/dev/null 2>&1 &',
 ].join('\n');

@@ -79,8 +79,11 @@ export class QemuSession {
       // running did not fail at start-up: its stderr explains nothing, and the error stands.
       const exitedByItself = await Promise.race([proc.exit.then(() => true), sleep(300).then(() => false)]);
       const qemuSaid = exitedByItself ? stderrText() : '';
+      // Exited, yet QEMU's stdout is still open: the binary forked QEMU and left (a wrapper without exec).
+      const forkedAway = exitedByItself && !proc.stdout.readableEnded && err instanceof TimeoutError;
       // No quit was sent, so there is no exit to wait for: straight to TERM.
       await terminate(transport, proc, { pid, tag, timeouts: { ...timeouts, shutdown: 0 }, quitAnswered: false });
+      if (forkedAway) throw forkedLaunch(host, watched.binary() || (opts.qemuBinary ?? 'the QEMU binary'), err);
       throw await failed(err, qemuSaid);
     }
     // The pid line precedes exec, so it has normally arrived with the greeting.
@@ -117,6 +120,23 @@ export class QemuSession {
     this.qmp.close();
     await terminate(this.transport, this.proc, { pid: this.pid, tag: this.tag, timeouts: this.timeouts, quitAnswered });
   }
+}
+
+/**
+ * The error for a QEMU binary that exited at once while something it
+ * started kept QEMU's output open: a wrapper that forks QEMU (`qemu … &`)
+ * instead of exec'ing it. sshd closes a command's stdin once the command has
+ * exited, so QMP commands never reach the QEMU it left.
+ */
+function forkedLaunch(host: string, binary: string, cause: TimeoutError): QemuLaunchError {
+  return new QemuLaunchError({
+    host,
+    stage: 'launch',
+    cause,
+    what: `${binary} exited, leaving QEMU running without its QMP input`,
+    why: `it forked QEMU (or ran it in the background) instead of exec'ing it, so sshd closed QEMU's stdin when it exited and ${cause.what}`,
+    hint: 'End the wrapper with `exec qemu-system-… "$@"`. qemu-cpu ended the QEMU it left.',
+  });
 }
 
 /** Follow QEMU's stderr: the launch script's pid line, and the last MAX_STDERR_CHARS of text. */

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LoginShellError, QmpProtocolError, type QemuCpuError } from '../errors';
+import { LoginShellError, QemuLaunchError, QmpProtocolError, type QemuCpuError } from '../errors';
 import { SshTransport } from '../transport';
 import { startSshd, type Sshd } from '../../test/support/sshd';
 import { runToEnd } from '../../test/support/sshdOutput';
@@ -98,13 +98,14 @@ afterAll(async () => {
 
 const connection = (user: string) => sshd.connection({ user });
 const qemuBinaryOf = (user: string) => (user === 'qcsfork' ? forkWrapper : undefined);
-const qemusOf = (user: string) => processesOf(users[user].uid).filter((p) => p.args.includes('qemu-system'));
+/** The user's QEMUs: programs named qemu-system-* (the launch script's text names it too, so the name must lead). */
+const qemusOf = (user: string) => processesOf(users[user].uid).filter((p) => /^(\S*\/)?qemu-system-/.test(p.args));
 
-async function probeAs(user: string): Promise<unknown> {
+async function probeAs(user: string, commandTimeoutMs = 5_000): Promise<unknown> {
   const transport = await SshTransport.connect(connection(user));
   try {
     return await probeHost(
-      { connection: connection(user), accelerator: 'tcg', qemuBinary: qemuBinaryOf(user), timeouts: { command: 5_000 } },
+      { connection: connection(user), accelerator: 'tcg', qemuBinary: qemuBinaryOf(user), timeouts: { command: commandTimeoutMs } },
       { transport, cache: 'off' },
     );
   } finally {
@@ -136,6 +137,16 @@ describeShells(`login shells${skipWhy ? ` (skipped: ${skipWhy})` : ''}`, () => {
     recordOutput('loginShells:flood', err);
     expect(err).toBeInstanceOf(QmpProtocolError);
     expect(err.message).toMatch(/more than 200 lines .* not QMP came before QEMU's QMP greeting .*"motd line 0".*~\/\.bashrc/);
+  });
+
+  it('[ssh-forking-wrapper] a qemuBinary wrapper that forks QEMU and exits: QemuLaunchError naming the wrapper, and its QEMU is ended', async () => {
+    const err = (await probeAs('qcsfork', 2_000).catch((e: unknown) => e)) as QemuCpuError;
+    recordOutput('loginShells:fork', err);
+    expect(err).toBeInstanceOf(QemuLaunchError);
+    expect(err.stage).toBe('launch');
+    expect(err.what).toBe(`${forkWrapper} exited, leaving QEMU running without its QMP input`);
+    expect(err.message).toMatch(/instead of exec'ing it, so sshd closed QEMU's stdin .*qmp_capabilities got no reply.*exec qemu-system/);
+    expect(qemusOf('qcsfork')).toEqual([]);
   });
 
   it.each([
@@ -179,32 +190,39 @@ interface KillOutcome {
   anyLeft: string[];
 }
 
+/** Runs that end before their QEMU was seen (a fast host) are tried again, this often. */
+const KILL_ATTEMPTS = 3;
+
 async function killMidRun(command: 'probe' | 'check', signal: NodeJS.Signals, user: string): Promise<KillOutcome> {
   const cache = fs.mkdtempSync(path.join(dir, 'cache-'));
   const args =
     command === 'probe'
       ? ['probe', `${user}@127.0.0.1`, '-p', String(sshd.port), '-i', sshd.privateKeyPath, '--known-hosts', sshd.knownHostsPath, '--accel', 'tcg', '--no-cache', ...(qemuBinaryOf(user) ? ['--qemu-binary', forkWrapper] : [])]
       : ['check', '--config', checkFile(cache, user), '--no-cache'];
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/qemu-cpu.js'), ...args], {
-    env: { ...process.env, XDG_CACHE_HOME: cache },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  try {
-    const sawQemu = (await pollFor(() => (qemusOf(user).length > 0 ? true : undefined), 20_000)) ?? false;
-    child.kill(signal);
-    await exited;
-    recordOutput(`loginShells:${command}:${user}`, output);
-    const killedAt = Date.now();
-    const qemuGone = await pollFor(() => (qemusOf(user).length === 0 ? Date.now() - killedAt : undefined), 8_000);
-    const allGone = await pollFor(() => (processesOf(users[user].uid).length === 0 ? true : undefined), 8_000 - (Date.now() - killedAt));
-    return { user, sawQemu, qemuLeftAfterMs: qemuGone, anyLeft: allGone ? [] : processesOf(users[user].uid).map((p) => p.args.slice(0, 120)) };
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  let sawQemu = false;
+  for (let attempt = 1; attempt <= KILL_ATTEMPTS && !sawQemu; attempt++) {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/qemu-cpu.js'), ...args], {
+      env: { ...process.env, XDG_CACHE_HOME: cache },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    let ended = false;
+    const exited = new Promise((resolve) => child.once('exit', resolve)).then(() => (ended = true));
+    try {
+      sawQemu = (await pollFor(() => (qemusOf(user).length > 0 ? true : ended ? false : undefined), 20_000)) ?? false;
+      child.kill(signal);
+      await exited;
+      recordOutput(`loginShells:${command}:${user}`, output);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   }
+  const killedAt = Date.now();
+  const qemuGone = await pollFor(() => (qemusOf(user).length === 0 ? Date.now() - killedAt : undefined), 8_000);
+  const allGone = await pollFor(() => (processesOf(users[user].uid).length === 0 ? true : undefined), 8_000 - (Date.now() - killedAt));
+  return { user, sawQemu, qemuLeftAfterMs: qemuGone, anyLeft: allGone ? [] : processesOf(users[user].uid).map((p) => p.args.slice(0, 120)) };
 }
 
 function checkFile(into: string, user: string): string {

@@ -9,12 +9,14 @@ export interface UserProcess {
   readonly args: string;
 }
 
-/** Every live (not zombie) process whose real uid is `uid`. */
+/** Every live (not zombie) process whose real uid is `uid`. Cheap enough to poll: one stat per process. */
 export function processesOf(uid: number): UserProcess[] {
   const found: UserProcess[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
+      // /proc/PID belongs to the process's effective uid; the status file then says the real one.
+      if (fs.statSync(`/proc/${entry}`).uid !== uid) continue;
       const status = fs.readFileSync(`/proc/${entry}/status`, 'latin1');
       const realUid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
       if (Number(realUid) !== uid || /^State:\s+Z/m.test(status)) continue;
