@@ -4,6 +4,7 @@ import { QmpClient } from '../qmp';
 import type { HostProcess, Transport } from '../transport';
 import { KILL_SCRIPT, LAUNCH_SCRIPT, MARKER, QEMU_START_LINE, scriptArgv } from './hostScripts';
 import { classifyLaunchFailure } from './launchFailure';
+import { loginShellStall } from './loginShellStall';
 import { DEFAULT_TIMEOUTS, type LaunchOptions, type Timeouts } from './launchOptions';
 import { qemuArgv } from './qemuArgv';
 import { runToCompletion } from './runToCompletion';
@@ -81,6 +82,12 @@ export class QemuSession {
       const qemuSaid = exitedByItself ? stderrText() : '';
       // Exited, yet QEMU's stdout is still open: the binary forked QEMU and left (a wrapper without exec).
       const forkedAway = exitedByItself && !proc.stdout.readableEnded && err instanceof TimeoutError;
+      const stalled = err instanceof TimeoutError ? await loginShellStall(proc, host, timeouts.greeting) : undefined;
+      if (stalled) {
+        // The launch script never ran, so there is no QEMU; a kill script would hang in the same login shell.
+        proc.abandon();
+        throw stalled;
+      }
       // No quit was sent, so there is no exit to wait for: straight to TERM.
       await terminate(transport, proc, { pid, tag, timeouts: { ...timeouts, shutdown: 0 }, quitAnswered: false });
       if (forkedAway) throw forkedLaunch(host, watched.binary() || (opts.qemuBinary ?? 'the QEMU binary'), err);

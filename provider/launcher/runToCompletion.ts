@@ -1,5 +1,6 @@
 import { RemoteCommandError, TimeoutError, type Stage } from '../errors';
 import type { ExitStatus, Transport } from '../transport';
+import { loginShellStall } from './loginShellStall';
 
 /** Output beyond this is dropped: no host command of ours prints more, and a broken one must not exhaust memory. */
 const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
@@ -45,8 +46,12 @@ export async function runToCompletion(
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      proc.abandon();
-      reject(new TimeoutError({ host: transport.label, stage: opts.stage, what: `${opts.what} took longer than ${opts.timeoutMs} ms`, timeoutMs: opts.timeoutMs }));
+      const late = new TimeoutError({ host: transport.label, stage: opts.stage, what: `${opts.what} took longer than ${opts.timeoutMs} ms`, timeoutMs: opts.timeoutMs });
+      // Never started at all: the login shell (or its startup files) hung, not the command.
+      void loginShellStall(proc, transport.label, opts.timeoutMs).then((stalled) => {
+        proc.abandon();
+        reject(stalled ?? late);
+      });
     }, opts.timeoutMs);
   });
   try {

@@ -38,7 +38,7 @@ let forkWrapper: string;
 
 /** The accounts a probe must work through, and those that must be named as the cause. */
 const WORKING = ['qcsdash', 'qcsbash', 'qcszsh', 'qcsfish', 'qcstcsh', 'qcsforce', 'qcsfork'] as const;
-const ALL_NAMES = [...WORKING, 'qcsflood', 'qcsnologin', 'qcsfalse', 'qcsrefuse'];
+const ALL_NAMES = [...WORKING, 'qcsflood', 'qcshang', 'qcsnologin', 'qcsfalse', 'qcsrefuse'];
 
 function specs(): ThrowawayUserSpec[] {
   const sh = (name: string, shell: string, files?: Record<string, string>): ThrowawayUserSpec => ({ name, shell, files });
@@ -51,6 +51,8 @@ function specs(): ThrowawayUserSpec[] {
     sh('qcsforce', '/bin/bash'),
     sh('qcsfork', '/bin/sh'),
     sh('qcsflood', '/bin/bash', { '.bashrc': 'i=0; while [ $i -lt 300 ]; do echo "motd line $i"; i=$((i+1)); done\n' }),
+    // Waits for a line on stdin, as a forgotten `read` or a prompt does: it eats the command line, then hangs.
+    sh('qcshang', '/bin/bash', { '.bashrc': 'read -r answer\n' }),
     sh('qcsnologin', fs.existsSync('/usr/sbin/nologin') ? '/usr/sbin/nologin' : '/sbin/nologin'),
     sh('qcsfalse', '/bin/false'),
     sh('qcsrefuse', '/bin/sh'),
@@ -101,11 +103,11 @@ const qemuBinaryOf = (user: string) => (user === 'qcsfork' ? forkWrapper : undef
 /** The user's QEMUs: programs named qemu-system-* (the launch script's text names it too, so the name must lead). */
 const qemusOf = (user: string) => processesOf(users[user].uid).filter((p) => /^(\S*\/)?qemu-system-/.test(p.args));
 
-async function probeAs(user: string, commandTimeoutMs = 5_000): Promise<unknown> {
+async function probeAs(user: string, timeouts: { command?: number; exec?: number; greeting?: number } = { command: 5_000 }): Promise<unknown> {
   const transport = await SshTransport.connect(connection(user));
   try {
     return await probeHost(
-      { connection: connection(user), accelerator: 'tcg', qemuBinary: qemuBinaryOf(user), timeouts: { command: commandTimeoutMs } },
+      { connection: connection(user), accelerator: 'tcg', qemuBinary: qemuBinaryOf(user), timeouts },
       { transport, cache: 'off' },
     );
   } finally {
@@ -140,13 +142,24 @@ describeShells(`login shells${skipWhy ? ` (skipped: ${skipWhy})` : ''}`, () => {
   });
 
   it('[ssh-forking-wrapper] a qemuBinary wrapper that forks QEMU and exits: QemuLaunchError naming the wrapper, and its QEMU is ended', async () => {
-    const err = (await probeAs('qcsfork', 2_000).catch((e: unknown) => e)) as QemuCpuError;
+    const err = (await probeAs('qcsfork', { command: 2_000 }).catch((e: unknown) => e)) as QemuCpuError;
     recordOutput('loginShells:fork', err);
     expect(err).toBeInstanceOf(QemuLaunchError);
     expect(err.stage).toBe('launch');
     expect(err.what).toBe(`${forkWrapper} exited, leaving QEMU running without its QMP input`);
     expect(err.message).toMatch(/instead of exec'ing it, so sshd closed QEMU's stdin .*qmp_capabilities got no reply.*exec qemu-system/);
     expect(qemusOf('qcsfork')).toEqual([]);
+  });
+
+  it('[ssh-login-shell-hangs] a ~/.bashrc that waits for input: LoginShellError (exec) at the limit, naming the startup files; nothing started', async () => {
+    const started = Date.now();
+    const err = (await probeAs('qcshang', { exec: 1_500, greeting: 1_500 }).catch((e: unknown) => e)) as QemuCpuError;
+    recordOutput('loginShells:hang', err);
+    expect(err).toBeInstanceOf(LoginShellError);
+    expect(err.stage).toBe('exec');
+    expect(err.message).toMatch(/the account's login shell did not start qemu-cpu's command \(exec\): nothing ran within 1500 ms of logging in: a startup file \(~\/\.bashrc/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(qemusOf('qcshang')).toEqual([]);
   });
 
   it.each([
