@@ -17,7 +17,7 @@ const doc = fs.readFileSync(path.join(repoRoot, 'docs/reliability.md'), 'utf8');
 /** The ids of the doc's tables: the first cell of each row, in backticks. */
 const docIds = [...doc.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
 /** Ids have these prefixes; a bracketed word with one in a test name is a claim about this page. */
-const ID_TAG = /\[((?:qemu|ssh|kvm|fleet|input|qmp|secret|suite|cli)-[a-z0-9-]+)\]/g;
+const ID_TAG = /\[((?:qemu|ssh|kvm|fleet|input|qmp|secret|suite|cli|cache)-[a-z0-9-]+)\]/g;
 
 /** Every test source of the checkout (TypeScript, not the build), outside node_modules and dist. */
 function testSources(dir = repoRoot, out: string[] = []): string[] {
