@@ -12,6 +12,7 @@ import { BACKOFF_BASE_MS, BACKOFF_CAP_MS } from '../../provider/transport/ssh/ba
 import { ConnectionSchema } from '../../provider/transport/connectionSchema';
 import { HOST_SILENCE_MS } from '../../provider/transport/ssh/dial';
 import { DEFAULT_HOST_TIMEOUT_S } from '../../provider/surfaces/cli/runLimits';
+import { MAX_FEATURES, MAX_HOSTS, MAX_INPUT_FILE_BYTES, MAX_NESTING_DEPTH } from '../../provider/inventory/inputLimits';
 
 const doc = fs.readFileSync(path.join(repoRoot, 'docs/reliability.md'), 'utf8');
 /** The ids of the doc's tables: the first cell of each row, in backticks. */
@@ -78,8 +79,16 @@ describe('docs/reliability.md', () => {
       `| ${DEFAULT_HOST_TIMEOUT_S} s | \`hostTimeout\` |`,
       `| ${HOST_SILENCE_MS} ms | host silence |`,
       `| every ${HOST_SILENCE_MS / 2} ms; the connection is dropped after 4 unanswered | keepalive |`,
+      `| ${MAX_INPUT_FILE_BYTES} bytes | input file |`,
+      `| ${MAX_NESTING_DEPTH} | nesting depth |`,
+      `| ${MAX_HOSTS} | hosts |`,
+      `| ${MAX_FEATURES} | features |`,
     ];
     expect(rows.filter((row) => !doc.includes(row))).toEqual([]);
     expect(doc).toContain(`passes ${DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024} MiB`);
+    expect(doc).toContain(`at most ${MAX_INPUT_FILE_BYTES} bytes (${MAX_INPUT_FILE_BYTES / 1024 / 1024} MiB) are read`);
+    expect(doc).toContain(`nest deeper than ${MAX_NESTING_DEPTH} levels`);
+    expect(doc).toContain(`${MAX_HOSTS + 1} hosts; at most ${MAX_HOSTS} can be checked at once`);
+    expect(doc).toContain(`${MAX_FEATURES + 1} features; at most ${MAX_FEATURES}`);
   });
 });
