@@ -70,6 +70,10 @@ export async function resolveSelectionInputs(input: unknown, options: ResolveOpt
     for (const h of found.hosts) pending.push({ origin: `inventory host ${h.inventoryName}`, entry: { ...defaults, ...h.entry } as HostEntryInput });
   }
 
+  // Before each host is resolved and validated: that is the work the limit bounds.
+  if (pending.length > MAX_HOSTS) {
+    throw invalid([...problems, `hosts: ${pending.length} hosts with the inventory's; at most ${MAX_HOSTS} can be checked at once`], 'Split the fleet into several check files.');
+  }
   const sshConfig = await loadSshConfig(parsed.sshConfig, { baseDir, homeDir, onWarning: options.onWarning });
   const hosts: HostEntry[] = [];
   for (const p of pending) {
@@ -80,7 +84,7 @@ export async function resolveSelectionInputs(input: unknown, options: ResolveOpt
   }
   problems.push(...duplicateNames(hosts));
   if (pending.length === 0) problems.push('hosts: name at least one host, or an inventory that has some');
-  if (pending.length > MAX_HOSTS) problems.push(`hosts: ${pending.length} hosts with the inventory's; at most ${MAX_HOSTS} can be checked at once`);
+
   if (problems.length > 0) {
     throw new ConfigError({ what: `invalid ${what}`, why: problems.join('; '), hint: 'Fix the listed hosts, inventory or ssh config and run again.', issues: problems });
   }

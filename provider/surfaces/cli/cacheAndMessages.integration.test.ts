@@ -13,22 +13,27 @@ import { refusedPort } from '../../../test/support/deadPorts';
 import { fleetQemuBinary } from '../../../test/support/modelExpansions';
 import { scratchDir } from '../../../test/support/paths';
 import { startSshd, type Sshd } from '../../../test/support/sshd';
-import { runBin } from './binRunner.testkit';
+import { runBin, runInProcess } from './binRunner.testkit';
 
 let sshd: Sshd;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let host: Record<string, unknown>;
+/** This worker's XDG_CACHE_HOME before the tests pointed it at their own cache (in-process runs read process.env). */
+let xdgBefore: string | undefined;
 
 beforeAll(async () => {
   sshd = await startSshd();
   fs.mkdirSync(scratchDir, { recursive: true });
   dir = fs.mkdtempSync(path.join(scratchDir, 'cli-cache-messages-'));
   env = { XDG_CACHE_HOME: path.join(dir, 'cache'), NO_COLOR: '1' };
+  xdgBefore = process.env.XDG_CACHE_HOME;
+  process.env.XDG_CACHE_HOME = env.XDG_CACHE_HOME;
   const qemuBinary = await fleetQemuBinary('4.2.0.x86_64.qmp.json', 'cachemsg');
   host = { name: 'intel', host: sshd.host, port: sshd.port, user: sshd.user, privateKeyPath: sshd.privateKeyPath, knownHostsPath: sshd.knownHostsPath, qemuBinary };
 });
 afterAll(async () => {
+  process.env.XDG_CACHE_HOME = xdgBefore;
   await sshd?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -38,7 +43,10 @@ const write = (name: string, body: unknown) => {
   fs.writeFileSync(file, toYaml(body));
   return file;
 };
+/** The real CLI in its own process. */
 const check = (label: string, file: string, ...extra: string[]) => runBin(`cache-messages:${label}`, ['check', '--config', file, ...extra], env);
+/** The same CLI in this process, with the same cache: for the runs around the one a case is about. */
+const checkHere = (label: string, file: string, ...extra: string[]) => runInProcess(`cache-messages:${label}`, ['check', '--config', file, ...extra], env);
 /** The cache entries the runs so far have stored. */
 const entries = () => {
   const v1 = path.join(dir, 'cache', 'qemu-cpu', 'v1');
@@ -48,7 +56,7 @@ const entries = () => {
 describe('the cache', () => {
   it('[cache-marker] text and JUnit say, per host, that a verdict came from the cache', async () => {
     const file = write('marker.yml', { hosts: [host], model: 'Westmere-v1', requiredFeatures: ['aes'], machineType: 'pc-q35-4.2' });
-    const cold = await check('marker-cold', file);
+    const cold = await checkHere('marker-cold', file);
     expect(cold.code).toBe(0);
     expect(cold.stdout).toMatch(/^ {2}intel {2}ok {2}/m);
     expect(cold.stdout).not.toContain('cache');
@@ -58,14 +66,14 @@ describe('the cache', () => {
     expect(warm.stdout).toContain("  (cached): 1 host(s) answered from qemu-cpu's fingerprint cache (unchanged since QEMU answered); --no-cache asks QEMU again");
     const junit = await check('marker-junit', file, '--format', 'junit');
     expect(junit.stdout).toMatch(/<system-out>intel can enforce Westmere-v1 with 1 required feature\(s\) \(QEMU 4\.2\.0, .*; from qemu-cpu&apos;s fingerprint cache: the host is unchanged since QEMU answered at \d{4}-\d\d-\d\dT/);
-    const json = JSON.parse((await check('marker-json', file, '--format', 'json')).stdout);
+    const json = JSON.parse((await checkHere('marker-json', file, '--format', 'json')).stdout);
     expect(json.hosts[0].fromCache).toBe(true);
   });
 
   it('[cache-contradiction] an entry that contradicts itself (enforceable with a missing feature) is a miss: QEMU is asked again', async () => {
     const file = write('contradiction.yml', { hosts: [host], model: 'Westmere-v1', requiredFeatures: ['sha-ni'], machineType: 'pc-q35-4.2' });
     const before = new Set(entries());
-    const cold = await check('contradiction-cold', file, '--format', 'json');
+    const cold = await checkHere('contradiction-cold', file, '--format', 'json');
     expect(cold.code).toBe(1);
     expect(JSON.parse(cold.stdout).hosts[0]).toMatchObject({ enforceable: false, missingFeatures: ['sha-ni'] });
     const [entryFile] = entries().filter((f) => !before.has(f));
@@ -80,7 +88,7 @@ describe('the cache', () => {
     expect(verdict.fromCache).toBeUndefined();
     // The miss rewrote the entry with QEMU's answer, which then answers from the cache.
     expect(JSON.parse(fs.readFileSync(entryFile, 'utf8')).value.enforceable).toBe(false);
-    expect(JSON.parse((await check('contradiction-warm', file, '--format', 'json')).stdout).hosts[0]).toMatchObject({ enforceable: false, fromCache: true });
+    expect(JSON.parse((await checkHere('contradiction-warm', file, '--format', 'json')).stdout).hosts[0]).toMatchObject({ enforceable: false, fromCache: true });
   });
 });
 
