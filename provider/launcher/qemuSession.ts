@@ -246,7 +246,8 @@ async function terminate(transport: Transport, proc: HostProcess, t: Termination
         stage: 'shutdown',
         what: `sending ${signal} to QEMU`,
       });
-      signalled = Number(out.stdout.trim());
+      // The count is the script's last line; a login shell's startup files may print before it.
+      signalled = Number(out.stdout.trim().split('\n').pop());
     } catch {
       /* the connection may be gone; pdeathsig and the watchdog then end QEMU */
     }
