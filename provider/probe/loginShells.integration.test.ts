@@ -18,7 +18,7 @@ import { startSshd, type Sshd } from '../../test/support/sshd';
 import { runToEnd } from '../../test/support/sshdOutput';
 import { repoRoot } from '../../test/support/paths';
 import { recordOutput } from '../../test/support/secretSink';
-import { createUsers, pollFor, processesOf, removeUsers, type ThrowawayUser, type ThrowawayUserSpec } from '../../test/support/throwawayUsers';
+import { createUsers, pollFor, processesCarrying, processesOf, removeUsers, type ThrowawayUser, type ThrowawayUserSpec, type UserProcess } from '../../test/support/throwawayUsers';
 import { probeHost } from './probeHost';
 
 const QEMU = '/usr/bin/qemu-system-x86_64';
@@ -33,6 +33,8 @@ const HELLO = 'says hello on stdout';
 
 let dir: string;
 let sshd: Sshd;
+/** root's own sshd: its ForceCommand does not exec, and root's startup files stay unread (SHLVL=1). */
+let rootSshd: Sshd;
 let users: Record<string, ThrowawayUser> = {};
 let forkWrapper: string;
 
@@ -87,21 +89,43 @@ beforeAll(async () => {
       `  ForceCommand ${refuse}`,
     ],
   });
+  rootSshd = await startSshd({ extraConfig: ['Match User root', `  ForceCommand ${noExec}`] });
   fs.copyFileSync(path.join(sshd.dir, 'authorized_keys'), path.join(dir, 'authorized_keys'));
   fs.chmodSync(path.join(dir, 'authorized_keys'), 0o644);
 }, 30_000);
 
 afterAll(async () => {
   if (skipWhy) return;
-  await sshd?.stop();
+  await Promise.all([sshd?.stop(), rootSshd?.stop()]);
   removeUsers(ALL_NAMES);
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const connection = (user: string) => sshd.connection({ user });
 const qemuBinaryOf = (user: string) => (user === 'qcsfork' ? forkWrapper : undefined);
-/** The user's QEMUs: programs named qemu-system-* (the launch script's text names it too, so the name must lead). */
-const qemusOf = (user: string) => processesOf(users[user].uid).filter((p) => /^(\S*\/)?qemu-system-/.test(p.args));
+/** QEMUs: programs named qemu-system-* (the launch script's text names it too, so the name must lead). */
+const onlyQemus = (ps: UserProcess[]) => ps.filter((p) => /^(\S*\/)?qemu-system-/.test(p.args));
+const qemusOf = (user: string) => onlyQemus(processesOf(users[user].uid));
+
+/** Whom a killed CLI logs in as, and how to find what that account runs. */
+interface Account {
+  name: string;
+  sshd: Sshd;
+  user: string;
+  accel: 'kvm' | 'tcg';
+  qemuBinary?: string;
+  /** Every process the account's sessions started. */
+  processes(): UserProcess[];
+}
+
+const KVM = fs.existsSync('/dev/kvm');
+
+function accounts(): Account[] {
+  const throwaway = WORKING.map((user): Account => ({ name: user, sshd, user, accel: 'tcg', qemuBinary: qemuBinaryOf(user), processes: () => processesOf(users[user].uid) }));
+  // As the issue saw it: a paused KVM VM as root, behind a ForceCommand that does not exec. Root's QEMUs of other tests are told apart by this sshd's session marker.
+  const root: Account = { name: `root (${KVM ? 'KVM' : 'TCG: no /dev/kvm'})`, sshd: rootSshd, user: 'root', accel: KVM ? 'kvm' : 'tcg', processes: () => processesCarrying(rootSshd.sessionEnv) };
+  return [...throwaway, root];
+}
 
 async function probeAs(user: string, timeouts: { command?: number; exec?: number; greeting?: number } = { command: 5_000 }): Promise<unknown> {
   const transport = await SshTransport.connect(connection(user));
@@ -177,7 +201,7 @@ describeShells(`login shells${skipWhy ? ` (skipped: ${skipWhy})` : ''}`, () => {
   });
 
   // The real CLI, killed as soon as its QEMU runs on the host; then nothing of that user may be left.
-  const THROUGH = 'through sh (dash), bash, zsh, fish, tcsh, a non-exec ForceCommand and a forking qemuBinary wrapper';
+  const THROUGH = 'through sh (dash), bash, zsh, fish, tcsh, a non-exec ForceCommand, a forking qemuBinary wrapper, and root with KVM behind a non-exec ForceCommand';
   it.each(['SIGKILL', 'SIGTERM'] as const)(`[cli-killed-mid-probe] qemu-cpu probe killed by %s while its QEMU runs, ${THROUGH}: nothing is left`, (signal) =>
     expectNothingLeft('probe', signal),
   );
@@ -187,31 +211,33 @@ describeShells(`login shells${skipWhy ? ` (skipped: ${skipWhy})` : ''}`, () => {
 });
 
 async function expectNothingLeft(command: 'probe' | 'check', signal: NodeJS.Signals): Promise<void> {
-  const results = await Promise.all(WORKING.map((user) => killMidRun(command, signal, user)));
+  const results = await Promise.all(accounts().map((account) => killMidRun(command, signal, account)));
   for (const r of results) {
-    expect(r).toEqual({ user: r.user, sawQemu: true, qemuLeftAfterMs: expect.any(Number), anyLeft: [] });
-    expect({ user: r.user, gone: r.qemuLeftAfterMs! < 5_000 }).toEqual({ user: r.user, gone: true });
+    expect(r).toEqual({ account: r.account, sawQemu: true, qemuLeftAfterMs: expect.any(Number), anyLeft: [] });
+    expect({ account: r.account, gone: r.qemuLeftAfterMs! < 5_000 }).toEqual({ account: r.account, gone: true });
   }
 }
 
 interface KillOutcome {
-  user: string;
+  account: string;
   sawQemu: boolean;
-  /** How long after the kill the user's last QEMU was gone; undefined if one was still there after 8 s. */
+  /** How long after the kill the account's last QEMU was gone; undefined if one was still there after 8 s. */
   qemuLeftAfterMs: number | undefined;
-  /** Processes of the user still there 8 s after the kill (the watchdog, a shell, QEMU). */
+  /** The account's processes still there 8 s after the kill (the watchdog, a shell, QEMU). */
   anyLeft: string[];
 }
 
 /** Runs that end before their QEMU was seen (a fast host) are tried again, this often. */
 const KILL_ATTEMPTS = 3;
 
-async function killMidRun(command: 'probe' | 'check', signal: NodeJS.Signals, user: string): Promise<KillOutcome> {
+async function killMidRun(command: 'probe' | 'check', signal: NodeJS.Signals, account: Account): Promise<KillOutcome> {
   const cache = fs.mkdtempSync(path.join(dir, 'cache-'));
+  const { sshd: host, user, qemuBinary } = account;
   const args =
     command === 'probe'
-      ? ['probe', `${user}@127.0.0.1`, '-p', String(sshd.port), '-i', sshd.privateKeyPath, '--known-hosts', sshd.knownHostsPath, '--accel', 'tcg', '--no-cache', ...(qemuBinaryOf(user) ? ['--qemu-binary', forkWrapper] : [])]
-      : ['check', '--config', checkFile(cache, user), '--no-cache'];
+      ? ['probe', `${user}@127.0.0.1`, '-p', String(host.port), '-i', host.privateKeyPath, '--known-hosts', host.knownHostsPath, '--accel', account.accel, '--no-cache', ...(qemuBinary ? ['--qemu-binary', qemuBinary] : [])]
+      : ['check', '--config', checkFile(cache, account), '--no-cache'];
+  const qemus = () => onlyQemus(account.processes());
   let sawQemu = false;
   for (let attempt = 1; attempt <= KILL_ATTEMPTS && !sawQemu; attempt++) {
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/qemu-cpu.js'), ...args], {
@@ -224,7 +250,7 @@ async function killMidRun(command: 'probe' | 'check', signal: NodeJS.Signals, us
     let ended = false;
     const exited = new Promise((resolve) => child.once('exit', resolve)).then(() => (ended = true));
     try {
-      sawQemu = (await pollFor(() => (qemusOf(user).length > 0 ? true : ended ? false : undefined), 20_000)) ?? false;
+      sawQemu = (await pollFor(() => (qemus().length > 0 ? true : ended ? false : undefined), 20_000)) ?? false;
       child.kill(signal);
       await exited;
       recordOutput(`loginShells:${command}:${user}`, output);
@@ -233,21 +259,21 @@ async function killMidRun(command: 'probe' | 'check', signal: NodeJS.Signals, us
     }
   }
   const killedAt = Date.now();
-  const qemuGone = await pollFor(() => (qemusOf(user).length === 0 ? Date.now() - killedAt : undefined), 8_000);
-  const allGone = await pollFor(() => (processesOf(users[user].uid).length === 0 ? true : undefined), 8_000 - (Date.now() - killedAt));
-  return { user, sawQemu, qemuLeftAfterMs: qemuGone, anyLeft: allGone ? [] : processesOf(users[user].uid).map((p) => p.args.slice(0, 120)) };
+  const qemuGone = await pollFor(() => (qemus().length === 0 ? Date.now() - killedAt : undefined), 8_000);
+  const allGone = await pollFor(() => (account.processes().length === 0 ? true : undefined), 8_000 - (Date.now() - killedAt));
+  return { account: account.name, sawQemu, qemuLeftAfterMs: qemuGone, anyLeft: allGone ? [] : account.processes().map((p) => p.args.slice(0, 120)) };
 }
 
-function checkFile(into: string, user: string): string {
+function checkFile(into: string, account: Account): string {
   const file = path.join(into, `check-${randomBytes(4).toString('hex')}.yml`);
   const host = [
     '  - host: 127.0.0.1',
-    `    port: ${sshd.port}`,
-    `    user: ${user}`,
-    `    privateKeyPath: ${sshd.privateKeyPath}`,
-    `    knownHostsPath: ${sshd.knownHostsPath}`,
-    ...(qemuBinaryOf(user) ? [`    qemuBinary: ${forkWrapper}`] : []),
+    `    port: ${account.sshd.port}`,
+    `    user: ${account.user}`,
+    `    privateKeyPath: ${account.sshd.privateKeyPath}`,
+    `    knownHostsPath: ${account.sshd.knownHostsPath}`,
+    ...(account.qemuBinary ? [`    qemuBinary: ${account.qemuBinary}`] : []),
   ];
-  fs.writeFileSync(file, ['sshConfig: none', 'hosts:', ...host, 'model: qemu64', 'accelerator: tcg', 'machineType: pc', ''].join('\n'));
+  fs.writeFileSync(file, ['sshConfig: none', 'hosts:', ...host, 'model: qemu64', `accelerator: ${account.accel}`, 'machineType: pc', ''].join('\n'));
   return file;
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { processesWithEnv } from './sshdProcessTree';
 
 /** A process of some user, read from /proc. */
 export interface UserProcess {
@@ -27,6 +28,18 @@ export function processesOf(uid: number): UserProcess[] {
     }
   }
   return found;
+}
+
+/** Every live process whose environment holds `entry` (NAME=value), e.g. a test sshd's sessionEnv. */
+export function processesCarrying(entry: string): UserProcess[] {
+  return processesWithEnv(entry).flatMap(({ pid }) => {
+    try {
+      if (/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'latin1'))) return [];
+      return [{ pid, args: fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim() }];
+    } catch {
+      return []; // gone
+    }
+  });
 }
 
 /** What a throwaway user is made of. */
