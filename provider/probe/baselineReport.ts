@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AcceleratorSchema } from '../launcher';
-import { BaselineCandidateSchema, MigrationBlockerSchema } from '../model';
+import { BaselineCandidateSchema, BaselinePolicySchema, MigrationBlockerSchema, X86LevelReachSchema, X86LevelSchema } from '../model';
 import { SelectionReportSchema } from './verifySelection';
 
 /** What the probe said about one host, for the baseline's report. */
@@ -59,5 +59,8 @@ export const BaselineReportSchema = z.object({
     suggestedMachineType: z.string().nullable().describe('The newest versioned machine type of the same kind that every host knows; null when there is none or the type is already one.'),
   }),
   verification: SelectionReportSchema.nullable().describe('The final ground truth: the baseline CPU on every host.'),
+  x86Level: X86LevelReachSchema.nullable().describe('The x86-64 level of the baseline CPU (the features every host gives it), and what the next level lacks; null without a confirmed CPU.'),
+  minimumLevel: X86LevelSchema.nullable().describe('The minimumLevel asked for; a baseline below it is not ok. Null when none (the baseline is still at least x86-64-v1).'),
+  policy: BaselinePolicySchema.nullable().describe('Which models were candidates: never 32-bit ones; for a fleet of one vendor, only its own or generic ones. Null when a host could not be probed.'),
 });
 export type BaselineReport = z.infer<typeof BaselineReportSchema>;

@@ -5,7 +5,7 @@ export { FingerprintCache, CacheModeSchema, defaultCacheDir, type CacheMode, typ
 export { qemuCpuVersion } from './ownVersion';
 export { parseInput } from './parseInput';
 export * from './selectionInputs';
-export { verifySelection, verifyMachineTypes, verifyHost, verifyOver, summarize, SelectionReportSchema, type SelectionReport, type VerifyOptions } from './verifySelection';
+export { verifySelection, verifyMachineTypes, verifyHost, verifyOver, summarize, judgeFleet, withDemands, SelectionReportSchema, type FleetDemands, type SelectionReport, type VerifyOptions } from './verifySelection';
 export { TransportPool, sharedPool } from './transportPool';
 export { runBounded } from './runBounded';
 export { findBaseline, type BaselineOptions } from './baseline';

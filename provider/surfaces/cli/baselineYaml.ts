@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { levelLabel } from '../../model';
 import type { BaselineReport } from '../../probe';
 
 /** How many features of one group to name in the comments before "and N more". */
@@ -29,6 +30,11 @@ export function renderBaselineYaml(report: BaselineReport): string {
   const origin = chosen?.released ? ` (${chosen.vendor}, first shipped ${chosen.released})` : '';
   out.push(comment(`Newest model every host can enforce: ${report.model}${origin}; ${report.extraFeatures.length} extra feature(s) every host can give.`));
   out.push(comment('Confirmed by QEMU on every host: a paused VM with exactly this CPU.'));
+  if (report.x86Level) {
+    const next = report.x86Level.nextLevel ? `; ${report.x86Level.nextLevel} would need ${report.x86Level.missingForNext.join(', ')}` : '';
+    out.push(comment(`x86-64 level: ${levelLabel(report.x86Level.level)}${next}.`));
+  }
+  if (report.policy?.note) out.push(comment(`Vendor: ${report.policy.note}.`));
   out.push(stringify(report.selection).trimEnd());
   out.push(comment(`qemuCpuArg: ${report.qemuCpuArg}`));
   if (report.libvirtCpuXml !== null) out.push(comment(`libvirt:\n${report.libvirtCpuXml}`));
