@@ -45,6 +45,13 @@ const why = !kvmUsable ? kvmSkipNote : ' (skipped: QEMU 10.0 could not be unpack
     recordOutput('cli', `${run.stdout}\n${run.stderr}`);
     return run;
   };
+  /** A real migration of the report's CPU between two local QEMU processes: [binary, machine type] each. */
+  const migrate = async (report: SelectionReport, [fromBinary, fromMachine]: [string, string], [toBinary, toMachine]: [string, string]) => {
+    const cpu = report.qemuCpuArg;
+    const outcome = await liveMigrate({ binary: fromBinary, machineType: fromMachine, cpu }, { binary: toBinary, machineType: toMachine, cpu });
+    recordOutput('migrate', outcome);
+    return outcome;
+  };
   const write = (name: string, body: unknown) => {
     const file = path.join(dir, name);
     fs.writeFileSync(file, toYaml(body));
@@ -74,9 +81,7 @@ const why = !kvmUsable ? kvmSkipNote : ' (skipped: QEMU 10.0 could not be unpack
     expect(github.stdout).toMatch(/^::error file=.*,title=qemu-cpu%3A require-migratable::a guest could not live-migrate/m);
 
     // What check predicted: a guest started on the 10.0 host (pc-q35-10.0) cannot move to the 7.2 host.
-    const cpu = report.qemuCpuArg;
-    const outcome = await liveMigrate({ binary: qemu10, machineType: 'pc-q35-10.0', cpu }, { binary: SYSTEM_QEMU, machineType: 'pc-q35-7.2', cpu });
-    recordOutput('migrate', outcome);
+    const outcome = await migrate(report, [qemu10, 'pc-q35-10.0'], [SYSTEM_QEMU, 'pc-q35-7.2']);
     expect(outcome.status).toBe('failed');
     expect(outcome.destinationStderr).toContain("Machine type received is 'pc-q35-10.0' and local is 'pc-q35-7.2'");
   }, 120_000);
@@ -91,12 +96,10 @@ const why = !kvmUsable ? kvmSkipNote : ' (skipped: QEMU 10.0 could not be unpack
     const text = await check(file);
     expect(text.stdout).toMatch(/^ {2}live migration: nothing found that would block it between these hosts$/m);
 
-    const cpu = report.qemuCpuArg;
-    const old = { binary: SYSTEM_QEMU, machineType: 'pc-q35-7.2', cpu };
-    const fresh = { binary: qemu10, machineType: 'pc-q35-7.2', cpu };
+    const old: [string, string] = [SYSTEM_QEMU, 'pc-q35-7.2'];
+    const fresh: [string, string] = [qemu10, 'pc-q35-7.2'];
     for (const [from, to] of [[old, fresh], [fresh, old]]) {
-      const outcome = await liveMigrate(from, to);
-      recordOutput('migrate', outcome);
+      const outcome = await migrate(report, from, to);
       expect(outcome).toEqual(expect.objectContaining({ status: 'completed', sourceError: null }));
       expect(outcome.destinationStatus).not.toBeNull();
     }
@@ -113,9 +116,7 @@ const why = !kvmUsable ? kvmSkipNote : ' (skipped: QEMU 10.0 could not be unpack
     expect(required.code).toBe(1);
     expect(required.stdout).toMatch(/^ {2}NOT MIGRATABLE: live migration between qemu-7\.2: the CPU has invtsc: /m);
     if (report.ok) {
-      const cpu = report.qemuCpuArg;
-      const outcome = await liveMigrate({ binary: SYSTEM_QEMU, machineType: 'pc-q35-7.2', cpu }, { binary: SYSTEM_QEMU, machineType: 'pc-q35-7.2', cpu });
-      recordOutput('migrate', outcome);
+      const outcome = await migrate(report, [SYSTEM_QEMU, 'pc-q35-7.2'], [SYSTEM_QEMU, 'pc-q35-7.2']);
       expect(outcome.status).toBe('refused');
       expect(outcome.sourceError).toBe('State blocked by non-migratable CPU device (invtsc flag)');
     }
