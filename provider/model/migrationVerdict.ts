@@ -21,7 +21,7 @@ export const MigrationVerdictSchema = z.object({
     .boolean()
     .nullable()
     .describe('True when nothing blocks a migration between the hosts that answered and every host answered; false when something does (see warnings); null when no warning but some host could not be asked.'),
-  warnings: z.array(MigrationWarningSchema),
+  warnings: z.array(MigrationWarningSchema).describe('Each reason a guest could not move between some hosts; empty when none was found.'),
 });
 export type MigrationVerdict = z.infer<typeof MigrationVerdictSchema>;
 

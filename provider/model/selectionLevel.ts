@@ -7,7 +7,13 @@ export const SelectionLevelSchema = X86LevelReachSchema.extend({
   minimumLevel: X86LevelSchema.nullable().describe('The level the selection asked for (minimumLevel); null when none.'),
   missingForMinimum: z.array(z.string()).describe('The features the minimum level needs that the CPU lacks; empty when it reaches it.'),
   hosts: z
-    .array(z.object({ name: z.string(), level: X86LevelSchema.nullable(), missingForNext: z.array(z.string()) }))
+    .array(
+      z.object({
+        name: z.string().describe('The host, as named in the inputs.'),
+        level: X86LevelSchema.nullable().describe("The level of the guest CPU on this host; null below x86-64-v1."),
+        missingForNext: z.array(z.string()).describe('What the next level needs that the guest CPU lacks on this host.'),
+      }),
+    )
     .describe("Each host that answered: the level of the guest CPU there (its effective features)."),
 }).describe("The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.");
 export type SelectionLevel = z.infer<typeof SelectionLevelSchema>;
