@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../errors';
 import { probeHost, type ProbeRequestInput } from '../../probe';
+import { x86LevelOf } from '../../model';
 import { EXIT } from './exitCodes';
 import { renderProbeSummary } from './probeSummary';
 import { DEFAULT_HOST_TIMEOUT_S, RUN_LIMIT_OPTIONS, runLimitFlags } from './runLimits';
@@ -87,7 +88,8 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
     cache: values['no-cache'] ? 'refresh' : 'use',
     hostTimeoutMs: (flags.hostTimeout ?? DEFAULT_HOST_TIMEOUT_S) * 1000,
   });
-  io.stdout(values.json ? `${JSON.stringify(caps, null, 2)}\n` : renderProbeSummary(caps));
+  // The x86-64 level is derived from the host model, so it is added here rather than stored (or cached) with the answer.
+  io.stdout(values.json ? `${JSON.stringify({ ...caps, x86Level: x86LevelOf(caps.hostModel.features) }, null, 2)}\n` : renderProbeSummary(caps));
   return EXIT.ok;
 }
 
