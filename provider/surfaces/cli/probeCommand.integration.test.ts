@@ -48,8 +48,10 @@ describe('qemu-cpu probe', () => {
     expect(run.code).toBe(0);
     const caps = JSON.parse(run.stdout);
     expect(Object.keys(caps).sort()).toEqual(
-      ['accelerator', 'arch', 'host', 'hostCpu', 'hostModel', 'kernelRelease', 'kvm', 'machineType', 'machines', 'models', 'notExposable', 'probedAt', 'qemu'].sort(),
+      ['accelerator', 'arch', 'host', 'hostCpu', 'hostModel', 'kernelRelease', 'kvm', 'machineType', 'machines', 'models', 'notExposable', 'probedAt', 'qemu', 'x86Level'].sort(),
     );
+    // The host model's level: whatever TCG's max emulates, it is 64-bit.
+    expect(caps.x86Level).toEqual(expect.objectContaining({ level: expect.stringMatching(/^x86-64-v[1-4]$/), missingForNext: expect.any(Array) }));
     expect(caps.accelerator).toBe('tcg');
     expect(caps.hostModel.name).toBe('max');
     expect(caps.models[0]).toEqual(expect.objectContaining({ name: expect.any(String), aliasOf: null, usable: expect.any(Boolean), blockers: expect.any(Array), deprecated: expect.any(Boolean), migrationSafe: expect.any(Boolean) }));
