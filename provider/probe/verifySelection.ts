@@ -19,6 +19,7 @@ import {
   type NormalizedSelection,
 } from '../model';
 import { answerFingerprinted, type FingerprintedOptions } from './fingerprinted';
+import { StoredVerdictSchema } from './storedVerdict';
 import { parseInput } from './parseInput';
 import { hostIdentity } from './probeHost';
 import { useHost, type HostBounds } from './hostWork';
@@ -176,7 +177,7 @@ export async function verifyOver(transport: Transport, name: string, qemuBinary:
       kind: KIND,
       identity: hostIdentity(transport, options.connection),
       request: { ...selection, qemuBinary: qemuBinary ?? null },
-      schema: HostVerdictSchema,
+      schema: StoredVerdictSchema,
       qemuVersionOf: (verdict) => verdict.qemuVersion,
       ask,
       fromCache: (verdict) => ({ ...verdict, name, fromCache: true }),

@@ -101,7 +101,7 @@ describe('qemu-cpu check and baseline', () => {
       const run = await cli(['check', '--config', checkFile]);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^qemu-cpu check: Opteron_G2-v1,.*,enforce$/m);
-      for (const h of ['local-real', 'amd-genoa', 'intel-a', 'intel-b']) expect(run.stdout).toMatch(new RegExp(`^  ${h} +ok +\\d+\\.\\d+\\.\\d+ +pc-q35-4\\.2 +Opteron_G2-v1 +-$`, 'm'));
+      for (const h of ['local-real', 'amd-genoa', 'intel-a', 'intel-b']) expect(run.stdout).toMatch(new RegExp(`^  ${h} +ok(?: \\(cached\\))? +\\d+\\.\\d+\\.\\d+ +pc-q35-4\\.2 +Opteron_G2-v1 +-$`, 'm'));
       expect(run.stdout).toMatch(/^  x86-64 level: x86-64-v1; x86-64-v2 would need pni, popcnt, sse4\.1, sse4\.2, ssse3$/m);
       expect(run.stdout).toMatch(/^OK: all 4 host\(s\) can enforce Opteron_G2-v1,/m);
       expect(run.stdout).not.toContain('\u001b[');
@@ -124,7 +124,7 @@ describe('qemu-cpu check and baseline', () => {
     it('exit 1, text and github', async () => {
       const text = await cli(['check', '--config', withSse4a, '--format', 'text']);
       expect(text.code).toBe(1);
-      expect(text.stdout).toMatch(/^  intel-a +CANNOT ENFORCE +4\.2\.0 +pc-q35-4\.2 +Opteron_G2-v1 +sse4a$/m);
+      expect(text.stdout).toMatch(/^  intel-a +CANNOT ENFORCE(?: \(cached\))? +4\.2\.0 +pc-q35-4\.2 +Opteron_G2-v1 +sse4a$/m);
       expect(text.stdout).toMatch(/^FAIL: 3 of 4 host\(s\) cannot enforce this CPU: local-real, intel-a, intel-b$/m);
       const gh = await cli(['check', '--config', withSse4a, '--format', 'github']);
       expect(gh.code).toBe(1);
@@ -217,7 +217,7 @@ describe('qemu-cpu check and baseline', () => {
       const text = await cli(['check', '--config', file]);
       expect(text.code).toBe(2);
       expect(text.stdout).toMatch(/^  dead +UNDECIDED +- +- +- +-$/m);
-      expect(text.stdout).toMatch(/^  dead: dead: could not connect/m);
+      expect(text.stdout).toMatch(/^  dead: could not connect/m);
       expect(text.stdout).toMatch(/^UNDECIDED: 1 host\(s\) could not be asked: dead$/m);
       const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse((await cli(['check', '--config', file, '--format', 'junit'])).stdout);
       expect(junit.testsuites).toEqual(expect.objectContaining({ tests: '2', failures: '0', errors: '1' }));

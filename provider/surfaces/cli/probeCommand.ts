@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../../errors';
+import { ConfigError, KeyPassphraseError } from '../../errors';
 import { probeHost, type ProbeRequestInput } from '../../probe';
 import { x86LevelOf } from '../../model';
 import { EXIT } from './exitCodes';
@@ -32,6 +32,9 @@ Options:
 Environment: QEMU_CPU_SSH_PASSWORD, QEMU_CPU_SSH_KEY_PASSPHRASE (never on the command line).
 Exit codes: 0 probed, 2 could not probe.
 `;
+
+/** Where the probe command takes an encrypted key's passphrase from. */
+const PASSPHRASE_ENV = 'QEMU_CPU_SSH_KEY_PASSPHRASE';
 
 /** `qemu-cpu probe`: print one host's capabilities. */
 export async function probeCommand(args: string[], io: CliIo): Promise<number> {
@@ -74,7 +77,7 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
       port: values.port !== undefined ? Number(values.port) : target.port,
       user: target.user,
       privateKeyPath: values.identity,
-      privateKeyPassword: io.env.QEMU_CPU_SSH_KEY_PASSPHRASE,
+      privateKeyPassword: io.env[PASSPHRASE_ENV],
       password: io.env.QEMU_CPU_SSH_PASSWORD,
       knownHostsPath: values['known-hosts'],
       perDialTimeout: flags.connectTimeout,
@@ -87,6 +90,9 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
   const caps = await probeHost(dropUndefined(request) as ProbeRequestInput, {
     cache: values['no-cache'] ? 'refresh' : 'use',
     hostTimeoutMs: (flags.hostTimeout ?? DEFAULT_HOST_TIMEOUT_S) * 1000,
+  }).catch((err: unknown) => {
+    // The probe command's passphrase is the environment's, not a privateKeyPassword field.
+    throw err instanceof KeyPassphraseError ? err.withSetting(PASSPHRASE_ENV) : err;
   });
   // The x86-64 level is derived from the host model, so it is added here rather than stored (or cached) with the answer.
   io.stdout(values.json ? `${JSON.stringify({ ...caps, x86Level: x86LevelOf(caps.hostModel.features) }, null, 2)}\n` : renderProbeSummary(caps));
