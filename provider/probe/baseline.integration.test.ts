@@ -62,6 +62,8 @@ describe('findBaseline', () => {
     expect(report.reason).toMatch(/^no x86-64 baseline: no 64-bit named CPU model is usable on every host; nearest: \S+ lacks pni;/);
     expect(report.policy).toEqual(expect.objectContaining({ fleetVendors: ['amd', 'intel'], crossVendor: true }));
     expect(report.policy!.leftOut).toEqual(expect.arrayContaining([{ model: 'pentium3-v1', why: '32-bit' }, { model: 'pentium-v1', why: '32-bit' }]));
+    // Per host, the highest level any guest there can reach: its host model's.
+    expect(report.hosts.map((h) => [h.name, h.hostModelLevel])).toEqual([['local-real', 'x86-64-v1'], ['amd-genoa', 'x86-64-v4'], ['amd-zen2', 'x86-64-v3'], ['intel-a', 'x86-64-v3'], ['intel-b', 'x86-64-v3']]);
   });
 
   itWithKvm('with the real QEMU and pni disabled: a 64-bit baseline enforceable on each host, and one more feature fails exactly where it is missing', async () => {

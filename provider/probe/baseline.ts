@@ -68,14 +68,14 @@ export async function findBaseline(inputs: SelectionInputs, options: BaselineOpt
   if (problems.length > 0) throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems });
   const pool = options.pool ?? sharedPool;
   const probed = await runBounded(inputs.hosts, inputs.concurrency, (entry) => probeEntry({ ...options.probe, pool }, entry, base));
-  const report = emptyReport(probed, base, inputs.minimumLevel);
+  const unprobed = emptyReport(probed, base, inputs.minimumLevel);
   if (probed.some((p) => p.error !== undefined)) {
-    return { ...report, decided: false, reason: `${count(probed.filter((p) => p.error !== undefined).length, 'host')} could not be asked` };
+    return { ...unprobed, decided: false, reason: `${count(probed.filter((p) => p.error !== undefined).length, 'host')} could not be asked` };
   }
   const caps = probed.map((p) => p.caps!);
   const candidates = baselineCandidates(caps, base.disabledFeatures);
   const policy = baselinePolicy(caps, base.disabledFeatures);
-  report.policy = policy;
+  const report: BaselineReport = { ...unprobed, policy };
   // The fleet's demands are judged on the final CPU, not on each candidate's ground truth.
   const asked = { ...inputs, minimumLevel: undefined, requireMigratable: false };
   const verify: Verifier = (model, required, hosts = inputs.hosts) =>
@@ -187,6 +187,7 @@ function emptyReport(probed: Probed[], sel: NormalizedSelection, minimumLevel: X
     accelerator: p.caps?.accelerator ?? null,
     machineType: null,
     usableModels: p.caps ? p.caps.models.filter((m) => m.usable && m.aliasOf === null && m.migrationSafe).length : null,
+    ...(p.caps ? { hostModelLevel: x86LevelOf(p.caps.hostModel.features).level } : {}),
     ...(p.error !== undefined ? { error: p.error } : {}),
   }));
   const caps = probed.flatMap((p) => (p.caps ? [p.caps] : []));

@@ -12,6 +12,7 @@ export const BaselineHostSchema = z.object({
   accelerator: AcceleratorSchema.nullable(),
   machineType: z.string().nullable().describe('The concrete machine type the requested one resolves to on this host (after the ground truth).'),
   usableModels: z.number().int().nullable().describe('How many concrete named models this host can run.'),
+  hostModelLevel: X86LevelSchema.nullable().optional().describe("The highest x86-64 level any guest on this host can reach: its host model's; null below x86-64-v1, absent when the host could not be probed."),
   error: z.string().optional().describe('Why this host could not be asked.'),
 });
 export type BaselineHost = z.infer<typeof BaselineHostSchema>;

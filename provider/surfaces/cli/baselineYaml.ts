@@ -13,7 +13,8 @@ const LISTED = 16;
 export function renderBaselineYaml(report: BaselineReport): string {
   const comment = (text: string) => text.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n');
   const out: string[] = [];
-  const hosts = report.hosts.map((h) => `${h.name} (${[h.cpu, h.qemuVersion && `QEMU ${h.qemuVersion}`].filter(Boolean).join(', ') || '?'})`);
+  const level = (h: BaselineReport['hosts'][number]) => (h.hostModelLevel === undefined ? '' : `host model ${levelLabel(h.hostModelLevel)}`);
+  const hosts = report.hosts.map((h) => `${h.name} (${[h.cpu, h.qemuVersion && `QEMU ${h.qemuVersion}`, level(h)].filter(Boolean).join(', ') || '?'})`);
   out.push(comment(`qemu-cpu baseline of ${report.hosts.length} host(s): ${hosts.join('; ')}`));
   if (!report.ok || !report.selection) {
     out.push(comment(`No baseline: ${report.reason ?? 'unknown'}.`));
