@@ -86,3 +86,4 @@ export {
 export { SelectionLevelSchema, selectionLevel, type SelectionLevel } from './selectionLevel';
 export { MigrationVerdictSchema, MigrationWarningSchema, migrationVerdict, type MigrationVerdict, type MigrationWarning } from './migrationVerdict';
 export { BaselinePolicySchema, isThirtyTwoBitModel, vendorRule, nearest64BitModels, type BaselinePolicy } from './baselinePolicy';
+export { ModelLevelSchema, modelLevels, concreteModelNames, type ModelLevel } from './modelLevels';

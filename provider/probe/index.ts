@@ -1,5 +1,6 @@
 export * from './probeRequest';
 export { probeHost, probeHosts, probeOver, hostIdentity, type ProbeContext, type FleetProbeContext, type ProbeOverOptions } from './probeHost';
+export { probeModelLevels } from './modelLevels';
 export { FingerprintSchema, FINGERPRINT_KEYS, observedFingerprint, fingerprintChanges, cpuFlagsHash, cacheSlot, canonicalJson, type Fingerprint, type ObservedFingerprint, type HostIdentity } from './fingerprint';
 export { FingerprintCache, CacheModeSchema, defaultCacheDir, type CacheMode, type CacheEntry } from './fingerprintCache';
 export { qemuCpuVersion } from './ownVersion';

@@ -50,7 +50,8 @@ export function renderProbeSummary(caps: HostCapabilities): string {
   return out.join('\n') + '\n';
 }
 
-function wrap(words: readonly string[], indent: string, width = 100): string[] {
+/** Words joined by commas into lines of at most `width` characters, each indented. */
+export function wrap(words: readonly string[], indent: string, width = 100): string[] {
   const lines: string[] = [];
   let line = indent;
   for (const w of words) {
