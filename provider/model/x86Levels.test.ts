@@ -1,6 +1,8 @@
 import { levelFeatures, missingForLevel, reachesLevel, x86LevelOf, X86_LEVELS } from './x86Levels';
 import { QEMU_X86_FEATURES } from './featureNames';
 import { isThirtyTwoBitModel, vendorRule } from './baselinePolicy';
+import { concreteModelNames, modelLevels } from './modelLevels';
+import type { HostCapabilities } from './capabilities';
 
 const v1 = ['cmov', 'cx8', 'fpu', 'fxsr', 'lm', 'mmx', 'sse', 'sse2', 'syscall'];
 const v2 = [...v1, 'cx16', 'lahf-lm', 'pni', 'popcnt', 'sse4.1', 'sse4.2', 'ssse3'];
@@ -49,5 +51,17 @@ describe('baseline policy', () => {
     expect(mixed.allows('SandyBridge-v1') && mixed.allows('EPYC-v1')).toBe(true);
     expect(mixed.note).toMatch(/^the fleet mixes CPU vendors \(amd, intel\)/);
     expect(vendorRule(['intel', undefined]).crossVendor).toBe(true);
+  });
+});
+
+describe('modelLevels', () => {
+  it("a model's definition less what the host cannot give it; aliases and host/max/base are not asked", () => {
+    const model = (name: string, over: Record<string, unknown> = {}) => ({ name, aliasOf: null, usable: true, blockers: [], deprecated: false, migrationSafe: true, ...over });
+    const caps = { models: [model('kvm64-v1', { usable: false, blockers: ['pni'] }), model('kvm64', { aliasOf: 'kvm64-v1' }), model('pentium3-v1'), model('host')] } as unknown as HostCapabilities;
+    expect(concreteModelNames(caps)).toEqual(['kvm64-v1', 'pentium3-v1']);
+    expect(modelLevels(caps, [{ name: 'kvm64-v1', features: [...v1, 'cx16', 'pni'] }, { name: 'pentium3-v1', features: ['fpu', 'mmx', 'sse'] }])).toEqual([
+      { model: 'kvm64-v1', usable: false, level: 'x86-64-v1', missingForNext: ['lahf-lm', 'pni', 'popcnt', 'sse4.1', 'sse4.2', 'ssse3'], blockedBy: ['pni'] },
+      { model: 'pentium3-v1', usable: true, level: null, missingForNext: ['cmov', 'cx8', 'fxsr', 'lm', 'sse2', 'syscall'], blockedBy: [] },
+    ]);
   });
 });
