@@ -46,7 +46,7 @@ export const BaselineReportSchema = z.object({
   refusedExtras: z
     .array(z.object({ host: z.string(), features: z.array(z.string()), why: z.enum(['missing', 'qemu-failed-to-start']) }))
     .describe("Features every host model offers that a host's ground truth refused with the model: left out of extraFeatures."),
-  selection: BaselineSelectionSchema.nullable().describe('Ready to paste into a check file: model, requiredFeatures (with the extras), disabledFeatures, machineType, accelerator.'),
+  selection: BaselineSelectionSchema.nullable().describe('Ready to paste into a check file: model, requiredFeatures (with the extras), disabledFeatures, machineType, accelerator. Below minimumLevel (ok false) it is the best CPU there is, which falls short.'),
   qemuCpuArg: z.string().nullable(),
   libvirtCpuXml: z.string().nullable().describe("libvirt's XML for the baseline CPU (see SelectionReport); null without a baseline or when libvirt cannot express it."),
   libvirtCpuXmlReason: z.string().nullable().describe('Why libvirtCpuXml is null, or what it leaves out (see SelectionReport); null without a baseline or when the XML says everything.'),
