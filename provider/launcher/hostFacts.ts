@@ -12,7 +12,7 @@ export const HostFactsSchema = z.object({
   binary: z.string().min(1),
   /** Size and mtime (seconds) of the binary, or null when it does not exist. */
   binaryStat: z.object({ size: z.number().int().nonnegative(), mtime: z.number().int() }).nullable(),
-  /** kvm, kvm_intel and kvm_amd module parameters, keyed `<module>/parameters/<name>`. */
+  /** kvm and vendor module (kvm_intel, kvm_amd, kvm_pvm) parameters, keyed `<module>/parameters/<name>`. */
   kvmParams: z.record(z.string()),
   /** The first processor's block of /proc/cpuinfo, raw; parsed by the CPU model. */
   cpuinfo: z.string(),
