@@ -106,7 +106,7 @@ describe('QEMU binary discovery without a configured binary (both scripts, as co
   });
 
   it('the launch script execs the same binary (and says which)', () => {
-    const out = run(LAUNCH_SCRIPT, ['tcg', '', '0123456789abcdef', '0', '-S']);
+    const out = run(LAUNCH_SCRIPT, ['tcg', '', '0123456789abcdef', '0', '128', '-S']);
     expect(out.stdout).toBe(`${QEMU_START_LINE}\nright\n`);
     expect(out.stderr).toContain(`binary=${path.join(root, '[z]', `qemu-system-${arch}`)}\n`);
   });

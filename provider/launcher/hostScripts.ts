@@ -94,6 +94,13 @@ const SESSION_PROCESS = [
  * process is left: a QEMU exec'd just after the session ended is caught
  * too. Otherwise it ends itself once QEMU has ended and no tagged process is
  * left. Polls once a second: one `sleep` per second while QEMU runs.
+ *
+ * It also ends QEMU once it has run for $w seconds (the launch's lifetime),
+ * session or not: in a silent network partition the host's sshd keeps the
+ * session until its own TCP gives up (hours by default, unless
+ * ClientAliveInterval is set), and qemu-cpu, which has given up long before,
+ * cannot reach the host to end QEMU. The count is of loop rounds, each at
+ * least a second, so QEMU lives at least $w seconds.
  */
 const WATCHDOG = [
   SESSION_PROCESS,
@@ -101,9 +108,10 @@ const WATCHDOG = [
   '(',
   '  alive() { l=; { read -r l < "/proc/$1/stat"; } 2>/dev/null; l=${l##*) }; case $l in ""|Z*|X*) return 1;; esac; }',
   SWEEP.replace(/^/gm, '  '),
-  '  gone=',
+  '  gone=; e=0',
   '  while :; do',
   '    alive "$s" || gone=1',
+  '    e=$((e+1)); [ "$e" -le "$w" ] || gone=1',
   '    if [ -n "$gone" ]; then sweep TERM; [ "$n" = 0 ] || { sleep 1; sweep KILL; }',
   '    elif alive "$q"; then sleep 1; continue; fi',
   '    alive "$q" || { sweep 0; [ "$n" = 0 ] && exit 0; }',
@@ -125,10 +133,11 @@ const WATCHDOG = [
  * a clean shutdown can escalate to TERM and KILL over a second channel.
  *
  * $1: accelerator (kvm|tcg), $2: configured binary or '', $3: the launch's
- * tag (hex), $4: 1 over SSH, else 0; then QEMU's argv.
+ * tag (hex), $4: 1 over SSH, else 0, $5: the launch's lifetime in whole
+ * seconds (see the watchdog); then QEMU's argv.
  */
 export const LAUNCH_SCRIPT = [
-  'a=$1; b=$2; t=$3; r=$4; shift 4',
+  'a=$1; b=$2; t=$3; r=$4; w=$5; shift 5',
   `if [ -z "$b" ]; then ${READ_ARCH}; fi`,
   DISCOVER_BINARY,
   `if [ ! -x "$b" ]; then echo "${MARKER}error=no-binary $b" >&2; exit 127; fi`,

@@ -42,6 +42,21 @@ export const TimeoutsSchema = z
 export type Timeouts = z.infer<typeof TimeoutsSchema>;
 export const DEFAULT_TIMEOUTS: Timeouts = TimeoutsSchema.parse({});
 
+/** Slack on top of the stage limits before the host's watchdog ends a QEMU by its lifetime. */
+const LIFETIME_SLACK_MS = 5_000;
+
+/**
+ * The longest one QEMU may run on its host, in whole seconds, after which
+ * the host-side watchdog ends it even while the SSH session looks alive
+ * (a silent network partition, where qemu-cpu cannot reach the host to end
+ * it): the exec and greeting limits, three command limits (a session's
+ * commands are pipelined, so its rounds are few), the shutdown limit and
+ * some slack. With the default limits: 128 s.
+ */
+export function lifetimeSeconds(t: Timeouts): number {
+  return Math.ceil((t.exec + t.greeting + 3 * t.command + t.shutdown + LIFETIME_SLACK_MS) / 1000);
+}
+
 /** What the launcher needs to start one QEMU. Values are validated before they get here. */
 export interface LaunchOptions {
   accelerator: Accelerator;

@@ -5,7 +5,7 @@ import type { HostProcess, Transport } from '../transport';
 import { KILL_SCRIPT, LAUNCH_SCRIPT, MARKER, QEMU_START_LINE, scriptArgv } from './hostScripts';
 import { classifyLaunchFailure } from './launchFailure';
 import { loginShellStall } from './loginShellStall';
-import { DEFAULT_TIMEOUTS, type LaunchOptions, type Timeouts } from './launchOptions';
+import { DEFAULT_TIMEOUTS, lifetimeSeconds, type LaunchOptions, type Timeouts } from './launchOptions';
 import { qemuArgv } from './qemuArgv';
 import { runToCompletion } from './runToCompletion';
 import { withTimeout } from './withTimeout';
@@ -45,7 +45,7 @@ export class QemuSession {
     const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     const host = transport.label;
     const tag = randomBytes(8).toString('hex');
-    const argv = scriptArgv(LAUNCH_SCRIPT, [opts.accelerator, opts.qemuBinary ?? '', tag, transport.remote ? '1' : '0', ...qemuArgv(opts)]);
+    const argv = scriptArgv(LAUNCH_SCRIPT, [opts.accelerator, opts.qemuBinary ?? '', tag, transport.remote ? '1' : '0', String(lifetimeSeconds(timeouts)), ...qemuArgv(opts)]);
     const spawning = transport.spawn(argv);
     const proc = await withTimeout(spawning, timeouts.exec, () =>
       new TimeoutError({ host, stage: 'exec', what: `starting QEMU took longer than ${timeouts.exec} ms`, timeoutMs: timeouts.exec }),

@@ -69,6 +69,33 @@ describe('a host that stops answering mid-probe', () => {
     expect(await noQemuLeft(path.dirname(qemuBinary), 5_000)).toBe(true);
   }, 40_000);
 
+  it('[qmp-partition-lifetime] QEMU on the far side of a partition that lasts: the host-side watchdog ends it at the launch lifetime, while the session still stands', async () => {
+    const relay = await startTcpRelay(sshd.port);
+    const qemuBinary = replayQemuBinary('7.2.0.x86_64.qmp.json', 'kvm', 'slow', 'partition-lifetime');
+    const pool = new TransportPool();
+    // lifetime = ceil((exec + greeting + 3 × command + shutdown + 5 s slack) / 1 s) = 17 s
+    const timeouts = { exec: 3_000, greeting: 3_000, command: 1_500, shutdown: 1_000 };
+    try {
+      const connection = sshd.connection({ name: 'partitioned', port: relay.port, knownHostsPath: undefined, hostKey: sshd.hostKeyLine });
+      const launchedAt = Date.now();
+      const probing = failureOf(probeHost({ connection, qemuBinary, timeouts }, { pool, cache: 'off' }));
+      await qemuStarted(qemuBinary);
+      await new Promise((r) => setTimeout(r, 900));
+      relay.partition();
+      const err = await probing;
+      recordOutput('probe:partition-lifetime', err);
+      // The partition holds and the client still has its connection: sshd keeps the session, so neither
+      // pdeathsig nor the session's end can act; only the watchdog's lifetime ends QEMU.
+      expect(await noQemuLeft(path.dirname(qemuBinary), launchedAt + 17_000 + 4_000 - Date.now())).toBe(true);
+      const goneAfterMs = Date.now() - launchedAt;
+      recordOutput('probe:partition-lifetime:ms', String(goneAfterMs));
+      expect(goneAfterMs).toBeGreaterThanOrEqual(16_000);
+    } finally {
+      await pool.closeAll();
+      await relay.close();
+    }
+  }, 40_000);
+
   it('[fleet-host-timeout] a host slower than hostTimeoutMs: TimeoutError in the stage it was in, its connection closed, QEMU gone; the next question dials again', async () => {
     const qemuBinary = replayQemuBinary('7.2.0.x86_64.qmp.json', 'kvm', 'slow', 'host-timeout');
     const pool = new TransportPool();

@@ -78,7 +78,8 @@ function expectSafeArgv(argv: readonly string[]): void {
     ok(['kvm', 'tcg'].includes(args[0]), 'accelerator');
     ok(validBinary(args[1]), 'binary path');
     ok(/^[0-9a-f]{16}$/.test(args[2]) && ['0', '1'].includes(args[3]), 'launch tag');
-    const qemu = args.slice(4);
+    ok(/^[1-9]\d{0,5}$/.test(args[4]), 'launch lifetime');
+    const qemu = args.slice(5);
     for (let i = 0; i < qemu.length; i++) {
       const prev = qemu[i - 1];
       if (prev === '-machine') ok(MACHINE_TYPE_PATTERN.test(qemu[i]), 'machine type');
@@ -352,12 +353,13 @@ describe('fuzz: YAML configs (a `qemu-cpu check` file) through the CLI\'s loader
 
 describe('the argv invariant itself', () => {
   it('[input-selection] rejects argvs that carry an unvalidated value', () => {
-    const tag = ['0123456789abcdef', '1'];
+    const tag = ['0123456789abcdef', '1', '128'];
     const launch = (extra: string[]) => ['sh', '-c', LAUNCH_SCRIPT, 'qemu-cpu', 'kvm', '', ...tag, '-S', '-machine', ...extra];
     expect(() => expectSafeArgv(launch(['q35;id']))).toThrow(/machine type/);
     expect(() => expectSafeArgv(['sh', '-c', LAUNCH_SCRIPT, 'qemu-cpu', 'kvm', '/usr/bin/x;id', ...tag, '-S'])).toThrow(/binary path/);
     expect(() => expectSafeArgv(['sh', '-c', LAUNCH_SCRIPT, 'qemu-cpu', 'kvm', '', ...tag, '-cpu', 'host,kernel=/x'])).toThrow(/-cpu argument/);
-    expect(() => expectSafeArgv(['sh', '-c', LAUNCH_SCRIPT, 'qemu-cpu', 'kvm', '', 'x;id', '1', '-S'])).toThrow(/launch tag/);
+    expect(() => expectSafeArgv(['sh', '-c', LAUNCH_SCRIPT, 'qemu-cpu', 'kvm', '', 'x;id', '1', '128', '-S'])).toThrow(/launch tag/);
+    expect(() => expectSafeArgv(['sh', '-c', LAUNCH_SCRIPT, 'qemu-cpu', 'kvm', '', '0123456789abcdef', '1', '1;id', '-S'])).toThrow(/launch lifetime/);
     expect(() => expectSafeArgv(['sh', '-c', 'echo $1', 'qemu-cpu'])).toThrow();
     expectSafeArgv(launch(['pc-q35-7.2', '-cpu', 'Skylake-Client-v4,+avx2,-hle,enforce', '-qmp', 'stdio']));
   });
