@@ -53,7 +53,7 @@ export class QemuSession {
     const { pid } = watched;
     const stderrText = () => watched.text();
     const failed = async (cause: unknown): Promise<QemuCpuError> => {
-      const classified = classifyLaunchFailure(host, stderrText(), cause);
+      const classified = classifyLaunchFailure(host, stderrText(), cause, opts.cpu);
       if (classified) return classified;
       if (cause instanceof QemuCpuError) return explainFailure(transport, proc, stderrText, cause);
       return new QemuLaunchError({ host, stage: 'launch', what: 'QEMU did not start', why: String(cause), cause });

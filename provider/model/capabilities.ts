@@ -81,12 +81,23 @@ export const HostCapabilitiesSchema = z
               .describe('The versioned model this name resolves to (e.g. "Skylake-Client-v1"); null if none.'),
             usable: z
               .boolean()
-              .describe('A guest can run this model here: QEMU reported no unavailable features for it.'),
+              .describe('A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts.'),
             blockers: featureList(
               'QEMU property names that keep the model from running here (its unavailable-features), de-duplicated, in QEMU order.',
             ),
             deprecated: z.boolean().describe('QEMU marks the model deprecated.'),
             migrationSafe: z.boolean().describe('QEMU marks the model migration-safe.'),
+            vcpuStart: z
+              .object({
+                machineType: z.string().describe('The machine type of the paused VM.'),
+                starts: z
+                  .boolean()
+                  .nullable()
+                  .describe('True: the vCPU was created; false: QEMU aborted or refused creating it (then usable is false); null: QEMU failed otherwise, nothing learned.'),
+                qemuStderr: z.string().nullable().describe("QEMU's own lines when starts is false."),
+              })
+              .optional()
+              .describe('Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.'),
           })
           .describe('One named CPU model QEMU offers.'),
       )
@@ -260,4 +271,29 @@ export function featureGap(caps: HostCapabilities, wanted: Iterable<string>): Fe
   const available = canonical.filter((f) => offered.has(f));
   const missing = canonical.filter((f) => !offered.has(f));
   return { available, missing, withheld: missing.filter((f) => withheldAll.has(f)), unknown };
+}
+
+/** One start check, as the launcher reports it. */
+export interface VcpuStartResult {
+  model: string;
+  machineType: string;
+  starts: boolean | null;
+  qemuStderr: string | null;
+}
+
+/**
+ * The capabilities with each checked model's start: a model QEMU lists as
+ * usable whose vCPU does not start is not usable. Pure.
+ */
+export function withVcpuStarts(caps: HostCapabilities, starts: readonly VcpuStartResult[]): HostCapabilities {
+  const byModel = new Map(starts.map((s) => [s.model, s]));
+  return {
+    ...caps,
+    models: caps.models.map((m) => {
+      const start = byModel.get(m.name);
+      if (!start) return m;
+      const vcpuStart = { machineType: start.machineType, starts: start.starts, qemuStderr: start.qemuStderr };
+      return { ...m, usable: m.usable && start.starts !== false, vcpuStart };
+    }),
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CPU_REFUSAL_KINDS } from '../errors';
 import type { CpuCheckRecord } from '../launcher';
 import { expansionFeatureValues } from './capabilities';
 import type { NormalizedSelection } from './cpuSelection';
@@ -24,8 +25,10 @@ export const HostVerdictSchema = z.object({
   error: z.string().optional().describe('Why the host could not be asked (unreachable, authentication, QEMU failure), or, with refusal, what its QEMU refused.'),
   refusal: z
     .object({
-      kind: z.enum(['unknown-model', 'unknown-feature']).describe('What this QEMU does not know: the CPU model, or a CPU feature.'),
-      name: z.string().describe('The model or feature name QEMU refused.'),
+      kind: z
+        .enum(CPU_REFUSAL_KINDS)
+        .describe('What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.'),
+      name: z.string().describe('The model or feature name QEMU refused (for vcpu-start, the model).'),
       qemuStderr: z.string().describe("QEMU's own words."),
     })
     .optional()
@@ -107,5 +110,6 @@ export function refusedVerdict(
 export function cannotReason(verdict: Pick<HostVerdict, 'missingFeatures' | 'refusal'>): string {
   if (verdict.refusal?.kind === 'unknown-model') return `its QEMU does not know CPU model ${verdict.refusal.name}`;
   if (verdict.refusal?.kind === 'unknown-feature') return `its QEMU does not know CPU feature ${verdict.refusal.name}`;
+  if (verdict.refusal?.kind === 'vcpu-start') return `a VM with it does not start (${verdict.refusal.qemuStderr})`;
   return `missing ${verdict.missingFeatures.join(', ')}`;
 }

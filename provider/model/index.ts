@@ -19,6 +19,8 @@ export {
   expansionFeatureValues,
   notExposableFeatures,
   featureGap,
+  withVcpuStarts,
+  type VcpuStartResult,
   type HostCpu,
   type HostCapabilities,
   type HostModel,

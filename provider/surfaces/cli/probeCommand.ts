@@ -85,6 +85,8 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
   }
   const caps = await probeHost(dropUndefined(request) as ProbeRequestInput, {
     cache: values['no-cache'] ? 'refresh' : 'use',
+    // "Usable" here means a VM starts: host and max get one paused VM each (cached with the answer).
+    vcpuStartCheck: true,
     hostTimeoutMs: (flags.hostTimeout ?? DEFAULT_HOST_TIMEOUT_S) * 1000,
   });
   io.stdout(values.json ? `${JSON.stringify(caps, null, 2)}\n` : renderProbeSummary(caps));

@@ -24,10 +24,16 @@ export function renderProbeSummary(caps: HostCapabilities): string {
     return aliases ? `${name} (alias ${aliases.join(', ')})` : name;
   };
   const usable = shown.filter((m) => m.usable);
-  const blocked = shown.filter((m) => !m.usable);
+  const failsToStart = shown.filter((m) => m.vcpuStart?.starts === false);
+  const blocked = shown.filter((m) => !m.usable && m.vcpuStart?.starts !== false);
   out.push(`Usable CPU models (${caps.models.filter((m) => m.usable).length} of ${caps.models.length} names, aliases included):`);
   out.push(...wrap(usable.map((m) => label(m.name)), '  '));
   out.push('');
+  if (failsToStart.length > 0) {
+    out.push(`Listed usable by QEMU, but a VM with them does not start here (a paused VM each, machine type ${failsToStart[0].vcpuStart?.machineType}):`);
+    for (const m of failsToStart) out.push(`  ${label(m.name)}: ${m.vcpuStart?.qemuStderr ?? ''}`);
+    out.push('');
+  }
   out.push(`Not usable, with what this host cannot give each:`);
   for (const m of blocked) {
     out.push(`  ${label(m.name)}: ${m.blockers.length ? m.blockers.map(spoken).join(', ') : '(QEMU gave no reason)'}`);
