@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CpuDefinitionInfo, CpuModelExpansion, MachineInfo } from '../launcher';
+import { BlockerSchema, blockerLayers } from './blockerLayer';
 import { parseCpuinfo } from './cpuinfo';
 import { QEMU_X86_FEATURES, cpuinfoFlagFeature, normalizeFeatureList } from './featureNames';
 import type { HostFactsInput, QemuProbeRecord } from './probeRecord';
@@ -118,6 +119,13 @@ export const HostCapabilitiesSchema = z
       'Canonical names of features the host CPU reports (cpuinfo flags) that QEMU knows but cannot give any guest here ' +
         '(false in the host model), sorted; empty when cpuinfo was not gathered.',
     ),
+    blockers: z
+      .array(BlockerSchema)
+      .optional()
+      .describe(
+        'Every feature some model lacks here (models[].blockers) or the host CPU reports but no guest gets (notExposable), ' +
+          'with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence.',
+      ),
     fromCache: z
       .boolean()
       .optional()
@@ -228,6 +236,16 @@ export function buildCapabilities(input: BuildCapabilitiesInput): HostCapabiliti
   const { major, minor, micro } = probe.version.qemu;
   const kvmInUse = probe.kvm === null ? probe.accelerator === 'kvm' : probe.accelerator === 'kvm' && probe.kvm.enabled;
   const hostCpu = facts.cpuinfo === undefined ? null : parseCpuinfo(facts.cpuinfo, input.host);
+  const models = probe.definitions.map(cpuModel);
+  const notExposable = hostCpu === null ? [] : notExposableFeatures(hostCpu.flags, probe.hostExpansion);
+  const hostFeatures = hostModel(probe.accelerator === 'kvm' ? 'host' : 'max', probe.hostExpansion);
+  const blocked = [...new Set([...models.flatMap((m) => m.blockers), ...notExposable])];
+  const blockers = blockerLayers(blocked, {
+    accelerator: probe.accelerator,
+    cpuinfoFlags: hostCpu?.flags,
+    // Under a real machine type the host model may carry its compat properties: not the -machine none evidence.
+    hostModelUnderNone: probe.machineType === 'none' ? hostFeatures.features : undefined,
+  });
   return {
     host: input.host,
     probedAt: input.probedAt,
@@ -238,10 +256,11 @@ export function buildCapabilities(input: BuildCapabilitiesInput): HostCapabiliti
     kernelRelease: facts.kernelRelease?.trim() || null,
     hostCpu,
     machineType: probe.machineType,
-    hostModel: hostModel(probe.accelerator === 'kvm' ? 'host' : 'max', probe.hostExpansion),
-    models: probe.definitions.map(cpuModel),
+    hostModel: hostFeatures,
+    models,
     machines: probe.machines.map(machine),
-    notExposable: hostCpu === null ? [] : notExposableFeatures(hostCpu.flags, probe.hostExpansion),
+    notExposable,
+    blockers,
   };
 }
 

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { HostCapabilitiesSchema, buildCapabilities, parseCpuinfo, withVcpuStarts, type HostCapabilities } from '../model';
-import { checkVcpuStart, probeQemu, readHostFacts, DEFAULT_TIMEOUTS, connectionLabel, LocalTransport, type Connection, type Transport } from '../launcher';
+import { checkVcpuStart, probeQemu, readHostFacts, DEFAULT_TIMEOUTS, connectionLabel, LocalTransport, type Connection, type HostFacts, type Transport } from '../launcher';
 import type { HostIdentity } from './fingerprint';
 import { answerFingerprinted } from './fingerprinted';
 import type { CacheMode } from './fingerprintCache';
@@ -30,7 +30,10 @@ export interface ProbeContext extends HostBounds {
 }
 
 /** What {@link probeOver} needs besides the transport and the request. */
-export type ProbeOverOptions = Pick<ProbeContext, 'cache' | 'cacheDir' | 'vcpuStartCheck'>;
+export interface ProbeOverOptions extends Pick<ProbeContext, 'cache' | 'cacheDir' | 'vcpuStartCheck'> {
+  /** The host's facts exec, when one is already under way over this transport (an exact-CPU check's). */
+  facts?: Promise<HostFacts>;
+}
 
 /**
  * The models whose start the probe checks: QEMU calls them usable from
@@ -93,7 +96,7 @@ const DEFAULT_CONCURRENCY = 16;
 export async function probeOver(transport: Transport, request: ProbeRequest, options: ProbeOverOptions = {}): Promise<HostCapabilities> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...request.timeouts };
   const machineType = request.machineType ?? 'none';
-  const factsPromise = readHostFacts(transport, request.qemuBinary, timeouts.exec);
+  const factsPromise = options.facts ?? readHostFacts(transport, request.qemuBinary, timeouts.exec);
   // Keep a facts failure from surfacing as an unhandled rejection while the cache is read or QEMU runs.
   factsPromise.catch(() => undefined);
   return answerFingerprinted<HostCapabilities>(
@@ -101,8 +104,8 @@ export async function probeOver(transport: Transport, request: ProbeRequest, opt
     {
       kind: KIND,
       identity: hostIdentity(transport, request.connection),
-      // A start-checked answer says more than a plain one: its own slot (plain requests keep theirs).
-      request: { machineType, accelerator: request.accelerator, qemuBinary: request.qemuBinary ?? null, ...(options.vcpuStartCheck ? { vcpuStartCheck: true } : {}) },
+      // layers: answers stored before blockers carried layers are in other slots. A start-checked answer says more than a plain one: its own slot.
+      request: { machineType, accelerator: request.accelerator, qemuBinary: request.qemuBinary ?? null, layers: true, ...(options.vcpuStartCheck ? { vcpuStartCheck: true } : {}) },
       schema: HostCapabilitiesSchema,
       qemuVersionOf: (caps) => caps.qemu.version,
       ask: async () => {

@@ -1,3 +1,4 @@
+import { BLOCKER_LAYERS, LAYER_MEANING } from '../../model';
 import type { SelectionReport } from '../../probe';
 import type { Palette } from './colour';
 
@@ -37,9 +38,21 @@ export function renderCheckText(report: SelectionReport, paint: Palette): string
     out.push('');
     for (const h of explained) out.push(`  ${h.name}: ${h.error ?? 'could not be asked'}`);
   }
+  out.push(...layerLines(report));
   out.push('');
   out.push(verdictLine(report, paint));
   return out.join('\n') + '\n';
+}
+
+/** The missing features by layer, each layer's hosts with theirs: "  qemu (...): qemu-7.2 erms, fsrm". */
+function layerLines(report: SelectionReport): string[] {
+  const rows = BLOCKER_LAYERS.map((layer) => {
+    const perHost = report.hosts
+      .map((h) => ({ name: h.name, features: (h.blockers ?? []).filter((b) => b.layer === layer).map((b) => b.feature) }))
+      .filter((h) => h.features.length > 0);
+    return perHost.length ? `    ${layer} (${LAYER_MEANING[layer]}): ${perHost.map((h) => `${h.name} ${h.features.join(', ')}`).join('; ')}` : '';
+  }).filter(Boolean);
+  return rows.length ? ['', '  Missing features by layer:', ...rows] : [];
 }
 
 /** The one-sentence result. */
