@@ -50,7 +50,7 @@ const TOPOLOGY_FEATURES: ReadonlySet<string> = new Set(['ht', 'cmp-legacy']);
 const CPUINFO_SILENT: ReadonlySet<string> = new Set([
   'hypervisor', 'arch-capabilities', 'rsba', 'skip-l1dfl-vmentry', 'fb-clear', 'rrsba-ctrl', 'bhi-ctrl', 'ipred-ctrl', 'rfds-clear',
   'tsx-ctrl', 'fdp-excptn-only', 'zero-fcs-fds', 'ibrs-all', 'spec-ctrl', 'ssbd', 'ibpb', 'ibrs', 'stibp', 'amd-stibp', 'amd-ssbd',
-  'virt-ssbd', 'core-capability', 'split-lock-detect',
+  'virt-ssbd', 'core-capability', 'split-lock-detect', 'stibp-always-on',
 ]);
 
 function cpuinfoSilentOn(feature: string): boolean {

@@ -36,7 +36,8 @@ export function renderCheckText(report: SelectionReport, paint: Palette): string
   const explained = report.hosts.filter((h) => h.enforceable === null || h.error !== undefined);
   if (explained.length > 0) {
     out.push('');
-    for (const h of explained) out.push(`  ${h.name}: ${h.error ?? 'could not be asked'}`);
+    // Errors already start with the host ("host: what happened (stage): why").
+    for (const h of explained) out.push(`  ${h.error?.startsWith(`${h.name}: `) ? h.error : `${h.name}: ${h.error ?? 'could not be asked'}`}`);
   }
   out.push(...layerLines(report));
   out.push('');

@@ -11,6 +11,9 @@ export const PROBE_USAGE = `Usage: qemu-cpu probe [user@]host[:port] [options]
        qemu-cpu probe [options]            (this machine, no SSH)
 
 Asks QEMU on the host which guest CPU models and features it can really give a VM.
+"Usable" means a VM starts: host and max, which QEMU lists as usable from CPUID
+alone, get one paused VM each. Blockers are grouped by the layer that withholds
+them (cpu, kvm-or-qemu, qemu, machine-type, topology, or undecided).
 
 Options:
   -i, --identity FILE        SSH private key file
