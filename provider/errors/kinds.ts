@@ -12,6 +12,34 @@ export class ConfigError extends QemuCpuError {
   }
 }
 
+/**
+ * A private key is encrypted and no passphrase was given for it, or the one
+ * given does not decrypt it. `setting` names where the passphrase comes
+ * from (privateKeyPassword; the CLI's probe: QEMU_CPU_SSH_KEY_PASSPHRASE).
+ */
+export class KeyPassphraseError extends ConfigError {
+  readonly problem: 'missing' | 'wrong';
+  /** The key's origin: "privateKey" or "privateKeyPath PATH". */
+  readonly keySource: string;
+  readonly setting: string;
+  constructor(init: { host?: string; problem: 'missing' | 'wrong'; keySource: string; setting?: string }) {
+    const setting = init.setting ?? 'privateKeyPassword';
+    super(
+      init.problem === 'missing'
+        ? { host: init.host, what: `${init.keySource} is encrypted`, hint: `Set ${setting}.` }
+        : { host: init.host, what: `${setting} does not decrypt ${init.keySource}`, why: 'wrong passphrase' },
+    );
+    this.problem = init.problem;
+    this.keySource = init.keySource;
+    this.setting = setting;
+  }
+
+  /** The same problem, naming the setting as a surface calls it. */
+  withSetting(setting: string): KeyPassphraseError {
+    return new KeyPassphraseError({ host: this.host, problem: this.problem, keySource: this.keySource, setting });
+  }
+}
+
 /** The host could not be reached (refused, timed out, DNS, proxy). */
 export class ConnectionError extends QemuCpuError {}
 

@@ -1,4 +1,5 @@
 import type { HostEntryInput } from './hostEntryInput';
+import { MAX_HOSTS } from './inputLimits';
 
 /**
  * An Ansible YAML inventory (the `yaml` inventory plugin's format): groups
@@ -45,6 +46,8 @@ const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && ty
  */
 export function ansibleHosts(doc: unknown, group: string, source: string): AnsibleHosts {
   const problems: string[] = [];
+  /** Every host name met so far, to stop expanding ranges past MAX_HOSTS. */
+  const named = new Set<string>();
   const groups = new Map<string, Group>();
   const groupOf = (name: string): Group => {
     let g = groups.get(name);
@@ -70,7 +73,12 @@ export function ansibleHosts(doc: unknown, group: string, source: string): Ansib
             problems.push(`${path}.hosts.${pattern}: host variables must be a mapping`);
             continue;
           }
-          for (const host of expandHostPattern(pattern)) g.hosts.set(host, { ...g.hosts.get(host), ...(vars ?? {}) });
+          if (named.size > MAX_HOSTS) continue;
+          for (const host of expandHostPattern(pattern, MAX_HOSTS + 1 - named.size)) {
+            named.add(host);
+            g.hosts.set(host, { ...g.hosts.get(host), ...(vars ?? {}) });
+          }
+          if (named.size > MAX_HOSTS) problems.push(`${source}: more than ${MAX_HOSTS} hosts (ranges expanded); at most ${MAX_HOSTS} can be checked at once`);
         }
       }
     }
@@ -186,9 +194,11 @@ function hostEntry(name: string, vars: Record<string, unknown>, where: string, p
 /**
  * Ansible's host ranges: `kvm[01:03].example.net` is kvm01, kvm02, kvm03
  * (zero-padding kept); `[a:c]` letters; `[0:10:5]` a stride. A name
- * without a range is itself.
+ * without a range is itself. At most `limit` names are made (MAX_HOSTS + 1
+ * by default: enough to tell that there are too many), so that
+ * `kvm[0:99999999]` costs nothing.
  */
-export function expandHostPattern(pattern: string): string[] {
+export function expandHostPattern(pattern: string, limit = MAX_HOSTS + 1): string[] {
   const m = /^(.*?)\[([0-9a-z]+):([0-9a-z]+)(?::(\d+))?\](.*)$/.exec(pattern);
   if (!m) return [pattern];
   const [, head, from, to, strideText, tail] = m;
@@ -196,9 +206,14 @@ export function expandHostPattern(pattern: string): string[] {
   const items: string[] = [];
   if (/^\d+$/.test(from) && /^\d+$/.test(to)) {
     const width = from.startsWith('0') ? from.length : 0;
-    for (let i = Number(from); i <= Number(to) && stride > 0; i += stride) items.push(String(i).padStart(width, '0'));
+    for (let i = Number(from); i <= Number(to) && stride > 0 && items.length < limit; i += stride) items.push(String(i).padStart(width, '0'));
   } else if (/^[a-z]$/.test(from) && /^[a-z]$/.test(to)) {
     for (let c = from.charCodeAt(0); c <= to.charCodeAt(0) && stride > 0; c += stride) items.push(String.fromCharCode(c));
   } else return [pattern];
-  return items.flatMap((item) => expandHostPattern(`${head}${item}${tail}`));
+  const out: string[] = [];
+  for (const item of items) {
+    if (out.length >= limit) break;
+    out.push(...expandHostPattern(`${head}${item}${tail}`, limit - out.length));
+  }
+  return out;
 }

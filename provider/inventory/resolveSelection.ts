@@ -2,8 +2,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, formatZodIssues } from '../errors';
 import { connectionLabel, homeDir as userHome } from '../launcher';
-import { HostEntrySchema, parseInput, SelectionInputsSchema, type HostEntry, type SelectionInputs } from '../probe';
+import { CpuSelectionSchema, normalizeSelection } from '../model';
+import { HostEntrySchema, SelectionInputsSchema, type HostEntry, type SelectionInputs } from '../probe';
 import { ansibleHosts } from './ansibleInventory';
+import { iniInventoryError } from './iniInventory';
+import { MAX_HOSTS, selectionLimitProblems } from './inputLimits';
 import type { HostEntryInput } from './hostEntryInput';
 import { applySshConfig, loadSshConfig, resolveUserPath } from './sshConfig';
 import { readYamlFile } from './yamlFile';
@@ -43,16 +46,23 @@ const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && ty
  */
 export async function resolveSelectionInputs(input: unknown, options: ResolveOptions = {}): Promise<SelectionInputs> {
   const what = options.what ?? 'CPU selection';
-  const parsed = parseInput(SelectionInputsSchema, input, what);
+  const invalid = (problems: string[], hint: string) => new ConfigError({ what: `invalid ${what}`, why: problems.join('; '), hint, issues: problems });
+  // Limits first, on the document as parsed: the schema would walk every element of an oversized list.
+  const overLimits = selectionLimitProblems(input);
+  if (overLimits.length > 0) throw invalid(overLimits, 'Keep the input within the limits docs/cli.md lists.');
+  // Feature names beside the schema, so that one bad field (model: 42) does not hide an unknown feature.
+  const problems: string[] = unknownFeatures(input);
+  const checked = SelectionInputsSchema.safeParse(input);
+  if (!checked.success) throw invalid([...formatZodIssues(checked.error), ...problems], 'Fix the listed fields and run again.');
+  const parsed = checked.data;
   const raw = input as Record<string, unknown>;
   const baseDir = options.baseDir ?? process.cwd();
   const homeDir = options.homeDir ?? userHome();
-  const problems: string[] = [];
 
   const pending: Pending[] = (Array.isArray(raw.hosts) ? raw.hosts : []).map((h, i) => ({ origin: `hosts.${i}`, entry: definedOnly(h as HostEntryInput) }));
   if (parsed.inventory) {
     const file = resolveUserPath(parsed.inventory.ansible, baseDir, homeDir);
-    const doc = await readYamlFile(file, 'Ansible inventory', options.onWarning);
+    const doc = await readYamlFile(file, 'Ansible inventory', options.onWarning, (text, source) => iniInventoryError(text, source, file));
     const found = ansibleHosts(doc, parsed.inventory.group, file);
     problems.push(...found.problems);
     const rawInventory = raw.inventory as Record<string, unknown>;
@@ -60,6 +70,10 @@ export async function resolveSelectionInputs(input: unknown, options: ResolveOpt
     for (const h of found.hosts) pending.push({ origin: `inventory host ${h.inventoryName}`, entry: { ...defaults, ...h.entry } as HostEntryInput });
   }
 
+  // Before each host is resolved and validated: that is the work the limit bounds.
+  if (pending.length > MAX_HOSTS) {
+    throw invalid([...problems, `hosts: ${pending.length} hosts with the inventory's; at most ${MAX_HOSTS} can be checked at once`], 'Split the fleet into several check files.');
+  }
   const sshConfig = await loadSshConfig(parsed.sshConfig, { baseDir, homeDir, onWarning: options.onWarning });
   const hosts: HostEntry[] = [];
   for (const p of pending) {
@@ -70,6 +84,7 @@ export async function resolveSelectionInputs(input: unknown, options: ResolveOpt
   }
   problems.push(...duplicateNames(hosts));
   if (pending.length === 0) problems.push('hosts: name at least one host, or an inventory that has some');
+
   if (problems.length > 0) {
     throw new ConfigError({ what: `invalid ${what}`, why: problems.join('; '), hint: 'Fix the listed hosts, inventory or ssh config and run again.', issues: problems });
   }
@@ -87,6 +102,16 @@ function absolutePaths(entry: HostEntryInput, baseDir: string, homeDir: string):
   const out = fix(entry);
   return out.proxy && typeof out.proxy === 'object' ? { ...out, proxy: fix(out.proxy) } : out;
 }
+
+/** The feature names, of those that are well-formed, that QEMU does not know (normalizeSelection's words). */
+function unknownFeatures(input: unknown): string[] {
+  if (!isMapping(input)) return [];
+  const names = (field: string): string[] => (Array.isArray(input[field]) ? input[field] : []).filter((n: unknown): n is string => FEATURE_NAME.safeParse(n).success);
+  return normalizeSelection({ model: 'auto', requiredFeatures: names('requiredFeatures'), disabledFeatures: names('disabledFeatures'), machineType: 'q35', accelerator: 'kvm' }).problems;
+}
+
+/** One feature name as the schema accepts it. */
+const FEATURE_NAME = CpuSelectionSchema.shape.requiredFeatures.removeDefault().element;
 
 /** A field set to undefined is not set: it must not hide what the ssh config gives. */
 function definedOnly<T extends object>(o: T): T {

@@ -1,10 +1,10 @@
-import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseSshConfigText, type SSHConfig } from 'ssh-config';
 import { ConfigError } from '../errors';
 import { homeDir } from '../launcher';
 import type { HostEntryInput } from './hostEntryInput';
+import { readInputFile } from './inputFile';
 
 /**
  * The OpenSSH client config (ssh_config(5)) as ssh applies it to a host:
@@ -36,8 +36,9 @@ export async function loadSshConfig(
   const file = setting === undefined ? path.join(options.homeDir, '.ssh', 'config') : absolute(expandTilde(setting, options.homeDir), options.baseDir);
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = await readInputFile(file, 'ssh config');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (setting === undefined && code === 'ENOENT') return undefined;
     throw new ConfigError({ what: `cannot read ssh config ${file}`, why: code ?? 'read failed', hint: "Check sshConfig, or set it to 'none'.", cause: err });

@@ -1,27 +1,41 @@
-import { promises as fs } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../errors';
+import { readInputFile } from './inputFile';
+import { flowDepthOver, MAX_NESTING_DEPTH } from './inputLimits';
 
 /**
  * Read and parse one YAML file (a check file, an Ansible inventory). Every
  * syntax error is reported at once, each with its line and column.
  *
  * @param what - what the file is, for messages ("check file", "Ansible inventory").
- * @throws ConfigError when the file cannot be read or is not valid YAML.
+ * @param notYaml - says, for text that is not YAML, what it is instead (an INI inventory), or undefined.
+ * @throws ConfigError when the file cannot be read, is too large or too deep, or is not valid YAML.
  */
-export async function readYamlFile(file: string, what: string, onWarning?: (message: string) => void): Promise<unknown> {
+export async function readYamlFile(
+  file: string,
+  what: string,
+  onWarning?: (message: string) => void,
+  notYaml?: (text: string, source: string) => ConfigError | undefined,
+): Promise<unknown> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = await readInputFile(file, what);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'read failed';
     throw new ConfigError({ what: `cannot read ${what} ${file}`, why: code, hint: code === 'ENOENT' ? 'Check the path.' : undefined, cause: err });
   }
+  const other = notYaml?.(text, `${what} ${file}`);
+  if (other) throw other;
   return parseYamlText(text, `${what} ${file}`, onWarning);
 }
 
 /** Parse YAML text; `source` names it in messages. */
 export function parseYamlText(text: string, source: string, onWarning?: (message: string) => void): unknown {
+  if (flowDepthOver(text)) {
+    const why = `[ and { nest deeper than ${MAX_NESTING_DEPTH} levels`;
+    throw new ConfigError({ what: `${source} nests too deeply`, why, hint: 'A check file or inventory needs a few levels; look for a run of [ or {.', issues: [`${source}: ${why}`] });
+  }
   // uniqueKeys: a key written twice is a mistake, not an override.
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const firstLine = (message: string) => message.split('\n')[0].replace(/:$/, '');

@@ -82,7 +82,7 @@ export const FACTS_SCRIPT = [
   'printf "binarystat=%s\\n" "$(stat -L -c "%s %Y" "$b" 2>/dev/null)"',
   // Shell builtins only from here: a program costs a fork and an exec (about 5 ms of CPU each on the
   // machines this is built on), and this script runs on every probe. Output as `grep -sH ""` and `sed '/^$/q'` gave it.
-  'for f in /sys/module/kvm/parameters/* /sys/module/kvm_intel/parameters/* /sys/module/kvm_amd/parameters/*; do',
+  'for f in /sys/module/kvm/parameters/* /sys/module/kvm_intel/parameters/* /sys/module/kvm_amd/parameters/* /sys/module/kvm_pvm/parameters/*; do',
   '  [ -f "$f" ] || continue',
   `  while IFS= read -r l || [ -n "$l" ]; do printf '%s:%s\\n' "$f" "$l"; done 2>/dev/null < "$f"`,
   'done',

@@ -1,4 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { HostFacts } from '../launcher';
+import { FACTS_SCRIPT } from '../launcher/hostScripts';
+import { parseHostFacts } from '../launcher/hostFacts';
 import {
   FINGERPRINT_KEYS,
   cacheSlot,
@@ -92,6 +98,49 @@ describe('the fingerprint', () => {
   it('cannot vouch for an answer without the binary or a readable cpuinfo', () => {
     expect(observedFingerprint({ ...FACTS, binaryStat: null }, VERSION)).toBeUndefined();
     expect(observedFingerprint({ ...FACTS, cpuinfo: 'garbage' }, VERSION)).toBeUndefined();
+  });
+});
+
+describe('[cache-vendor-params] the kvm vendor modules\' parameters reach the fingerprint', () => {
+  let root: string;
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'qemu-cpu-sysmodule-'));
+    for (const [module, name, value] of [
+      ['kvm', 'halt_poll_ns', '200000'],
+      ['kvm_intel', 'nested', 'Y'],
+      ['kvm_amd', 'avic', '0'],
+      ['kvm_pvm', 'nx_huge_pages', 'N'],
+    ]) {
+      fs.mkdirSync(path.join(root, module, 'parameters'), { recursive: true });
+      fs.writeFileSync(path.join(root, module, 'parameters', name), `${value}\n`);
+    }
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  /** The real facts script over a /sys/module of our own (its paths moved there and back), parsed as a probe parses it. */
+  const factsFrom = (sysModule: string): HostFacts => {
+    const script = FACTS_SCRIPT.split('/sys/module/').join(`${sysModule}/`);
+    const out = execFileSync('sh', ['-c', script, 'qemu-cpu', process.execPath], { encoding: 'utf8' });
+    return parseHostFacts(out.split(`${sysModule}/`).join('/sys/module/'), 'local');
+  };
+
+  it('kvm, kvm_intel, kvm_amd and kvm_pvm parameters are read, and a change in any one invalidates', () => {
+    const facts = factsFrom(root);
+    expect(facts.kvmParams).toEqual({
+      'kvm/parameters/halt_poll_ns': '200000',
+      'kvm_intel/parameters/nested': 'Y',
+      'kvm_amd/parameters/avic': '0',
+      'kvm_pvm/parameters/nx_huge_pages': 'N',
+    });
+    const before = { ...observedFingerprint({ ...facts, cpuinfo: CPUINFO }, VERSION)!, qemuVersion: '7.2.22' };
+    for (const [module, name] of [['kvm_intel', 'nested'], ['kvm_amd', 'avic'], ['kvm_pvm', 'nx_huge_pages']]) {
+      const file = path.join(root, module, 'parameters', name);
+      const old = fs.readFileSync(file, 'utf8');
+      fs.writeFileSync(file, 'changed\n');
+      expect(fingerprintChanges(before, observedFingerprint({ ...factsFrom(root), cpuinfo: CPUINFO }, VERSION)!)).toEqual(['kvmParams']);
+      fs.writeFileSync(file, old);
+    }
+    expect(fingerprintChanges(before, observedFingerprint({ ...factsFrom(root), cpuinfo: CPUINFO }, VERSION)!)).toEqual([]);
   });
 });
 

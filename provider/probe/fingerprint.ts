@@ -22,7 +22,7 @@ export const FingerprintSchema = z
     microcode: z.string().nullable().describe('cpuinfo microcode revision; null when absent.'),
     cpuFlagsHash: z.string().regex(/^[0-9a-f]{64}$/).describe('SHA-256 of the sorted, de-duplicated cpuinfo flags.'),
     kvmAccess: z.enum(['rw', 'denied', 'missing']).describe('/dev/kvm access for the SSH user.'),
-    kvmParams: z.record(z.string()).describe('kvm, kvm_intel and kvm_amd module parameters.'),
+    kvmParams: z.record(z.string()).describe('Parameters of kvm and of its vendor modules: kvm_intel, kvm_amd and kvm_pvm.'),
     qemuCpuVersion: z.string().min(1).describe("qemu-cpu's own version: a new qemu-cpu may read QEMU differently."),
   })
   .strict();

@@ -15,6 +15,7 @@ import {
   type NormalizedSelection,
 } from '../model';
 import { answerFingerprinted, type FingerprintedOptions } from './fingerprinted';
+import { StoredVerdictSchema } from './storedVerdict';
 import { parseInput } from './parseInput';
 import { hostIdentity, probeOver } from './probeHost';
 import { useHost, type HostBounds } from './hostWork';
@@ -171,7 +172,7 @@ export async function verifyOver(transport: Transport, name: string, qemuBinary:
       identity: hostIdentity(transport, options.connection),
       // layers: answers stored before blockers carried layers are in other slots, so none is served without them.
       request: { ...selection, qemuBinary: qemuBinary ?? null, layers: true },
-      schema: HostVerdictSchema,
+      schema: StoredVerdictSchema,
       qemuVersionOf: (verdict) => verdict.qemuVersion,
       ask,
       fromCache: (verdict) => ({ ...verdict, name, fromCache: true }),

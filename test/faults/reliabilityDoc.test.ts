@@ -12,12 +12,13 @@ import { BACKOFF_BASE_MS, BACKOFF_CAP_MS } from '../../provider/transport/ssh/ba
 import { ConnectionSchema } from '../../provider/transport/connectionSchema';
 import { HOST_SILENCE_MS } from '../../provider/transport/ssh/dial';
 import { DEFAULT_HOST_TIMEOUT_S } from '../../provider/surfaces/cli/runLimits';
+import { MAX_FEATURES, MAX_HOSTS, MAX_INPUT_FILE_BYTES, MAX_NESTING_DEPTH } from '../../provider/inventory/inputLimits';
 
 const doc = fs.readFileSync(path.join(repoRoot, 'docs/reliability.md'), 'utf8');
 /** The ids of the doc's tables: the first cell of each row, in backticks. */
 const docIds = [...doc.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
 /** Ids have these prefixes; a bracketed word with one in a test name is a claim about this page. */
-const ID_TAG = /\[((?:qemu|ssh|kvm|fleet|input|qmp|secret|suite|cli)-[a-z0-9-]+)\]/g;
+const ID_TAG = /\[((?:qemu|ssh|kvm|fleet|input|qmp|secret|suite|cli|cache)-[a-z0-9-]+)\]/g;
 
 /** Every test source of the checkout (TypeScript, not the build), outside node_modules and dist. */
 function testSources(dir = repoRoot, out: string[] = []): string[] {
@@ -78,8 +79,16 @@ describe('docs/reliability.md', () => {
       `| ${DEFAULT_HOST_TIMEOUT_S} s | \`hostTimeout\` |`,
       `| ${HOST_SILENCE_MS} ms | host silence |`,
       `| every ${HOST_SILENCE_MS / 2} ms; the connection is dropped after 4 unanswered | keepalive |`,
+      `| ${MAX_INPUT_FILE_BYTES} bytes | input file |`,
+      `| ${MAX_NESTING_DEPTH} | nesting depth |`,
+      `| ${MAX_HOSTS} | hosts |`,
+      `| ${MAX_FEATURES} | features |`,
     ];
     expect(rows.filter((row) => !doc.includes(row))).toEqual([]);
     expect(doc).toContain(`passes ${DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024} MiB`);
+    expect(doc).toContain(`at most ${MAX_INPUT_FILE_BYTES} bytes (${MAX_INPUT_FILE_BYTES / 1024 / 1024} MiB) are read`);
+    expect(doc).toContain(`nest deeper than ${MAX_NESTING_DEPTH} levels`);
+    expect(doc).toContain(`${MAX_HOSTS + 1} hosts; at most ${MAX_HOSTS} can be checked at once`);
+    expect(doc).toContain(`${MAX_FEATURES + 1} features; at most ${MAX_FEATURES}`);
   });
 });

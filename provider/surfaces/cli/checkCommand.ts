@@ -4,8 +4,8 @@ import { findBaseline, verifySelection, type SelectionInputs, type SelectionRepo
 import { autoSelectionReport } from './autoReport';
 import type { CliIo } from './cliIo';
 import { palette } from './colour';
-import { renderCheckGithub } from './checkGithub';
-import { renderCheckJunit } from './checkJunit';
+import { renderCheckGithub, renderConfigErrorGithub } from './checkGithub';
+import { renderCheckJunit, renderConfigErrorJunit } from './checkJunit';
 import { renderCheckText } from './checkText';
 import { EXIT } from './exitCodes';
 import { applyRunLimits, RUN_LIMIT_OPTIONS, runLimitFlags } from './runLimits';
@@ -59,11 +59,27 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   }
   const format = commandOptions('check', values, positionals, CHECK_FORMATS);
   const started = Date.now();
-  const { inputs, hostTimeoutMs } = applyRunLimits(await loadSelectionFile(values.config!, io), values);
-  const report = await runCheck(withConcurrency(inputs, values.concurrency), values['no-cache'] ? 'refresh' : 'use', hostTimeoutMs);
+  const { inputs, hostTimeoutMs } = await loadCheck(values, format, io);
+  const report = await runCheck(inputs, values['no-cache'] ? 'refresh' : 'use', hostTimeoutMs);
   const seconds = (Date.now() - started) / 1000;
-  io.stdout(render(format, report, seconds, values.config!, io));
+  io.stdout(render(format, report, seconds, values.config!, io, inputs.machineType));
   return checkExitCode(report);
+}
+
+/**
+ * The check file with the command line's limits applied. An invalid file
+ * is also written in the junit or github form, so the CI page shows why;
+ * the error then goes on to stderr and exit 2 as in every format.
+ */
+async function loadCheck(values: { config?: string; concurrency?: string } & Readonly<Record<string, unknown>>, format: CheckFormat, io: CliIo) {
+  try {
+    const { inputs, hostTimeoutMs } = applyRunLimits(await loadSelectionFile(values.config!, io), values);
+    return { inputs: withConcurrency(inputs, values.concurrency), hostTimeoutMs };
+  } catch (err) {
+    if (err instanceof ConfigError && format === 'junit') io.stdout(renderConfigErrorJunit(err, values.config!));
+    if (err instanceof ConfigError && format === 'github') io.stdout(renderConfigErrorGithub(err, values.config!));
+    throw err;
+  }
 }
 
 /** The ground truth for a concrete model; for 'auto', for the baseline's CPU. */
@@ -72,7 +88,7 @@ async function runCheck(inputs: SelectionInputs, cache: 'use' | 'refresh', hostT
   return autoSelectionReport(await findBaseline(inputs, { probe: { cache, hostTimeoutMs } }), inputs);
 }
 
-function render(format: CheckFormat, report: SelectionReport, seconds: number, source: string, io: CliIo): string {
+function render(format: CheckFormat, report: SelectionReport, seconds: number, source: string, io: CliIo, machineType: string): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
@@ -81,7 +97,7 @@ function render(format: CheckFormat, report: SelectionReport, seconds: number, s
     case 'github':
       return renderCheckGithub(report, source);
     default:
-      return renderCheckText(report, palette(io));
+      return renderCheckText(report, palette(io), machineType);
   }
 }
 

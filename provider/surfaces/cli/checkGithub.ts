@@ -1,3 +1,4 @@
+import type { ConfigError } from '../../errors';
 import type { SelectionReport } from '../../probe';
 import { cannotReason } from '../../model';
 import { cpuLabel } from './checkText';
@@ -39,4 +40,16 @@ export function renderCheckGithub(report: SelectionReport, source: string): stri
   lines.push(`::notice ${at('qemu-cpu check')}::${data(summary)}`);
   lines.push(`qemu-cpu check: ${summary}`);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The GitHub form of an invalid check file: an ::error annotation on the
+ * file listing every problem (one per line), and the plain summary line.
+ */
+export function renderConfigErrorGithub(err: ConfigError, source: string): string {
+  const problems = err.issues.length > 0 ? err.issues : [err.message];
+  return [
+    `::error file=${property(source)},title=${property(`qemu-cpu: ${err.what}`)}::${data(err.issues.length > 1 ? `${err.what}:\n${problems.join('\n')}` : err.message)}`,
+    `qemu-cpu check: ${err.what}; no host was asked`,
+  ].join('\n') + '\n';
 }

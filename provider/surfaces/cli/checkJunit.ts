@@ -1,3 +1,4 @@
+import type { ConfigError } from '../../errors';
 import type { SelectionReport } from '../../probe';
 import { cannotReason } from '../../model';
 import { cpuLabel } from './checkText';
@@ -37,7 +38,8 @@ export function renderCheckJunit(report: SelectionReport, seconds: number, sourc
   ];
   for (const h of report.hosts) {
     const open = `    <testcase classname="qemu-cpu.check" name="${xml(h.name)}"`;
-    const facts = `QEMU ${h.qemuVersion ?? '?'}, machine ${h.machineType ?? '?'}, model ${h.resolvedModel ?? '?'}, accelerator ${h.accelerator}`;
+    const cached = h.fromCache ? `; from qemu-cpu's fingerprint cache: the host is unchanged since QEMU answered at ${h.probedAt}` : '';
+    const facts = `QEMU ${h.qemuVersion ?? '?'}, machine ${h.machineType ?? '?'}, model ${h.resolvedModel ?? '?'}, accelerator ${h.accelerator}${cached}`;
     if (h.enforceable === true) {
       lines.push(`${open}>`, `      <system-out>${xml(`${h.name} can enforce ${cpuLabel(report)} (${facts})`)}</system-out>`, '    </testcase>');
     } else if (h.enforceable === false) {
@@ -50,4 +52,25 @@ export function renderCheckJunit(report: SelectionReport, seconds: number, sourc
   }
   lines.push('  </testsuite>', '</testsuites>');
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The JUnit form of an invalid check file, so that the CI page shows why
+ * nothing was checked: one testcase, "check file", with an <error> listing
+ * every problem.
+ */
+export function renderConfigErrorJunit(err: ConfigError, source: string): string {
+  const problems = err.issues.length > 0 ? err.issues : [err.message];
+  const counts = 'tests="1" failures="0" errors="1" skipped="0" time="0.000"';
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="qemu-cpu check" ${counts}>`,
+    `  <testsuite name="${xml(`qemu-cpu check: ${source}`)}" ${counts} timestamp="${xml(new Date().toISOString())}">`,
+    `    <properties><property name="config" value="${xml(source)}"/></properties>`,
+    `    <testcase classname="qemu-cpu.check" name="check file">`,
+    `      <error type="ConfigError" message="${xml(err.message)}">${xml(problems.join('\n'))}</error>`,
+    '    </testcase>',
+    '  </testsuite>',
+    '</testsuites>',
+  ].join('\n') + '\n';
 }

@@ -2,18 +2,24 @@ import { BLOCKER_LAYERS, LAYER_MEANING } from '../../model';
 import type { SelectionReport } from '../../probe';
 import type { Palette } from './colour';
 
-/** One line per host, columns aligned; then each undecided host's reason; then the verdict. */
-export function renderCheckText(report: SelectionReport, paint: Palette): string {
+/**
+ * One line per host, columns aligned (a verdict from the fingerprint cache
+ * says so in its result); then each undecided host's reason; then the verdict.
+ *
+ * @param askedMachineType - the machine type the file asks for, shown when no host resolved it.
+ */
+export function renderCheckText(report: SelectionReport, paint: Palette, askedMachineType?: string): string {
   const out: string[] = [];
   const cpu = report.model === report.resolvedModel ? report.qemuCpuArg : `${report.qemuCpuArg} (model ${report.model})`;
-  const machine = [...new Set(report.hosts.map((h) => h.machineType).filter((m): m is string => m !== null))].join(', ') || '?';
+  const resolved = [...new Set(report.hosts.map((h) => h.machineType).filter((m): m is string => m !== null))].join(', ');
+  const machine = resolved || (askedMachineType ? `${askedMachineType} (no host resolved it)` : '-');
   out.push(paint.bold(`qemu-cpu check: ${cpu}`));
   out.push(`  machine type ${machine}, accelerator ${report.hosts[0]?.accelerator ?? '?'}, ${report.hosts.length} host(s)`);
   out.push('');
   const rows = report.hosts.map((h) => ({
     cells: [
       h.name,
-      h.enforceable === true ? 'ok' : h.enforceable === false ? 'CANNOT ENFORCE' : 'UNDECIDED',
+      (h.enforceable === true ? 'ok' : h.enforceable === false ? 'CANNOT ENFORCE' : 'UNDECIDED') + (h.fromCache ? ' (cached)' : ''),
       h.qemuVersion ?? '-',
       h.machineType ?? '-',
       h.resolvedModel ?? '-',
@@ -33,11 +39,16 @@ export function renderCheckText(report: SelectionReport, paint: Palette): string
       .join('  ');
   out.push(line(header));
   for (const r of rows) out.push(line(r.cells, r.paint));
+  const cached = report.hosts.filter((h) => h.fromCache);
+  if (cached.length > 0) {
+    out.push('');
+    out.push(`  (cached): ${cached.length} host(s) answered from qemu-cpu's fingerprint cache (unchanged since QEMU answered); --no-cache asks QEMU again`);
+  }
   const explained = report.hosts.filter((h) => h.enforceable === null || h.error !== undefined);
   if (explained.length > 0) {
     out.push('');
-    // Errors already start with the host ("host: what happened (stage): why").
-    for (const h of explained) out.push(`  ${h.error?.startsWith(`${h.name}: `) ? h.error : `${h.name}: ${h.error ?? 'could not be asked'}`}`);
+    // Errors name their host already ("dead: could not connect ..."); only a bare reason gets the name.
+    for (const h of explained) out.push(`  ${namedReason(h.name, h.error ?? 'could not be asked')}`);
   }
   out.push(...layerLines(report));
   out.push('');
@@ -54,6 +65,11 @@ function layerLines(report: SelectionReport): string[] {
     return perHost.length ? `    ${layer} (${LAYER_MEANING[layer]}): ${perHost.map((h) => `${h.name} ${h.features.join(', ')}`).join('; ')}` : '';
   }).filter(Boolean);
   return rows.length ? ['', '  Missing features by layer:', ...rows] : [];
+}
+
+/** A host's reason, starting with the host's name once. */
+function namedReason(name: string, reason: string): string {
+  return reason.startsWith(`${name}: `) ? reason : `${name}: ${reason}`;
 }
 
 /** The one-sentence result. */

@@ -76,7 +76,7 @@ describe('qemu-cpu probe with secrets', () => {
       QEMU_CPU_SSH_KEY_PASSPHRASE: testPassword(),
     });
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toMatch(/privateKeyPassword does not decrypt privateKeyPath/);
+    expect(wrong.stderr).toMatch(/QEMU_CPU_SSH_KEY_PASSPHRASE does not decrypt privateKeyPath/);
     const none = await cli('probe-no-passphrase', ['probe', ...target(), '-i', sshd.privateKeyEncryptedPath, ...tcgReplay()]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/is encrypted/);

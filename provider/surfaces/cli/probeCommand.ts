@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../../errors';
+import { ConfigError, KeyPassphraseError } from '../../errors';
 import { probeHost, type ProbeRequestInput } from '../../probe';
 import { EXIT } from './exitCodes';
 import { renderProbeSummary } from './probeSummary';
@@ -34,6 +34,9 @@ Options:
 Environment: QEMU_CPU_SSH_PASSWORD, QEMU_CPU_SSH_KEY_PASSPHRASE (never on the command line).
 Exit codes: 0 probed, 2 could not probe.
 `;
+
+/** Where the probe command takes an encrypted key's passphrase from. */
+const PASSPHRASE_ENV = 'QEMU_CPU_SSH_KEY_PASSPHRASE';
 
 /** `qemu-cpu probe`: print one host's capabilities. */
 export async function probeCommand(args: string[], io: CliIo): Promise<number> {
@@ -76,7 +79,7 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
       port: values.port !== undefined ? Number(values.port) : target.port,
       user: target.user,
       privateKeyPath: values.identity,
-      privateKeyPassword: io.env.QEMU_CPU_SSH_KEY_PASSPHRASE,
+      privateKeyPassword: io.env[PASSPHRASE_ENV],
       password: io.env.QEMU_CPU_SSH_PASSWORD,
       knownHostsPath: values['known-hosts'],
       perDialTimeout: flags.connectTimeout,
@@ -91,6 +94,9 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
     // "Usable" here means a VM starts: host and max get one paused VM each (cached with the answer).
     vcpuStartCheck: true,
     hostTimeoutMs: (flags.hostTimeout ?? DEFAULT_HOST_TIMEOUT_S) * 1000,
+  }).catch((err: unknown) => {
+    // The probe command's passphrase is the environment's, not a privateKeyPassword field.
+    throw err instanceof KeyPassphraseError ? err.withSetting(PASSPHRASE_ENV) : err;
   });
   io.stdout(values.json ? `${JSON.stringify(caps, null, 2)}\n` : renderProbeSummary(caps));
   return EXIT.ok;

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { ConfigError } from '../../errors';
 
 /** The parts of a `[user@]host[:port]` argument; `[v6addr]:port` for IPv6. */
@@ -7,7 +8,23 @@ export interface SshTarget {
   port?: number;
 }
 
-/** Split a command-line SSH target. Validation of each part is the connection schema's job. */
+/**
+ * An unbracketed IPv6 address whose last group could be a port: `::1:22`
+ * is an address, and so is `::1`. (`fe80::1` is not ambiguous: `fe80:` is
+ * no address.)
+ */
+function ambiguousIpv6Port(text: string): boolean {
+  const m = /^(.*):(\d{1,5})$/.exec(text);
+  return m !== null && isIPv6(text) && isIPv6(m[1]);
+}
+
+/**
+ * Split a command-line SSH target: `[user@]host[:port]`, IPv6 addresses in
+ * brackets when a port follows (`root@[::1]:22`), as ssh and scp write them.
+ * An unbracketed IPv6 address that could end in a port is refused, saying
+ * how to write either meaning.
+ * Validation of each part is the connection schema's job.
+ */
 export function parseSshTarget(text: string): SshTarget {
   const at = text.lastIndexOf('@');
   const user = at >= 0 ? text.slice(0, at) : undefined;
@@ -24,6 +41,13 @@ export function parseSshTarget(text: string): SshTarget {
     port = bracketed[2];
   } else if ((rest.match(/:/g) ?? []).length === 1) {
     [host, port] = rest.split(':');
+  } else if (ambiguousIpv6Port(rest)) {
+    const [, address, digits] = /^(.*):(\d+)$/.exec(rest)!;
+    throw new ConfigError({
+      what: `invalid SSH target ${JSON.stringify(text)}`,
+      why: `${rest} is both the IPv6 address ${rest} and ${address} with port ${digits}`,
+      hint: `Write [${address}]:${digits} for the port, or [${rest}] for the address.`,
+    });
   }
   if (port !== undefined && !/^\d{1,5}$/.test(port)) {
     throw new ConfigError({ what: `invalid SSH target ${JSON.stringify(text)}`, why: `port ${JSON.stringify(port)} is not a number`, hint: 'Write [user@]host[:port].' });

@@ -83,10 +83,13 @@ describe('authentication', () => {
     expect(log.filter((m) => /retrying/.test(m))).toEqual([]);
   });
 
-  it('fails with AuthenticationError for a wrong password', async () => {
+  it('[ssh-wrong-password-hint] fails with AuthenticationError for a wrong password, and the hint is about the password, not authorized_keys', async () => {
     const err = await failure(sshd.connection({ privateKey: undefined, password: 'not-the-password-123' }));
     expect(err).toBeInstanceOf(AuthenticationError);
     expect(err.message).toMatch(/tried password/);
+    expect(err.hint).toBe('Check the user name and the password.');
+    const both = await failure(sshd.connection({ privateKey: stranger.privateKey, password: 'not-the-password-123' }));
+    expect(both.hint).toBe(`Check the user name, that the public key is in ~${sshd.user}/.ssh/authorized_keys on the host and the password.`);
   });
 
   it('says what to configure when no credentials are given', async () => {

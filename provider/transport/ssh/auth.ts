@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { utils, type AnyAuthMethod, type AuthHandlerMiddleware, type AuthenticationType, type ParsedKey } from 'ssh2';
-import { ConfigError } from '../../errors';
+import { ConfigError, KeyPassphraseError } from '../../errors';
 import { expandHome } from './expandHome';
 
 /** The connection fields authentication looks at. */
@@ -79,12 +79,8 @@ async function loadPrivateKey(fields: AuthFields, secrets: string[]): Promise<Pa
 }
 
 function keyError(fields: AuthFields, source: string, message: string): ConfigError {
-  if (/no passphrase given/i.test(message)) {
-    return new ConfigError({ host: fields.label, what: `${source} is encrypted`, hint: 'Set privateKeyPassword.' });
-  }
-  if (/passphrase/i.test(message)) {
-    return new ConfigError({ host: fields.label, what: `privateKeyPassword does not decrypt ${source}`, why: 'wrong passphrase' });
-  }
+  if (/no passphrase given/i.test(message)) return new KeyPassphraseError({ host: fields.label, problem: 'missing', keySource: source });
+  if (/passphrase/i.test(message)) return new KeyPassphraseError({ host: fields.label, problem: 'wrong', keySource: source });
   return new ConfigError({
     host: fields.label,
     what: `${source} is not a private key ssh2 can read`,

@@ -25,7 +25,8 @@ export function dialError(failure: DialFailure, ctx: DialContext): QemuCpuError 
   if (failure.hostKeyError) return failure.hostKeyError;
   const detail = failure.detail === undefined ? undefined : redact(failure.detail, ctx.secrets);
   if (failure.kind === 'auth') return authError(failure, ctx);
-  const where = `${ctx.host}:${ctx.port}${ctx.via ? ` through jump host ${ctx.via}` : ''}`;
+  // IPv6 addresses in brackets, as ssh writes them: ::1:22 is an address, [::1]:22 one with a port.
+  const where = `${ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host}:${ctx.port}${ctx.via ? ` through jump host ${ctx.via}` : ''}`;
   const after = ctx.attempts > 1 ? ` after ${ctx.attempts} attempts` : '';
   const reasons: Record<Exclude<DialFailure['kind'], 'auth' | 'host-key'>, { why: string; hint: string }> = {
     refused: {
@@ -81,10 +82,7 @@ function timeoutReason(phase: DialPhase, ctx: DialContext): { why: string; hint:
 function authError(failure: DialFailure, ctx: DialContext): AuthenticationError {
   const tried = ctx.offered.length > 0 ? `tried ${ctx.offered.join(', ')}` : 'no credentials were configured';
   const accepts = ctx.serverAllows ? `; the server accepts ${ctx.serverAllows.join(', ') || 'nothing'}` : '';
-  const hint =
-    ctx.offered.length === 0
-      ? 'Set privateKey, privateKeyPath or password, or run an ssh-agent (SSH_AUTH_SOCK).'
-      : `Check the user name, and that the public key is in ~${ctx.username}/.ssh/authorized_keys on the host.`;
+  const hint = ctx.offered.length === 0 ? 'Set privateKey, privateKeyPath or password, or run an ssh-agent (SSH_AUTH_SOCK).' : authHint(ctx);
   return new AuthenticationError({
     host: ctx.label,
     what: `the host refused user ${ctx.username}`,
@@ -92,4 +90,15 @@ function authError(failure: DialFailure, ctx: DialContext): AuthenticationError 
     hint,
     cause: failure.cause,
   });
+}
+
+/** What to check, by the methods that were tried: a key belongs in authorized_keys, a password must be right and accepted. */
+function authHint(ctx: DialContext): string {
+  const checks = ['the user name'];
+  if (ctx.offered.includes('publickey') || ctx.offered.includes('agent')) checks.push(`that the public key is in ~${ctx.username}/.ssh/authorized_keys on the host`);
+  if (ctx.offered.includes('password')) {
+    const acceptsPasswords = ctx.serverAllows === undefined || ctx.serverAllows.some((m) => m === 'password' || m === 'keyboard-interactive');
+    checks.push(acceptsPasswords ? 'the password' : 'that the server accepts passwords at all (PasswordAuthentication in its sshd_config)');
+  }
+  return `Check ${checks.slice(0, -1).join(', ')}${checks.length > 1 ? ' and ' : ''}${checks[checks.length - 1]}.`;
 }

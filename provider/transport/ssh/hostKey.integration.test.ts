@@ -83,9 +83,16 @@ describe('host-key verification', () => {
     expect((await refusal(sshd.connection({ knownHostsPath: file }))).message).toMatch(/REVOKED/);
   });
 
-  it('ignores @cert-authority lines', async () => {
+  it('[ssh-host-cert-authority] a host trusted only by @cert-authority is refused, saying ssh2 cannot negotiate host certificates and how to pin or list the key', async () => {
     const file = knownHosts(`@cert-authority [127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}\n`);
-    expect((await refusal(sshd.connection({ knownHostsPath: file }))).message).toMatch(/not known/);
+    const err = await refusal(sshd.connection({ knownHostsPath: file }));
+    expect(err.message).toContain(`refused the host key of 127.0.0.1:${sshd.port}: known_hosts trusts it only through a certificate authority (host-key)`);
+    expect(err.message).toContain(`${file}:1 is a @cert-authority line for it, and ssh2, qemu-cpu's SSH library, cannot negotiate host certificates`);
+    expect(err.hint).toContain(`set the connection's hostKey to "${sshd.hostKeyFingerprint}"`);
+    expect(err.hint).toMatch(new RegExp(`list the plain key in known_hosts: ssh-keyscan -p ${sshd.port} -t \\S+ 127\\.0\\.0\\.1 >> `));
+    // What the hint says works: the pinned key, or the plain line beside the @cert-authority one.
+    await works(sshd.connection({ knownHostsPath: file, hostKey: sshd.hostKeyFingerprint }));
+    await works(sshd.connection({ knownHostsPath: knownHosts(`@cert-authority [127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}\n[127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}\n`) }));
   });
 
   it('accepts a hashed known_hosts entry', async () => {

@@ -155,6 +155,7 @@ function knownHostsPolicy(target: HostKeyTarget, known: LoadedKnownHosts): HostK
               'and add the new one; otherwise do not connect.',
           });
         case 'unknown':
+          if (verdict.certAuthorities.length > 0) return certificateRefusal(target, known, offered.type, fingerprint, verdict.certAuthorities);
           return new HostKeyError({
             ...base,
             what: `refused the host key of ${target.label}: it is not known`,
@@ -168,6 +169,25 @@ function knownHostsPolicy(target: HostKeyTarget, known: LoadedKnownHosts): HostK
       }
     },
   };
+}
+
+/**
+ * known_hosts trusts the host only through a certificate authority, and
+ * ssh2 (qemu-cpu's SSH library) cannot negotiate host certificates: the
+ * host's plain key must be pinned or listed.
+ */
+function certificateRefusal(target: HostKeyTarget, known: LoadedKnownHosts, type: string, fingerprint: string, authorities: readonly KnownHostsEntry[]): HostKeyError {
+  return new HostKeyError({
+    host: target.label,
+    fingerprint,
+    what: `refused the host key of ${target.label}: known_hosts trusts it only through a certificate authority`,
+    why:
+      `${authorities.map(where).join(', ')} ${authorities.length > 1 ? 'are @cert-authority lines' : 'is a @cert-authority line'} for it, and ssh2, qemu-cpu's SSH library, ` +
+      `cannot negotiate host certificates; the host's plain ${type} key ${fingerprint} is not listed`,
+    hint:
+      `Pin the host key: set the connection's hostKey to "${fingerprint}" (check it with ssh-keygen -lf on the host), ` +
+      `or list the plain key in known_hosts: ssh-keyscan ${keyscanArgs(target, type)} >> ${known.files[0]}.`,
+  });
 }
 
 function where(entry: KnownHostsEntry): string {

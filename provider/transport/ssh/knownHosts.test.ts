@@ -100,8 +100,8 @@ describe('checkKnownHosts', () => {
 
   it('reports unknown when only other types are known, naming them', () => {
     const verdict = checkKnownHosts(parseKnownHosts(`kvm1 ${EC}`), name, edKey);
-    expect(verdict).toEqual({ kind: 'unknown', otherTypes: ['ecdsa-sha2-nistp256'] });
-    expect(checkKnownHosts([], name, edKey)).toEqual({ kind: 'unknown', otherTypes: [] });
+    expect(verdict).toEqual({ kind: 'unknown', otherTypes: ['ecdsa-sha2-nistp256'], certAuthorities: [] });
+    expect(checkKnownHosts([], name, edKey)).toEqual({ kind: 'unknown', otherTypes: [], certAuthorities: [] });
   });
 
   it('lets @revoked win over a trusting line', () => {
@@ -109,9 +109,10 @@ describe('checkKnownHosts', () => {
     expect(verdict).toMatchObject({ kind: 'revoked', entry: { line: 2 } });
   });
 
-  it('skips @cert-authority lines: they neither trust nor make a key "changed"', () => {
-    expect(checkKnownHosts(parseKnownHosts(`@cert-authority kvm1 ${ED}`), name, edKey).kind).toBe('unknown');
+  it('skips @cert-authority lines: they neither trust nor make a key "changed", and the unknown verdict lists those for the host', () => {
+    expect(checkKnownHosts(parseKnownHosts(`@cert-authority kvm1 ${ED}`), name, edKey)).toMatchObject({ kind: 'unknown', certAuthorities: [{ line: 1 }] });
     expect(checkKnownHosts(parseKnownHosts(`@cert-authority kvm1 ${ED}`), name, otherEd).kind).toBe('unknown');
+    expect(checkKnownHosts(parseKnownHosts(`@cert-authority other ${ED}`), name, edKey)).toMatchObject({ kind: 'unknown', certAuthorities: [] });
   });
 
   it('lists known key types for algorithm preference, without markers', () => {

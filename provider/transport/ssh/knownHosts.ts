@@ -102,16 +102,22 @@ export type KnownHostsVerdict =
   | { readonly kind: 'revoked'; readonly entry: KnownHostsEntry }
   /** Keys of the offered type are known for the host, and the offered key is not one of them. */
   | { readonly kind: 'changed'; readonly known: readonly KnownHostsEntry[] }
-  /** Nothing of this type is known; `otherTypes` lists the types that are. */
-  | { readonly kind: 'unknown'; readonly otherTypes: readonly string[] };
+  /**
+   * Nothing of this type is known; `otherTypes` lists the types that are, and
+   * `certAuthorities` the @cert-authority lines for the host (which vouch
+   * only for host certificates, and ssh2 negotiates none).
+   */
+  | { readonly kind: 'unknown'; readonly otherTypes: readonly string[]; readonly certAuthorities: readonly KnownHostsEntry[] };
 
 /**
  * Judge an offered host key the way OpenSSH does: a matching @revoked line
  * wins over everything, then an exact key match trusts, then a different key
- * of the same type means the key changed. @cert-authority lines are skipped:
- * certificates are not supported.
+ * of the same type means the key changed. @cert-authority lines neither
+ * trust nor make a key "changed" (ssh2 negotiates no host certificates);
+ * an unknown verdict lists them, so the refusal can say why.
  */
 export function checkKnownHosts(entries: readonly KnownHostsEntry[], name: string, offered: PublicKey): KnownHostsVerdict {
+  const certAuthorities = entries.filter((e) => e.marker === 'cert-authority' && entryMatchesHost(e, name));
   const forHost = entries.filter((e) => e.marker !== 'cert-authority' && entryMatchesHost(e, name));
   const revoked = forHost.find((e) => e.marker === 'revoked' && sameKey(e.key, offered));
   if (revoked) return { kind: 'revoked', entry: revoked };
@@ -120,7 +126,7 @@ export function checkKnownHosts(entries: readonly KnownHostsEntry[], name: strin
   if (trusted) return { kind: 'trusted', entry: trusted };
   const sameType = plain.filter((e) => e.key.type === offered.type);
   if (sameType.length > 0) return { kind: 'changed', known: sameType };
-  return { kind: 'unknown', otherTypes: [...new Set(plain.map((e) => e.key.type))] };
+  return { kind: 'unknown', otherTypes: [...new Set(plain.map((e) => e.key.type))], certAuthorities };
 }
 
 /** The key types known_hosts trusts for a host, in file order, for host-key algorithm preference. */
