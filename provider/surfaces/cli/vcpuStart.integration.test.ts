@@ -21,7 +21,7 @@ const rejects = kvmUsable && kvmRejectsThatVcpu(binary);
 const itWhereRejected = (name: string, fn: () => Promise<void>) =>
   (rejects ? it : it.skip)(`${name}${rejects ? '' : ' (skipped: KVM here starts that vCPU, or there is no KVM)'}`, fn);
 
-describe('a host whose KVM will not start the vCPU of host and max', () => {
+describe('[qemu-vcpu-abort] a host whose KVM will not start the vCPU of host and max', () => {
   let sshd: Sshd;
   let dir: string;
   beforeAll(async () => {
