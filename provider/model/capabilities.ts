@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CpuDefinitionInfo, CpuModelExpansion, MachineInfo } from '../launcher';
+import type { CpuDefinitionInfo, CpuModelExpansion, MachineInfo, VcpuStartRecord } from '../launcher';
 import { BlockerSchema, blockerLayers } from './blockerLayer';
 import { parseCpuinfo } from './cpuinfo';
 import { QEMU_X86_FEATURES, cpuinfoFlagFeature, normalizeFeatureList } from './featureNames';
@@ -292,19 +292,11 @@ export function featureGap(caps: HostCapabilities, wanted: Iterable<string>): Fe
   return { available, missing, withheld: missing.filter((f) => withheldAll.has(f)), unknown };
 }
 
-/** One start check, as the launcher reports it. */
-export interface VcpuStartResult {
-  model: string;
-  machineType: string;
-  starts: boolean | null;
-  qemuStderr: string | null;
-}
-
 /**
  * The capabilities with each checked model's start: a model QEMU lists as
  * usable whose vCPU does not start is not usable. Pure.
  */
-export function withVcpuStarts(caps: HostCapabilities, starts: readonly VcpuStartResult[]): HostCapabilities {
+export function withVcpuStarts(caps: HostCapabilities, starts: readonly VcpuStartRecord[]): HostCapabilities {
   const byModel = new Map(starts.map((s) => [s.model, s]));
   return {
     ...caps,

@@ -20,7 +20,6 @@ export {
   notExposableFeatures,
   featureGap,
   withVcpuStarts,
-  type VcpuStartResult,
   type HostCpu,
   type HostCapabilities,
   type HostModel,
