@@ -92,7 +92,7 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
       host, cause, refusal,
       what: `QEMU on this host could not start a vCPU with CPU ${model}`,
       why: vcpuLine,
-      hint: 'KVM on this host rejects this CPU as configured (a VM with it aborts at start); choose another model or drop the features it enables.',
+      hint: 'A VM with this CPU does not start on this host (KVM, or QEMU with KVM, rejects its vCPU); choose another model, or drop the features or properties that need what KVM refuses.',
     });
   }
   if (qemuSaid) {
