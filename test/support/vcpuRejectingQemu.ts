@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { scratchDir } from './paths';
 
 /** The system's QEMU 7.2. */
-const SYSTEM_QEMU = '/usr/bin/qemu-system-x86_64';
+export const SYSTEM_QEMU = '/usr/bin/qemu-system-x86_64';
 
 /**
  * A host whose KVM rejects the vCPU of `host` and `max`, as KVM on the AMD
@@ -22,16 +22,28 @@ export function vcpuRejectingQemu(): string {
   return file;
 }
 
+/** What a paused VM with one CPU model did, asked directly (no qemu-cpu code in between). */
+export interface PausedVmStart {
+  /** QEMU negotiated QMP and quit when told to. */
+  starts: boolean;
+  stderr: string;
+}
+
+/** Start a paused q35 VM under KVM with `-cpu model`, negotiate QMP, quit: what QEMU does, independently of qemu-cpu. */
+export function pausedVmStart(binary: string, model: string): PausedVmStart {
+  const run = spawnSync(binary, ['-S', '-nodefaults', '-no-user-config', '-display', 'none', '-machine', 'q35', '-accel', 'kvm', '-cpu', model, '-smp', '1', '-m', '64', '-qmp', 'stdio'], {
+    input: '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n',
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { starts: run.status === 0 && /"return": \{\}/.test(run.stdout ?? ''), stderr: run.stderr ?? '' };
+}
+
 /**
  * Whether KVM on this machine really rejects that vCPU (it does where KVM
  * offers no enlightened VMCS, as under nested KVM here): one paused VM,
  * asked once per test file.
  */
 export function kvmRejectsThatVcpu(binary: string): boolean {
-  const run = spawnSync(binary, ['-S', '-nodefaults', '-no-user-config', '-display', 'none', '-machine', 'q35', '-accel', 'kvm', '-cpu', 'host', '-smp', '1', '-m', '64', '-qmp', 'stdio'], {
-    input: '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n',
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
-  return /failed to set MSR/.test(run.stderr ?? '');
+  return /failed to set MSR/.test(pausedVmStart(binary, 'host').stderr);
 }

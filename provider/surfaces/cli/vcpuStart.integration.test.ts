@@ -11,8 +11,9 @@ import { stringify as toYaml } from 'yaml';
 import { scratchDir } from '../../../test/support/paths';
 import { recordOutput } from '../../../test/support/secretSink';
 import { startSshd, type Sshd } from '../../../test/support/sshd';
-import { kvmUsable } from '../../../test/support/accel';
-import { kvmRejectsThatVcpu, vcpuRejectingQemu } from '../../../test/support/vcpuRejectingQemu';
+import { itWithKvm, kvmUsable } from '../../../test/support/accel';
+import { secondQemu } from '../../../test/support/secondQemu';
+import { kvmRejectsThatVcpu, pausedVmStart, SYSTEM_QEMU, vcpuRejectingQemu } from '../../../test/support/vcpuRejectingQemu';
 import { runCli } from './cliRunner.testkit';
 import type { HostCapabilities, HostVerdict } from '../../model';
 
@@ -32,9 +33,9 @@ describe('[qemu-vcpu-abort] a host whose KVM will not start the vCPU of host and
     await sshd?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const checkFile = (model: string) => {
-    const file = path.join(dir, `${model}.yml`);
-    const host = { name: 'kvm-x', host: sshd.host, port: sshd.port, user: sshd.user, privateKeyPath: sshd.privateKeyPath, knownHostsPath: sshd.knownHostsPath, qemuBinary: binary };
+  const checkFile = (model: string, qemuBinary = binary) => {
+    const file = path.join(dir, `${model}-${path.basename(path.dirname(qemuBinary))}-${path.basename(qemuBinary)}.yml`);
+    const host = { name: 'kvm-x', host: sshd.host, port: sshd.port, user: sshd.user, privateKeyPath: sshd.privateKeyPath, knownHostsPath: sshd.knownHostsPath, qemuBinary };
     fs.writeFileSync(file, toYaml({ hosts: [host], model, machineType: 'q35', accelerator: 'kvm' }));
     return file;
   };
@@ -62,6 +63,30 @@ describe('[qemu-vcpu-abort] a host whose KVM will not start the vCPU of host and
       expect(github.code).toBe(1);
       expect(github.stdout).toMatch(/::error .*failed to set MSR/);
     });
+  }
+
+  // This machine's own QEMUs, unmodified: whatever a paused VM of host or max does here, check says the same, never "could not decide".
+  for (const [version, qemu] of [['7.2', SYSTEM_QEMU], ['10.0', secondQemu]] as const) {
+    for (const model of ['host', 'max']) {
+      const name = `check of ${model} on this machine's QEMU ${version} agrees with a paused VM of it: can when it starts, cannot with QEMU's line when it aborts`;
+      if (!qemu) it.skip(`${name} (skipped: QEMU 10.0 could not be unpacked here)`, () => undefined);
+      else itWithKvm(name, async () => {
+        const direct = pausedVmStart(qemu, model);
+        const file = checkFile(model, qemu);
+        const run = await runCli(['check', '--config', file, '--format', 'json', '--no-cache']);
+        recordOutput('cli', `${run.stdout}\n${run.stderr}`);
+        const [verdict] = (JSON.parse(run.stdout) as { hosts: HostVerdict[] }).hosts;
+        expect(verdict.enforceable).not.toBeNull();
+        if (direct.starts) {
+          expect(verdict.refusal).toBeUndefined();
+          expect(run.code).toBe(verdict.enforceable ? 0 : 1);
+        } else {
+          expect(run.code).toBe(1);
+          expect(verdict.refusal?.kind).toBe('vcpu-start');
+          expect(verdict.refusal?.qemuStderr).toContain(direct.stderr.split('\n').find((l) => /failed to set MSR|kvm_init_vcpu|vPMU: /.test(l)) ?? '(no vCPU error line)');
+        }
+      });
+    }
   }
 
   itWhereRejected('probe marks host and max, which QEMU lists as usable, as failing to start; the mark is cached with the answer', async () => {
