@@ -89,6 +89,18 @@ describe('[qemu-vcpu-abort] a host whose KVM will not start the vCPU of host and
     }
   }
 
+  itWithKvm("probe's start check of host and max on this machine's QEMU 7.2 agrees with a paused VM of each started directly", async () => {
+    const run = await runCli(['probe', `${sshd.user}@${sshd.host}`, '-p', String(sshd.port), '-i', sshd.privateKeyPath, '--known-hosts', sshd.knownHostsPath, '--json', '--no-cache']);
+    recordOutput('cli', `${run.stdout}\n${run.stderr}`);
+    const caps = JSON.parse(run.stdout) as HostCapabilities;
+    for (const model of ['host', 'max']) {
+      const direct = pausedVmStart(SYSTEM_QEMU, model);
+      const m = caps.models.find((x) => x.name === model)!;
+      expect(m.vcpuStart).toMatchObject({ machineType: 'q35', starts: direct.starts });
+      if (!direct.starts) expect(m.usable).toBe(false);
+    }
+  });
+
   itWhereRejected('probe marks host and max, which QEMU lists as usable, as failing to start; the mark is cached with the answer', async () => {
     const target = ['probe', `${sshd.user}@${sshd.host}`, '-p', String(sshd.port), '-i', sshd.privateKeyPath, '--known-hosts', sshd.knownHostsPath, '--qemu-binary', binary];
     const json = await runCli([...target, '--json', '--no-cache']);
