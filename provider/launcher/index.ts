@@ -2,6 +2,7 @@ export * from './launchOptions';
 export * from './probeRecord';
 export { QemuSession } from './qemuSession';
 export { probeQemu, queryCapabilities } from './capabilityProbe';
+export { expandModels } from './modelExpansions';
 export { readHostFacts, parseHostFacts, HostFactsSchema, type HostFacts } from './hostFacts';
 export { runToCompletion } from './runToCompletion';
 export { withTimeout } from './withTimeout';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { compareNewest, modelGeneration, parseModelName, vendorOf, type ModelVendor } from './baselineOrder';
 import type { HostCapabilities } from './capabilities';
 import { featureGap } from './capabilities';
+import { isThirtyTwoBitModel, NOT_A_BASELINE, vendorRule, type BaselinePolicy } from './baselinePolicy';
 
 /**
  * Features QEMU refuses to live-migrate, with the reason. QEMU leaves them
@@ -14,9 +15,6 @@ export const NON_MIGRATABLE_FEATURES: ReadonlyMap<string, string> = new Map([
     'QEMU marks invariant TSC unmigratable (feature word 8000_0007 EDX): the destination host may tick at another rate, so QEMU blocks migration of a guest that has it',
   ],
 ]);
-
-/** Models that are not a fixed CPU definition: they follow the host or the accelerator. */
-const NOT_A_BASELINE = new Set(['host', 'max', 'base']);
 
 /** A named model every host lists, can run, and resolves to itself. */
 export const BaselineCandidateSchema = z.object({
@@ -64,9 +62,30 @@ export function hostVendors(hosts: readonly HostCapabilities[]): Array<ModelVend
  * The named models a baseline can use, newest first (see compareNewest):
  * listed by every host's QEMU, concrete (not an alias, not host/max/base),
  * migration-safe, and usable on every host once `disabledFeatures` are
- * switched off, i.e. every blocker QEMU names is a disabled feature.
+ * switched off, i.e. every blocker QEMU names is a disabled feature; never
+ * a 32-bit model, and for a fleet of one vendor only that vendor's models
+ * or generic ones (see baselinePolicy).
  */
 export function baselineCandidates(hosts: readonly HostCapabilities[], disabledFeatures: readonly string[] = []): BaselineCandidate[] {
+  const rule = vendorRule(hostVendors(hosts));
+  const names = runnableEverywhere(hosts, disabledFeatures).filter((n) => !isThirtyTwoBitModel(n) && rule.allows(n));
+  const deprecated = new Set(hosts.flatMap((h) => h.models.filter((m) => m.deprecated).map((m) => m.name)));
+  const ctx = { hostVendors: hostVendors(hosts), deprecated };
+  return names.sort((a, b) => compareNewest(a, b, ctx)).map(describeCandidate);
+}
+
+/** Which models the baseline may pick for this fleet, and the runnable ones it leaves out (32-bit, another vendor's). */
+export function baselinePolicy(hosts: readonly HostCapabilities[], disabledFeatures: readonly string[] = []): BaselinePolicy {
+  const rule = vendorRule(hostVendors(hosts));
+  const leftOut = runnableEverywhere(hosts, disabledFeatures).flatMap((model): BaselinePolicy['leftOut'] => {
+    if (isThirtyTwoBitModel(model)) return [{ model, why: '32-bit' }];
+    return rule.allows(model) ? [] : [{ model, why: 'other-vendor' }];
+  });
+  return { fleetVendors: rule.fleetVendors, crossVendor: rule.crossVendor, note: rule.note, leftOut };
+}
+
+/** Concrete, migration-safe named models every host lists and can run with `disabledFeatures` off, in the first host's order. */
+function runnableEverywhere(hosts: readonly HostCapabilities[], disabledFeatures: readonly string[]): string[] {
   if (hosts.length === 0) return [];
   const disabled = new Set(disabledFeatures);
   const fits = (h: HostCapabilities, name: string) => {
@@ -74,10 +93,7 @@ export function baselineCandidates(hosts: readonly HostCapabilities[], disabledF
     if (m === undefined || m.aliasOf !== null || !m.migrationSafe) return false;
     return m.usable || (m.blockers.length > 0 && m.blockers.every((f) => disabled.has(f)));
   };
-  const names = hosts[0].models.map((m) => m.name).filter((n) => !NOT_A_BASELINE.has(n) && hosts.every((h) => fits(h, n)));
-  const deprecated = new Set(hosts.flatMap((h) => h.models.filter((m) => m.deprecated).map((m) => m.name)));
-  const ctx = { hostVendors: hostVendors(hosts), deprecated };
-  return names.sort((a, b) => compareNewest(a, b, ctx)).map(describeCandidate);
+  return hosts[0].models.map((m) => m.name).filter((n) => !NOT_A_BASELINE.has(n) && hosts.every((h) => fits(h, n)));
 }
 
 /** The order table's view of one model. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AcceleratorSchema, CpuModelNameSchema, MachineTypeSchema } from '../launcher';
 import { canonicalFeatureName, QEMU_X86_FEATURES } from './featureNames';
+import { X86LevelSchema } from './x86Levels';
 
 /** A feature name as a user may write it: QEMU, /proc/cpuinfo or libvirt spelling. */
 const FeatureInputSchema = z
@@ -25,6 +26,9 @@ export const CpuSelectionSchema = z.object({
   disabledFeatures: z.array(FeatureInputSchema).default([]).describe('Features the guest must not have (-feature).'),
   machineType: MachineTypeSchema.default('q35').describe("The machine type VMs run with; an alias such as 'q35' is resolved on each host."),
   accelerator: AcceleratorSchema.default('kvm'),
+  minimumLevel: X86LevelSchema.optional().describe(
+    'The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).',
+  ),
 });
 export type CpuSelection = z.infer<typeof CpuSelectionSchema>;
 

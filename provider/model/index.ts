@@ -61,6 +61,7 @@ export {
   hostCpuVendor,
   hostCpuName,
   baselineCandidates,
+  baselinePolicy,
   describeCandidate,
   lackingRequiredFeatures,
   commonExtraFeatures,
@@ -71,3 +72,20 @@ export {
   type BaselineDrift,
 } from './baseline';
 export { suggestMachineType } from './baselineMachine';
+export {
+  X86_LEVELS,
+  X86LevelSchema,
+  X86LevelReachSchema,
+  THIRTY_TWO_BIT_FAMILIES,
+  levelFeatures,
+  missingForLevel,
+  x86LevelOf,
+  reachesLevel,
+  levelLabel,
+  type X86Level,
+  type X86LevelReach,
+} from './x86Levels';
+export { SelectionLevelSchema, selectionLevel, type SelectionLevel } from './selectionLevel';
+export { MigrationVerdictSchema, MigrationWarningSchema, migrationVerdict, type MigrationVerdict, type MigrationWarning } from './migrationVerdict';
+export { BaselinePolicySchema, isThirtyTwoBitModel, vendorRule, nearest64BitModels, type BaselinePolicy } from './baselinePolicy';
+export { ModelLevelSchema, modelLevels, concreteModelNames, type ModelLevel } from './modelLevels';

@@ -53,14 +53,27 @@ describe('findBaseline', () => {
   });
 
   // The replays play KVM hosts, so this machine joins them under KVM, and its nested-KVM answer is what is checked.
-  itWithKvm('with the real QEMU too: the baseline is enforceable on each host, and one more feature fails exactly where it is missing', async () => {
+  itWithKvm('with the real QEMU too: never a 32-bit model; no x86-64 baseline while every 64-bit model lacks pni here', async () => {
     const hosts = [sshd.connection({ name: 'local-real' }), ...replayed!];
     const report = await findBaseline(inputs(hosts), { pool, probe: { cache: 'off' } });
     recordOutput('probe:baseline', report);
+    // Nested KVM here gives a guest not even SSE3 (pni), and every 64-bit model QEMU defines has it.
+    expect(report).toEqual(expect.objectContaining({ ok: false, decided: true, model: null, selection: null, x86Level: null }));
+    expect(report.reason).toMatch(/^no x86-64 baseline: no 64-bit named CPU model is usable on every host; nearest: \S+ lacks pni;/);
+    expect(report.policy).toEqual(expect.objectContaining({ fleetVendors: ['amd', 'intel'], crossVendor: true }));
+    expect(report.policy!.leftOut).toEqual(expect.arrayContaining([{ model: 'pentium3-v1', why: '32-bit' }, { model: 'pentium-v1', why: '32-bit' }]));
+    // Per host, the highest level any guest there can reach: its host model's.
+    expect(report.hosts.map((h) => [h.name, h.hostModelLevel])).toEqual([['local-real', 'x86-64-v1'], ['amd-genoa', 'x86-64-v4'], ['amd-zen2', 'x86-64-v3'], ['intel-a', 'x86-64-v3'], ['intel-b', 'x86-64-v3']]);
+  });
+
+  itWithKvm('with the real QEMU and pni disabled: a 64-bit baseline enforceable on each host, and one more feature fails exactly where it is missing', async () => {
+    const hosts = [sshd.connection({ name: 'local-real' }), ...replayed!];
+    const report = await findBaseline(inputs(hosts, { disabledFeatures: ['pni'] }), { pool, probe: { cache: 'off' } });
+    recordOutput('probe:baseline', report);
     expect(report.ok).toBe(true);
-    // Nested KVM here gives a guest not even SSE3: the fleet meets at the newest model it can run.
-    expect(report.model).toBe('pentium3-v1');
-    expect(report.extraFeatures).toEqual(expect.arrayContaining(['sse2']));
+    expect(report.model).toBe('Opteron_G2-v1');
+    expect(report.x86Level).toEqual({ level: 'x86-64-v1', nextLevel: 'x86-64-v2', missingForNext: ['pni', 'popcnt', 'sse4.1', 'sse4.2', 'ssse3'] });
+    for (const h of report.verification!.hosts) expect(h.effectiveFeatures).toEqual(expect.arrayContaining(['lm', 'sse2', 'syscall', 'cmov', 'cx8', 'fpu', 'fxsr', 'mmx', 'sse']));
     expect(report.hosts.find((h) => h.name === 'local-real')!.qemuVersion).toMatch(/^7\.2\./);
     for (const h of report.verification!.hosts) expect(h.effectiveFeatures).toEqual(expect.arrayContaining(report.extraFeatures));
     // Replays accept whatever their recorded host model offers; only real KVM may refuse a common feature (here: MSR-based ones under nested KVM).
@@ -72,6 +85,14 @@ describe('findBaseline', () => {
     expect(plusOne.ok).toBe(false);
     expect(plusOne.hosts.filter((h) => h.enforceable === false).map((h) => h.name)).toEqual(['local-real', 'intel-a', 'intel-b']);
     for (const h of plusOne.hosts.filter((v) => v.enforceable === false)) expect(h.missingFeatures).toEqual(['sse4a']);
+  });
+
+  it('a fleet of one vendor gets its own vendor\'s models: two Intel hosts never an AMD one', async () => {
+    const report = await findBaseline(inputs(replayed!.slice(2)), { pool, probe: { cache: 'off' } });
+    expect(report).toEqual(expect.objectContaining({ ok: true, model: 'Skylake-Client-v3' }));
+    expect(report.policy).toEqual(expect.objectContaining({ fleetVendors: ['intel'], crossVendor: false, note: null }));
+    expect(report.policy!.leftOut.filter((l) => l.why === 'other-vendor').map((l) => l.model)).toEqual(expect.arrayContaining(['Opteron_G1-v1']));
+    expect(report.candidates.every((c) => c.vendor !== 'amd')).toBe(true);
   });
 
   it('a required feature no model can add: not satisfiable, and the ground truth names the hosts', async () => {

@@ -2,6 +2,14 @@ import { ConfigError, QemuCpuError } from '../errors';
 import { connectionLabel } from '../launcher';
 import {
   baselineCandidates,
+  baselinePolicy,
+  levelLabel,
+  missingForLevel,
+  nearest64BitModels,
+  reachesLevel,
+  vendorRule,
+  hostVendors,
+  x86LevelOf,
   lackingRequiredFeatures,
   migrationBlockers,
   normalizeSelection,
@@ -13,6 +21,7 @@ import {
   type BaselineCandidate,
   type HostCapabilities,
   type NormalizedSelection,
+  type X86Level,
 } from '../model';
 import { confirmExtras, type Verifier } from './baselineExtras';
 import type { BaselineHost, BaselineReport } from './baselineReport';
@@ -20,7 +29,7 @@ import { probeHost, type ProbeContext } from './probeHost';
 import { runBounded } from './runBounded';
 import { connectionOf, type HostEntry, type SelectionInputs } from './selectionInputs';
 import { sharedPool, type TransportPool } from './transportPool';
-import { verifySelection, type SelectionReport } from './verifySelection';
+import { verifySelection, withDemands, type SelectionReport } from './verifySelection';
 
 /** Options that do not change what "best" means. */
 export interface BaselineOptions {
@@ -59,15 +68,19 @@ export async function findBaseline(inputs: SelectionInputs, options: BaselineOpt
   if (problems.length > 0) throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems });
   const pool = options.pool ?? sharedPool;
   const probed = await runBounded(inputs.hosts, inputs.concurrency, (entry) => probeEntry({ ...options.probe, pool }, entry, base));
-  const report = emptyReport(probed, base);
+  const unprobed = emptyReport(probed, base, inputs.minimumLevel);
   if (probed.some((p) => p.error !== undefined)) {
-    return { ...report, decided: false, reason: `${count(probed.filter((p) => p.error !== undefined).length, 'host')} could not be asked` };
+    return { ...unprobed, decided: false, reason: `${count(probed.filter((p) => p.error !== undefined).length, 'host')} could not be asked` };
   }
   const caps = probed.map((p) => p.caps!);
   const candidates = baselineCandidates(caps, base.disabledFeatures);
+  const policy = baselinePolicy(caps, base.disabledFeatures);
+  const report: BaselineReport = { ...unprobed, policy };
+  // The fleet's demands are judged on the final CPU, not on each candidate's ground truth.
+  const asked = { ...inputs, minimumLevel: undefined, requireMigratable: false };
   const verify: Verifier = (model, required, hosts = inputs.hosts) =>
-    verifySelection({ ...inputs, hosts, model, requiredFeatures: required, disabledFeatures: base.disabledFeatures }, { pool, cache: options.probe?.cache, cacheDir: options.probe?.cacheDir, hostTimeoutMs: options.probe?.hostTimeoutMs });
-  if (candidates.length === 0) return { ...report, reason: 'no named CPU model is usable on every host' };
+    verifySelection({ ...asked, hosts, model, requiredFeatures: required, disabledFeatures: base.disabledFeatures }, { pool, cache: options.probe?.cache, cacheDir: options.probe?.cacheDir, hostTimeoutMs: options.probe?.hostTimeoutMs });
+  if (candidates.length === 0) return { ...report, reason: noCandidateReason(caps, policy, base.disabledFeatures) };
 
   const lacking = lackingRequiredFeatures(caps, base.requiredFeatures);
   if (lacking.length > 0) {
@@ -84,8 +97,10 @@ export async function findBaseline(inputs: SelectionInputs, options: BaselineOpt
     if (!truth.decided) {
       return withTruth({ ...report, decided: false, candidates: tried(candidates, attempts, options), reason: unasked(truth) }, truth, caps);
     }
-    attempts.push(outcome(candidate, truth));
-    if (truth.ok) {
+    // A family the 32-bit list does not know can still lack long mode: the ground truth says.
+    const short = truth.ok && x86LevelOf(truth.effectiveFeatures).level === null;
+    attempts.push(short ? below64Bit(candidate, truth) : outcome(candidate, truth));
+    if (truth.ok && !short) {
       modelTruth = truth;
       break;
     }
@@ -102,10 +117,14 @@ export async function findBaseline(inputs: SelectionInputs, options: BaselineOpt
   const model = modelTruth.resolvedModel;
   const required = [...base.requiredFeatures, ...final.extras];
   const libvirt = renderLibvirtCpu(model, required, base.disabledFeatures);
+  const level = x86LevelOf(final.truth.effectiveFeatures);
+  const short = inputs.minimumLevel !== undefined && !reachesLevel(level.level, inputs.minimumLevel);
   return withTruth(
     {
       ...report,
-      ok: true,
+      ok: !short,
+      reason: short ? `the newest baseline, ${model}${final.extras.length ? ` with ${count(final.extras.length, 'extra feature')}` : ''}, reaches ${levelLabel(level.level)}, below the minimum ${inputs.minimumLevel}: it lacks ${missingForLevel(final.truth.effectiveFeatures, inputs.minimumLevel!).join(', ')}` : null,
+      x86Level: level,
       model,
       extraFeatures: final.extras,
       refusedExtras: final.refused,
@@ -116,9 +135,35 @@ export async function findBaseline(inputs: SelectionInputs, options: BaselineOpt
       candidates: tried(candidates, attempts, options),
       migration: { ...report.migration, blockers: migrationBlockers(caps, required) },
     },
-    final.truth,
+    withDemands(final.truth, inputs),
     caps,
   );
+}
+
+/**
+ * Why no model is a candidate. Where the only models every host can run
+ * are 32-bit, there is no x86-64 baseline: name the 64-bit models nearest
+ * to one and what blocks them, and the 32-bit models left out.
+ */
+function noCandidateReason(caps: HostCapabilities[], policy: ReturnType<typeof baselinePolicy>, disabledFeatures: readonly string[]): string {
+  const thirtyTwo = policy.leftOut.filter((l) => l.why === '32-bit').map((l) => l.model);
+  const otherVendor = policy.leftOut.filter((l) => l.why === 'other-vendor').map((l) => l.model);
+  if (thirtyTwo.length === 0 && otherVendor.length === 0) return 'no named CPU model is usable on every host';
+  const nearest = nearest64BitModels(caps, vendorRule(hostVendors(caps)).allows, disabledFeatures).slice(0, 3);
+  const parts = ['no x86-64 baseline: no 64-bit named CPU model' + (policy.crossVendor ? '' : ` of the fleet's vendor (${policy.fleetVendors.join(', ')}) or a generic one`) + ' is usable on every host'];
+  if (nearest.length) parts.push(`nearest: ${nearest.map((n) => `${n.model} lacks ${n.blockers.join(', ')}`).join('; ')} (disabledFeatures: [${nearest[0].blockers.join(', ')}] would make ${nearest[0].model} a candidate)`);
+  if (thirtyTwo.length) parts.push(`32-bit models every host can run are never a baseline, a 64-bit kernel refuses them: ${thirtyTwo.join(', ')}`);
+  if (otherVendor.length) parts.push(`other vendors' models left out: ${otherVendor.slice(0, 5).join(', ')}${otherVendor.length > 5 ? `, and ${otherVendor.length - 5} more` : ''}`);
+  return parts.join('; ');
+}
+
+/** A candidate every host enforces whose ground truth has no long mode (below x86-64-v1): rejected. */
+function below64Bit(candidate: BaselineCandidate, truth: SelectionReport): TriedCandidate {
+  return {
+    ...candidate,
+    outcome: 'rejected',
+    missing: truth.hosts.map((h) => ({ host: h.name, features: missingForLevel(h.effectiveFeatures, 'x86-64-v1') })).filter((m) => m.features.length > 0),
+  };
 }
 
 async function probeEntry(ctx: ProbeContext, entry: HostEntry, sel: NormalizedSelection): Promise<Probed> {
@@ -133,7 +178,7 @@ async function probeEntry(ctx: ProbeContext, entry: HostEntry, sel: NormalizedSe
   }
 }
 
-function emptyReport(probed: Probed[], sel: NormalizedSelection): BaselineReport {
+function emptyReport(probed: Probed[], sel: NormalizedSelection, minimumLevel: X86Level | undefined): BaselineReport {
   const hosts: BaselineHost[] = probed.map((p) => ({
     name: p.name,
     qemuVersion: p.caps?.qemu.version ?? null,
@@ -142,6 +187,7 @@ function emptyReport(probed: Probed[], sel: NormalizedSelection): BaselineReport
     accelerator: p.caps?.accelerator ?? null,
     machineType: null,
     usableModels: p.caps ? p.caps.models.filter((m) => m.usable && m.aliasOf === null && m.migrationSafe).length : null,
+    ...(p.caps ? { hostModelLevel: x86LevelOf(p.caps.hostModel.features).level } : {}),
     ...(p.error !== undefined ? { error: p.error } : {}),
   }));
   const caps = probed.flatMap((p) => (p.caps ? [p.caps] : []));
@@ -160,6 +206,9 @@ function emptyReport(probed: Probed[], sel: NormalizedSelection): BaselineReport
     candidates: [],
     migration: { blockers: caps.length === probed.length ? migrationBlockers(caps, sel.requiredFeatures) : [], machineTypes: [], suggestedMachineType: null },
     verification: null,
+    x86Level: null,
+    minimumLevel: minimumLevel ?? null,
+    policy: null,
   };
 }
 

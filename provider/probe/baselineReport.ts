@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AcceleratorSchema } from '../launcher';
-import { BaselineCandidateSchema, MigrationBlockerSchema } from '../model';
+import { BaselineCandidateSchema, BaselinePolicySchema, MigrationBlockerSchema, X86LevelReachSchema, X86LevelSchema } from '../model';
 import { SelectionReportSchema } from './verifySelection';
 
 /** What the probe said about one host, for the baseline's report. */
@@ -12,6 +12,7 @@ export const BaselineHostSchema = z.object({
   accelerator: AcceleratorSchema.nullable(),
   machineType: z.string().nullable().describe('The concrete machine type the requested one resolves to on this host (after the ground truth).'),
   usableModels: z.number().int().nullable().describe('How many concrete named models this host can run.'),
+  hostModelLevel: X86LevelSchema.nullable().optional().describe("The highest x86-64 level any guest on this host can reach: its host model's; null below x86-64-v1, absent when the host could not be probed."),
   error: z.string().optional().describe('Why this host could not be asked.'),
 });
 export type BaselineHost = z.infer<typeof BaselineHostSchema>;
@@ -45,7 +46,7 @@ export const BaselineReportSchema = z.object({
   refusedExtras: z
     .array(z.object({ host: z.string(), features: z.array(z.string()), why: z.enum(['missing', 'qemu-failed-to-start']) }))
     .describe("Features every host model offers that a host's ground truth refused with the model: left out of extraFeatures."),
-  selection: BaselineSelectionSchema.nullable().describe('Ready to paste into a check file: model, requiredFeatures (with the extras), disabledFeatures, machineType, accelerator.'),
+  selection: BaselineSelectionSchema.nullable().describe('Ready to paste into a check file: model, requiredFeatures (with the extras), disabledFeatures, machineType, accelerator. Below minimumLevel (ok false) it is the best CPU there is, which falls short.'),
   qemuCpuArg: z.string().nullable(),
   libvirtCpuXml: z.string().nullable().describe("libvirt's XML for the baseline CPU (see SelectionReport); null without a baseline or when libvirt cannot express it."),
   libvirtCpuXmlReason: z.string().nullable().describe('Why libvirtCpuXml is null, or what it leaves out (see SelectionReport); null without a baseline or when the XML says everything.'),
@@ -59,5 +60,8 @@ export const BaselineReportSchema = z.object({
     suggestedMachineType: z.string().nullable().describe('The newest versioned machine type of the same kind that every host knows; null when there is none or the type is already one.'),
   }),
   verification: SelectionReportSchema.nullable().describe('The final ground truth: the baseline CPU on every host.'),
+  x86Level: X86LevelReachSchema.nullable().describe('The x86-64 level of the baseline CPU (the features every host gives it), and what the next level lacks; null without a confirmed CPU.'),
+  minimumLevel: X86LevelSchema.nullable().describe('The minimumLevel asked for; a baseline below it is not ok. Null when none (the baseline is still at least x86-64-v1).'),
+  policy: BaselinePolicySchema.nullable().describe('Which models were candidates: never 32-bit ones; for a fleet of one vendor, only its own or generic ones. Null when a host could not be probed.'),
 });
 export type BaselineReport = z.infer<typeof BaselineReportSchema>;

@@ -1,11 +1,12 @@
 export * from './probeRequest';
 export { probeHost, probeHosts, probeOver, hostIdentity, type ProbeContext, type FleetProbeContext, type ProbeOverOptions } from './probeHost';
+export { probeModelLevels } from './modelLevels';
 export { FingerprintSchema, FINGERPRINT_KEYS, observedFingerprint, fingerprintChanges, cpuFlagsHash, cacheSlot, canonicalJson, type Fingerprint, type ObservedFingerprint, type HostIdentity } from './fingerprint';
 export { FingerprintCache, CacheModeSchema, defaultCacheDir, type CacheMode, type CacheEntry } from './fingerprintCache';
 export { qemuCpuVersion } from './ownVersion';
 export { parseInput } from './parseInput';
 export * from './selectionInputs';
-export { verifySelection, verifyMachineTypes, verifyHost, verifyOver, summarize, SelectionReportSchema, type SelectionReport, type VerifyOptions } from './verifySelection';
+export { verifySelection, verifyMachineTypes, verifyHost, verifyOver, summarize, judgeFleet, withDemands, SelectionReportSchema, type FleetDemands, type SelectionReport, type VerifyOptions } from './verifySelection';
 export { TransportPool, sharedPool } from './transportPool';
 export { runBounded } from './runBounded';
 export { findBaseline, type BaselineOptions } from './baseline';

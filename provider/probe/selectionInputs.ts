@@ -47,6 +47,10 @@ export const SelectionInputsSchema = CpuSelectionSchema.extend({
     .optional()
     .describe("The OpenSSH client config whose HostName, Port, User, IdentityFile, UserKnownHostsFile, ConnectTimeout and ProxyJump apply to every host, as ssh applies them; default ~/.ssh/config when it exists; 'none' to read none (as ssh -F none)."),
   concurrency: z.number().int().min(1).max(256).default(16).describe('How many hosts are asked at once.'),
+  requireMigratable: z
+    .boolean()
+    .default(false)
+    .describe('A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.'),
 }).strict();
 export type SelectionInputs = z.infer<typeof SelectionInputsSchema>;
 export type SelectionInputsInput = z.input<typeof SelectionInputsSchema>;

@@ -5,6 +5,12 @@ import {
   attributeAcrossQemus,
   evaluateCpuCheck,
   HostVerdictSchema,
+  MigrationVerdictSchema,
+  migrationVerdict,
+  SelectionLevelSchema,
+  selectionLevel,
+  levelLabel,
+  type X86Level,
   normalizeSelection,
   renderLibvirtCpu,
   renderQemuCpuArg,
@@ -44,6 +50,11 @@ export const SelectionReportSchema = z.object({
     .describe('Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.'),
   effectiveFeatures: z.array(z.string()).describe('Features the guest gets on every enforceable host.'),
   hosts: z.array(HostVerdictSchema),
+  x86Level: SelectionLevelSchema,
+  migration: MigrationVerdictSchema.describe('Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.'),
+  unmet: z
+    .array(z.object({ kind: z.enum(['minimum-level', 'require-migratable']), reason: z.string() }))
+    .describe('Demands of the whole fleet the CPU does not meet (minimumLevel, requireMigratable): each makes ok false, a definite "cannot" even where every host enforces the CPU.'),
 });
 export type SelectionReport = z.infer<typeof SelectionReportSchema>;
 
@@ -94,7 +105,8 @@ export async function verifyMachineTypes(
   const perHost = await runBounded(inputs.hosts, inputs.concurrency, (entry) => verifyHost(pool, entry, selections, options));
   // Hosts reached at the same SSH endpoint are one machine: its QEMUs (qemuBinary) are evidence about each other.
   const machines = inputs.hosts.map((h) => JSON.stringify([h.host, h.port, h.proxy?.host ?? null, h.proxy?.port ?? null]));
-  return selections.map((s, i) => summarize(s, attributeAcrossQemus(perHost.map((verdicts) => verdicts[i]), machines)));
+  const demands = { minimumLevel: inputs.minimumLevel, requireMigratable: inputs.requireMigratable };
+  return selections.map((s, i) => summarize(s, attributeAcrossQemus(perHost.map((verdicts) => verdicts[i]), machines), demands));
 }
 
 /** At least one machine type, each valid, none repeated. */
@@ -211,8 +223,14 @@ async function layerEvidence(transport: Transport, qemuBinary: string | undefine
 /** The cache kind of exact-CPU verdicts. */
 const KIND = 'verify';
 
-/** Pure: fold host verdicts into the report and render the CPU for QEMU and libvirt. */
-export function summarize(selection: NormalizedSelection, hosts: HostVerdict[]): SelectionReport {
+/** What the whole fleet must meet besides every host enforcing the CPU (CpuModelSelection's minimumLevel and requireMigratable). */
+export interface FleetDemands {
+  minimumLevel?: X86Level;
+  requireMigratable?: boolean;
+}
+
+/** Pure: fold host verdicts into the report, judge the fleet's demands, and render the CPU for QEMU and libvirt. */
+export function summarize(selection: NormalizedSelection, hosts: HostVerdict[], demands: FleetDemands = {}): SelectionReport {
   const libvirt = renderLibvirtCpu(resolvedModelOf(selection, hosts), selection.requiredFeatures, selection.disabledFeatures);
   const decided = hosts.every((h) => h.enforceable !== null);
   const resolvedModel = resolvedModelOf(selection, hosts);
@@ -220,8 +238,9 @@ export function summarize(selection: NormalizedSelection, hosts: HostVerdict[]):
   const effectiveFeatures = enforceable.length
     ? enforceable.map((h) => h.effectiveFeatures).reduce((acc, fs) => acc.filter((f) => fs.includes(f)))
     : [];
+  const fleet = judgeFleet(hosts, selection.requiredFeatures, demands);
   return {
-    ok: hosts.every((h) => h.enforceable === true),
+    ok: hosts.every((h) => h.enforceable === true) && fleet.unmet.length === 0,
     decided,
     model: selection.model,
     resolvedModel,
@@ -232,7 +251,36 @@ export function summarize(selection: NormalizedSelection, hosts: HostVerdict[]):
     libvirtCpuXmlReason: libvirt.reason,
     effectiveFeatures,
     hosts,
+    ...fleet,
   };
+}
+
+/** Pure: the fleet-wide part of a report: the CPU's x86-64 level, whether a guest could migrate, and the demands unmet. */
+export function judgeFleet(hosts: readonly HostVerdict[], requiredFeatures: readonly string[], demands: FleetDemands): Pick<SelectionReport, 'x86Level' | 'migration' | 'unmet'> {
+  const x86Level = selectionLevel(hosts, demands.minimumLevel);
+  const migration = migrationVerdict(hosts, requiredFeatures);
+  return { x86Level, migration, unmet: unmetDemands(x86Level, migration, demands) };
+}
+
+/** A report judged again under other demands (the baseline asks its hosts without them, then applies the file's). */
+export function withDemands(report: SelectionReport, demands: FleetDemands): SelectionReport {
+  const fleet = judgeFleet(report.hosts, report.requiredFeatures, demands);
+  return { ...report, ...fleet, ok: report.hosts.every((h) => h.enforceable === true) && fleet.unmet.length === 0 };
+}
+
+/** The fleet demands the answers already show to be unmet. */
+function unmetDemands(level: SelectionReport['x86Level'], migration: SelectionReport['migration'], demands: FleetDemands): SelectionReport['unmet'] {
+  const unmet: SelectionReport['unmet'] = [];
+  if (demands.minimumLevel && level.missingForMinimum.length > 0) {
+    unmet.push({
+      kind: 'minimum-level',
+      reason: `the CPU reaches ${levelLabel(level.level)}, below the minimum ${demands.minimumLevel}: it lacks ${level.missingForMinimum.join(', ')}`,
+    });
+  }
+  if (demands.requireMigratable && migration.migratable === false) {
+    unmet.push({ kind: 'require-migratable', reason: `a guest could not live-migrate between the hosts: ${migration.warnings.map((w) => w.reason).join('; ')}` });
+  }
+  return unmet;
 }
 
 /** The one concrete model every host resolved the name to; hosts that disagree (QEMU versions, machine types) keep the name as asked, each resolves it itself. */

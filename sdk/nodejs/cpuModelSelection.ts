@@ -97,6 +97,14 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public readonly machineType: pulumi.Output<string>;
     /**
+     * Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
+     */
+    declare public /*out*/ readonly migration: pulumi.Output<outputs.CpuModelSelectionMigration | undefined>;
+    /**
+     * The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
+     */
+    declare public readonly minimumLevel: pulumi.Output<string | undefined>;
+    /**
      * A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
      */
     declare public readonly model: pulumi.Output<string>;
@@ -113,6 +121,10 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly reports: pulumi.Output<outputs.HostReport[]>;
     /**
+     * A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
+     */
+    declare public readonly requireMigratable: pulumi.Output<boolean>;
+    /**
      * Features the guest must have (+feature). QEMU, /proc/cpuinfo and libvirt spellings are accepted.
      */
     declare public readonly requiredFeatures: pulumi.Output<string[]>;
@@ -124,6 +136,10 @@ export class CpuModelSelection extends pulumi.CustomResource {
      * The OpenSSH client config whose HostName, Port, User, IdentityFile, UserKnownHostsFile, ConnectTimeout and ProxyJump apply to every host, as ssh applies them; default ~/.ssh/config when it exists; 'none' to read none (as ssh -F none).
      */
     declare public readonly sshConfig: pulumi.Output<string | undefined>;
+    /**
+     * The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+     */
+    declare public /*out*/ readonly x86Level: pulumi.Output<outputs.CpuModelSelectionX86Level | undefined>;
 
     /**
      * Create a CpuModelSelection resource with the given unique name, arguments, and options.
@@ -145,7 +161,9 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["hosts"] = args?.hosts;
             resourceInputs["inventory"] = args ? pulumi.output(args.inventory).apply(v => v === undefined ? undefined : inputs.inventoryArgsProvideDefaults(v)) : undefined;
             resourceInputs["machineType"] = (args?.machineType) ?? "q35";
+            resourceInputs["minimumLevel"] = args?.minimumLevel;
             resourceInputs["model"] = args?.model;
+            resourceInputs["requireMigratable"] = (args?.requireMigratable) ?? false;
             resourceInputs["requiredFeatures"] = args?.requiredFeatures;
             resourceInputs["sshConfig"] = args?.sshConfig;
             resourceInputs["baselineDrift"] = undefined /*out*/;
@@ -158,10 +176,12 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["latestBaseline"] = undefined /*out*/;
             resourceInputs["libvirtCpuXml"] = undefined /*out*/;
             resourceInputs["libvirtCpuXmlReason"] = undefined /*out*/;
+            resourceInputs["migration"] = undefined /*out*/;
             resourceInputs["pinnedSelection"] = undefined /*out*/;
             resourceInputs["qemuCpuArg"] = undefined /*out*/;
             resourceInputs["reports"] = undefined /*out*/;
             resourceInputs["resolvedModel"] = undefined /*out*/;
+            resourceInputs["x86Level"] = undefined /*out*/;
         } else {
             resourceInputs["accelerator"] = undefined /*out*/;
             resourceInputs["baselineDrift"] = undefined /*out*/;
@@ -178,13 +198,17 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["libvirtCpuXml"] = undefined /*out*/;
             resourceInputs["libvirtCpuXmlReason"] = undefined /*out*/;
             resourceInputs["machineType"] = undefined /*out*/;
+            resourceInputs["migration"] = undefined /*out*/;
+            resourceInputs["minimumLevel"] = undefined /*out*/;
             resourceInputs["model"] = undefined /*out*/;
             resourceInputs["pinnedSelection"] = undefined /*out*/;
             resourceInputs["qemuCpuArg"] = undefined /*out*/;
             resourceInputs["reports"] = undefined /*out*/;
+            resourceInputs["requireMigratable"] = undefined /*out*/;
             resourceInputs["requiredFeatures"] = undefined /*out*/;
             resourceInputs["resolvedModel"] = undefined /*out*/;
             resourceInputs["sshConfig"] = undefined /*out*/;
+            resourceInputs["x86Level"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(CpuModelSelection.__pulumiType, name, resourceInputs, opts);
@@ -220,9 +244,17 @@ export interface CpuModelSelectionArgs {
      */
     machineType?: pulumi.Input<string | undefined>;
     /**
+     * The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
+     */
+    minimumLevel?: pulumi.Input<string | undefined>;
+    /**
      * A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
      */
     model: pulumi.Input<string>;
+    /**
+     * A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
+     */
+    requireMigratable?: pulumi.Input<boolean | undefined>;
     /**
      * Features the guest must have (+feature). QEMU, /proc/cpuinfo and libvirt spellings are accepted.
      */

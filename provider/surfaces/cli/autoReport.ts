@@ -1,5 +1,5 @@
 import { renderLibvirtCpu, renderQemuCpuArg } from '../../model';
-import type { BaselineReport, SelectionInputs, SelectionReport } from '../../probe';
+import { judgeFleet, type BaselineReport, type SelectionInputs, type SelectionReport } from '../../probe';
 
 /**
  * A check of `model: auto` answered in the shape of any other check: the
@@ -9,9 +9,22 @@ import type { BaselineReport, SelectionInputs, SelectionReport } from '../../pro
  */
 export function autoSelectionReport(baseline: BaselineReport, inputs: SelectionInputs): SelectionReport {
   if (baseline.verification) return { ...baseline.verification, model: 'auto' };
+  const hosts: SelectionReport['hosts'] = baseline.hosts.map((h) => ({
+    name: h.name,
+    // Undecided where the host could not be asked; otherwise the fleet has no common model, which no host can fix alone.
+    enforceable: h.error !== undefined || !baseline.decided ? null : false,
+    resolvedModel: null,
+    machineType: h.machineType,
+    missingFeatures: [],
+    qemuVersion: h.qemuVersion,
+    accelerator: h.accelerator ?? inputs.accelerator,
+    effectiveFeatures: [],
+    probedAt: new Date().toISOString(),
+    source: null,
+    error: h.error ?? baseline.reason ?? undefined,
+  }));
   const requiredFeatures = inputs.requiredFeatures;
   const disabledFeatures = inputs.disabledFeatures;
-  const now = new Date().toISOString();
   const libvirt = renderLibvirtCpu('auto', requiredFeatures, disabledFeatures);
   return {
     ok: false,
@@ -24,19 +37,7 @@ export function autoSelectionReport(baseline: BaselineReport, inputs: SelectionI
     libvirtCpuXml: libvirt.xml,
     libvirtCpuXmlReason: libvirt.reason,
     effectiveFeatures: [],
-    hosts: baseline.hosts.map((h) => ({
-      name: h.name,
-      // Undecided where the host could not be asked; otherwise the fleet has no common model, which no host can fix alone.
-      enforceable: h.error !== undefined || !baseline.decided ? null : false,
-      resolvedModel: null,
-      machineType: h.machineType,
-      missingFeatures: [],
-      qemuVersion: h.qemuVersion,
-      accelerator: h.accelerator ?? inputs.accelerator,
-      effectiveFeatures: [],
-      probedAt: now,
-      source: null,
-      error: h.error ?? baseline.reason ?? undefined,
-    })),
+    hosts,
+    ...judgeFleet(hosts, requiredFeatures, {}),
   };
 }

@@ -4,6 +4,7 @@ import { renderBaselineYaml } from './baselineYaml';
 import type { CliIo } from './cliIo';
 import { commandOptions, withConcurrency } from './checkCommand';
 import { EXIT } from './exitCodes';
+import { FLEET_DEMAND_OPTIONS, withFleetDemands } from './fleetDemandFlags';
 import { applyRunLimits, RUN_LIMIT_OPTIONS } from './runLimits';
 import { loadSelectionFile } from './selectionFile';
 
@@ -19,6 +20,8 @@ Options:
   -c, --config FILE        the file with hosts and/or inventory, machineType, requiredFeatures, disabledFeatures
   -f, --format FORMAT      yaml (default) or json
       --no-extras          the model alone, without common extra features
+      --minimum-level L    x86-64-v1, v2, v3 or v4: a baseline below it is none (the file's
+                           minimumLevel); a baseline is never below x86-64-v1 (64-bit) anyway
       --concurrency N      hosts asked at once (default: the file's, else 16)
       --connect-timeout S  seconds for each dial of every host (default: the file's connectTimeout,
                            else each host's perDialTimeout, 15)
@@ -26,7 +29,8 @@ Options:
   -h, --help               show this help
 
 Exit codes: 0 a baseline was found and confirmed on every host; 1 no named
-model (with the required features) is enforceable on every host; 2 could
+64-bit model (with the required features, at the minimum level) is
+enforceable on every host; 2 could
 not decide: a host could not be asked, or the file is invalid.
 `;
 
@@ -41,6 +45,7 @@ export async function baselineCommand(args: string[], io: CliIo): Promise<number
       config: { type: 'string', short: 'c' },
       format: { type: 'string', short: 'f' },
       'no-extras': { type: 'boolean' },
+      'minimum-level': FLEET_DEMAND_OPTIONS['minimum-level'],
       concurrency: { type: 'string' },
       ...RUN_LIMIT_OPTIONS,
       help: { type: 'boolean', short: 'h' },
@@ -52,7 +57,7 @@ export async function baselineCommand(args: string[], io: CliIo): Promise<number
   }
   const format = commandOptions('baseline', values, positionals, BASELINE_FORMATS);
   const { inputs, hostTimeoutMs } = applyRunLimits(await loadSelectionFile(values.config!, io, { model: 'auto' }), values);
-  const report = await findBaseline(withConcurrency(inputs, values.concurrency), { extraFeatures: !values['no-extras'], probe: { hostTimeoutMs } });
+  const report = await findBaseline(withFleetDemands(withConcurrency(inputs, values.concurrency), values), { extraFeatures: !values['no-extras'], probe: { hostTimeoutMs } });
   io.stdout(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderBaselineYaml(report));
   if (!report.ok) io.stderr(`qemu-cpu baseline: ${report.reason ?? 'no baseline'}\n`);
   return baselineExitCode(report);

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { levelLabel } from '../../model';
 import type { BaselineReport } from '../../probe';
 
 /** How many features of one group to name in the comments before "and N more". */
@@ -12,7 +13,8 @@ const LISTED = 16;
 export function renderBaselineYaml(report: BaselineReport): string {
   const comment = (text: string) => text.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n');
   const out: string[] = [];
-  const hosts = report.hosts.map((h) => `${h.name} (${[h.cpu, h.qemuVersion && `QEMU ${h.qemuVersion}`].filter(Boolean).join(', ') || '?'})`);
+  const level = (h: BaselineReport['hosts'][number]) => (h.hostModelLevel === undefined ? '' : `host model ${levelLabel(h.hostModelLevel)}`);
+  const hosts = report.hosts.map((h) => `${h.name} (${[h.cpu, h.qemuVersion && `QEMU ${h.qemuVersion}`, level(h)].filter(Boolean).join(', ') || '?'})`);
   out.push(comment(`qemu-cpu baseline of ${report.hosts.length} host(s): ${hosts.join('; ')}`));
   if (!report.ok || !report.selection) {
     out.push(comment(`No baseline: ${report.reason ?? 'unknown'}.`));
@@ -29,6 +31,11 @@ export function renderBaselineYaml(report: BaselineReport): string {
   const origin = chosen?.released ? ` (${chosen.vendor}, first shipped ${chosen.released})` : '';
   out.push(comment(`Newest model every host can enforce: ${report.model}${origin}; ${report.extraFeatures.length} extra feature(s) every host can give.`));
   out.push(comment('Confirmed by QEMU on every host: a paused VM with exactly this CPU.'));
+  if (report.x86Level) {
+    const next = report.x86Level.nextLevel ? `; ${report.x86Level.nextLevel} would need ${report.x86Level.missingForNext.join(', ')}` : '';
+    out.push(comment(`x86-64 level: ${levelLabel(report.x86Level.level)}${next}.`));
+  }
+  if (report.policy?.note) out.push(comment(`Vendor: ${report.policy.note}.`));
   out.push(stringify(report.selection).trimEnd());
   out.push(comment(`qemuCpuArg: ${report.qemuCpuArg}`));
   if (report.libvirtCpuXml !== null) out.push(comment(`libvirt:\n${report.libvirtCpuXml}`));

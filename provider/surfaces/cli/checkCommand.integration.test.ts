@@ -71,7 +71,8 @@ describe('qemu-cpu check and baseline', () => {
     let withSse4a: string;
 
     beforeAll(async () => {
-      const fleetFile = write('fleet.yml', { hosts: fleet, machineType: 'pc-q35-4.2' });
+      // Nested KVM here gives no 64-bit model its pni (sse3): the fleet has an x86-64 baseline only without it.
+      const fleetFile = write('fleet.yml', { hosts: fleet, machineType: 'pc-q35-4.2', disabledFeatures: ['pni'] });
       const run = await cli(['baseline', '--config', fleetFile]);
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
@@ -84,10 +85,13 @@ describe('qemu-cpu check and baseline', () => {
     it('baseline YAML: the check-file fields, and the -cpu argument, libvirt XML and migration notes as comments', async () => {
       const text = fs.readFileSync(checkFile, 'utf8');
       const pasted = parseYaml(text);
-      expect(pasted).toEqual(expect.objectContaining({ model: 'pentium3-v1', machineType: 'pc-q35-4.2', accelerator: 'kvm', disabledFeatures: [] }));
-      expect(pasted.requiredFeatures).toEqual(expect.arrayContaining(['sse2', 'lm']));
-      expect(text).toMatch(/^# qemuCpuArg: pentium3-v1,\+.*,enforce$/m);
-      expect(text).toMatch(/^# {3}<model fallback='forbid'>pentium3<\/model>$/m);
+      // The newest 64-bit model every host runs without pni: an AMD one, for a fleet that mixes vendors, and the output says so.
+      expect(pasted).toEqual(expect.objectContaining({ model: 'Opteron_G2-v1', machineType: 'pc-q35-4.2', accelerator: 'kvm', disabledFeatures: ['pni'] }));
+      expect(pasted.requiredFeatures).toEqual(expect.arrayContaining(['3dnowprefetch', 'tsc-deadline']));
+      expect(text).toMatch(/^# x86-64 level: x86-64-v1; x86-64-v2 would need pni, popcnt, sse4\.1, sse4\.2, ssse3\.$/m);
+      expect(text).toMatch(/^# Vendor: the fleet mixes CPU vendors \(amd, intel\): models of any vendor are candidates/m);
+      expect(text).toMatch(/^# qemuCpuArg: Opteron_G2-v1,\+.*,-pni,enforce$/m);
+      expect(text).toMatch(/^# {3}<model fallback='forbid'>Opteron_G2<\/model>$/m);
       expect(text).toMatch(/^# {3}not in this CPU; present on some hosts only, so a guest with them could not move to the others:$/m);
       expect(text).toMatch(/^# {5}only on amd-genoa, intel-a, intel-b: abm, adx, aes, avx, avx2, /m);
       expect(text).toMatch(/^# {5}only on amd-genoa: amd-psfd, /m);
@@ -96,9 +100,10 @@ describe('qemu-cpu check and baseline', () => {
     it('exit 0 and a table in text: the baseline is enforceable on every host', async () => {
       const run = await cli(['check', '--config', checkFile]);
       expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/^qemu-cpu check: pentium3-v1,.*,enforce$/m);
-      for (const h of ['local-real', 'amd-genoa', 'intel-a', 'intel-b']) expect(run.stdout).toMatch(new RegExp(`^  ${h} +ok(?: \\(cached\\))? +\\d+\\.\\d+\\.\\d+ +pc-q35-4\\.2 +pentium3-v1 +-$`, 'm'));
-      expect(run.stdout).toMatch(/^OK: all 4 host\(s\) can enforce pentium3-v1,/m);
+      expect(run.stdout).toMatch(/^qemu-cpu check: Opteron_G2-v1,.*,enforce$/m);
+      for (const h of ['local-real', 'amd-genoa', 'intel-a', 'intel-b']) expect(run.stdout).toMatch(new RegExp(`^  ${h} +ok(?: \\(cached\\))? +\\d+\\.\\d+\\.\\d+ +pc-q35-4\\.2 +Opteron_G2-v1 +-$`, 'm'));
+      expect(run.stdout).toMatch(/^  x86-64 level: x86-64-v1; x86-64-v2 would need pni, popcnt, sse4\.1, sse4\.2, ssse3$/m);
+      expect(run.stdout).toMatch(/^OK: all 4 host\(s\) can enforce Opteron_G2-v1,/m);
       expect(run.stdout).not.toContain('\u001b[');
     });
 
@@ -106,7 +111,7 @@ describe('qemu-cpu check and baseline', () => {
       const run = await cli(['check', '--config', withSse4a, '--format', 'json']);
       expect(run.code).toBe(1);
       const report = JSON.parse(run.stdout);
-      expect(report).toEqual(expect.objectContaining({ ok: false, qemuCpuArg: expect.stringMatching(/\+sse4a,enforce$/), libvirtCpuXml: expect.stringContaining("<feature policy='require' name='sse4a'/>") }));
+      expect(report).toEqual(expect.objectContaining({ ok: false, qemuCpuArg: expect.stringMatching(/\+sse4a,-pni,enforce$/), libvirtCpuXml: expect.stringContaining("<feature policy='require' name='sse4a'/>") }));
       expect(report.hosts.map((h: { name: string; enforceable: boolean; missingFeatures: string[] }) => [h.name, h.enforceable, h.missingFeatures])).toEqual([
         ['local-real', false, ['sse4a']],
         ['amd-genoa', true, []],
@@ -119,15 +124,15 @@ describe('qemu-cpu check and baseline', () => {
     it('exit 1, text and github', async () => {
       const text = await cli(['check', '--config', withSse4a, '--format', 'text']);
       expect(text.code).toBe(1);
-      expect(text.stdout).toMatch(/^  intel-a +CANNOT ENFORCE(?: \(cached\))? +4\.2\.0 +pc-q35-4\.2 +pentium3-v1 +sse4a$/m);
+      expect(text.stdout).toMatch(/^  intel-a +CANNOT ENFORCE(?: \(cached\))? +4\.2\.0 +pc-q35-4\.2 +Opteron_G2-v1 +sse4a$/m);
       expect(text.stdout).toMatch(/^FAIL: 3 of 4 host\(s\) cannot enforce this CPU: local-real, intel-a, intel-b$/m);
       const gh = await cli(['check', '--config', withSse4a, '--format', 'github']);
       expect(gh.code).toBe(1);
       const errors = gh.stdout.split('\n').filter((l) => l.startsWith('::error '));
       expect(errors).toHaveLength(3);
-      expect(errors[1].startsWith(`::error file=${withSse4a.replace(/:/g, '%3A').replace(/,/g, '%2C')},title=qemu-cpu%3A intel-a cannot enforce the CPU::intel-a (QEMU 4.2.0, pc-q35-4.2) cannot enforce pentium3-v1 with `)).toBe(true);
+      expect(errors[1].startsWith(`::error file=${withSse4a.replace(/:/g, '%3A').replace(/,/g, '%2C')},title=qemu-cpu%3A intel-a cannot enforce the CPU::intel-a (QEMU 4.2.0, pc-q35-4.2) cannot enforce Opteron_G2-v1 with `)).toBe(true);
       // The recorded Intel host's /proc/cpuinfo has no sse4a (AMD's): the cpu layer.
-      expect(errors[1]).toMatch(/ required feature\(s\): missing sse4a \(cpu\)$/);
+      expect(errors[1]).toMatch(/ required and 1 disabled feature\(s\): missing sse4a \(cpu\)$/);
       expect(gh.stdout).toMatch(/^::notice .*::3 host\(s\) cannot enforce .*, 0 could not be asked, of 4$/m);
     });
 
@@ -140,9 +145,44 @@ describe('qemu-cpu check and baseline', () => {
       expect(suite.testcase.map((c: { name: string }) => c.name)).toEqual(['local-real', 'amd-genoa', 'intel-a', 'intel-b']);
       const failed = suite.testcase.filter((c: { failure?: unknown }) => c.failure !== undefined);
       expect(failed.map((c: { name: string }) => c.name)).toEqual(['local-real', 'intel-a', 'intel-b']);
-      expect(failed[1].failure.message).toMatch(/^intel-a cannot enforce pentium3-v1 with \d+ required feature\(s\): missing sse4a \(cpu\)$/);
-      expect(failed[1].failure['#text']).toMatch(/^-cpu pentium3-v1,.*\+sse4a,enforce$/m);
+      expect(failed[1].failure.message).toMatch(/^intel-a cannot enforce Opteron_G2-v1 with \d+ required and 1 disabled feature\(s\): missing sse4a \(cpu\)$/);
+      expect(failed[1].failure['#text']).toMatch(/^-cpu Opteron_G2-v1,.*\+sse4a,-pni,enforce$/m);
       expect(suite.properties.property).toContainEqual({ name: 'config', value: withSse4a });
+    });
+
+    it('no x86-64 baseline as the hosts are: exit 1, the 64-bit models nearest to one and what they lack, never a 32-bit model (also with --no-extras)', async () => {
+      const file = write('fleet-as-is.yml', { hosts: fleet, machineType: 'pc-q35-4.2' });
+      for (const extras of [[], ['--no-extras']]) {
+        const run = await cli(['baseline', '--config', file, ...extras, '--format', 'json']);
+        expect(run.code).toBe(1);
+        const report = JSON.parse(run.stdout);
+        expect(report).toEqual(expect.objectContaining({ ok: false, decided: true, model: null, selection: null, x86Level: null }));
+        expect(report.reason).toMatch(/^no x86-64 baseline: no 64-bit named CPU model is usable on every host; nearest: [^;]*lacks pni; .*\(disabledFeatures: \[pni\] would make \S+ a candidate\)/);
+        expect(report.reason).toMatch(/32-bit models every host can run are never a baseline, a 64-bit kernel refuses them: pentium3-v1, /);
+        expect(report.policy.leftOut).toContainEqual({ model: 'pentium3-v1', why: '32-bit' });
+        expect(run.stderr).toBe(`qemu-cpu baseline: ${report.reason}\n`);
+      }
+    });
+
+    it('minimumLevel x86-64-v2: the baseline, the pasted check and a 32-bit CPU fall short, naming pni; exit 1', async () => {
+      const baseline = await cli(['baseline', '--config', write('fleet-v2.yml', { hosts: fleet, machineType: 'pc-q35-4.2', disabledFeatures: ['pni'], minimumLevel: 'x86-64-v2' })]);
+      expect(baseline.code).toBe(1);
+      expect(baseline.stderr).toMatch(/^qemu-cpu baseline: the newest baseline, Opteron_G2-v1 with \d+ extra features, reaches x86-64-v1, below the minimum x86-64-v2: it lacks pni, popcnt, sse4\.1, sse4\.2, ssse3\n$/);
+      const check = await cli(['check', '--config', checkFile, '--minimum-level', 'x86-64-v2', '--format', 'json']);
+      expect(check.code).toBe(1);
+      const report = JSON.parse(check.stdout);
+      expect(report.hosts.every((h: { enforceable: boolean }) => h.enforceable)).toBe(true);
+      expect(report.x86Level).toEqual(expect.objectContaining({ level: 'x86-64-v1', minimumLevel: 'x86-64-v2', missingForMinimum: ['pni', 'popcnt', 'sse4.1', 'sse4.2', 'ssse3'] }));
+      expect(report.x86Level.hosts.find((h: { name: string }) => h.name === 'amd-genoa')).toEqual({ name: 'amd-genoa', level: 'x86-64-v1', missingForNext: ['pni', 'popcnt', 'sse4.1', 'sse4.2', 'ssse3'] });
+      expect(report.unmet).toEqual([{ kind: 'minimum-level', reason: 'the CPU reaches x86-64-v1, below the minimum x86-64-v2: it lacks pni, popcnt, sse4.1, sse4.2, ssse3' }]);
+      const old = await cli(['check', '--config', write('p3-v2.yml', { hosts: fleet.slice(0, 1), model: 'pentium3', machineType: 'pc-q35-4.2', minimumLevel: 'x86-64-v2' })]);
+      expect(old.code).toBe(1);
+      expect(old.stdout).toMatch(/^  local-real +ok +/m);
+      expect(old.stdout).toMatch(/^  x86-64 level: below x86-64-v1 \(not a 64-bit CPU\); x86-64-v1 would need lm, sse2, syscall$/m);
+      expect(old.stdout).toMatch(/^FAIL: the CPU reaches below x86-64-v1 \(not a 64-bit CPU\), below the minimum x86-64-v2: it lacks cx16, lahf-lm, lm, pni, popcnt, sse2, sse4\.1, sse4\.2, ssse3, syscall$/m);
+      const bad = await cli(['check', '--config', checkFile, '--minimum-level', 'v2']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--minimum-level must be one of x86-64-v1, x86-64-v2, x86-64-v3, x86-64-v4 \(got "v2"\)/);
     });
 
     it('model auto in a check file checks the baseline; baseline --no-extras gives the model alone', async () => {

@@ -8,6 +8,7 @@ import { renderCheckGithub, renderConfigErrorGithub } from './checkGithub';
 import { renderCheckJunit, renderConfigErrorJunit } from './checkJunit';
 import { renderCheckText } from './checkText';
 import { EXIT } from './exitCodes';
+import { FLEET_DEMAND_OPTIONS, fleetDemandIssues, withFleetDemands } from './fleetDemandFlags';
 import { applyRunLimits, RUN_LIMIT_OPTIONS, runLimitFlags } from './runLimits';
 import { loadSelectionFile } from './selectionFile';
 
@@ -29,13 +30,19 @@ Options:
                            hostTimeout, else 60); past it the host is undecided
       --no-cache           ask QEMU on every host even where the fingerprint cache holds the
                            answer for an unchanged host (the new answers replace the stored ones)
+      --minimum-level L    x86-64-v1, v2, v3 or v4: a CPU below it cannot pass (the file's minimumLevel)
+      --require-migratable a guest must be able to live-migrate between every pair of hosts:
+                           differing machine types, invtsc or differing guest CPUs fail the check
+                           (the file's requireMigratable); without it they are warnings
   -h, --help               show this help
 
 Exit codes: 0 every host can enforce the CPU; 1 at least one host cannot
 (even if others could not be asked): a missing feature, a model or feature
-its QEMU does not know, or a vCPU QEMU will not start; 2 could not decide:
-a host could not be asked (unreachable, host key, authentication, time
-limit, a QEMU that would not start at all) or the file is invalid.
+its QEMU does not know, or a vCPU QEMU will not start; or the CPU is below
+--minimum-level, or with --require-migratable a guest could not migrate
+between the hosts; 2 could not decide: a host could not be asked
+(unreachable, host key, authentication, time limit, a QEMU that would not
+start at all) or the file is invalid.
 `;
 
 export const CHECK_FORMATS = ['text', 'json', 'junit', 'github'] as const;
@@ -52,6 +59,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
       concurrency: { type: 'string' },
       ...RUN_LIMIT_OPTIONS,
       'no-cache': { type: 'boolean' },
+      ...FLEET_DEMAND_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -76,7 +84,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
 async function loadCheck(values: { config?: string; concurrency?: string } & Readonly<Record<string, unknown>>, format: CheckFormat, io: CliIo) {
   try {
     const { inputs, hostTimeoutMs } = applyRunLimits(await loadSelectionFile(values.config!, io), values);
-    return { inputs: withConcurrency(inputs, values.concurrency), hostTimeoutMs };
+    return { inputs: withFleetDemands(withConcurrency(inputs, values.concurrency), values), hostTimeoutMs };
   } catch (err) {
     if (err instanceof ConfigError && format === 'junit') io.stdout(renderConfigErrorJunit(err, values.config!));
     if (err instanceof ConfigError && format === 'github') io.stdout(renderConfigErrorGithub(err, values.config!));
@@ -105,12 +113,15 @@ function render(format: CheckFormat, report: SelectionReport, seconds: number, s
 
 /**
  * 0 when every host can enforce the CPU; 1 when at least one host cannot,
- * even if others could not be asked: the answer is "no" whatever they would
- * say, and only a different CPU fixes it; 2 when no host refused but some
- * could not be asked.
+ * or a fleet demand (minimumLevel, requireMigratable) is unmet, even if
+ * others could not be asked: the answer is "no" whatever they would say,
+ * and only a different CPU fixes it; 2 when no host refused but some could
+ * not be asked.
  */
-export function checkExitCode(report: Pick<SelectionReport, 'ok' | 'hosts'>): number {
+export function checkExitCode(report: Pick<SelectionReport, 'ok' | 'hosts'> & Partial<Pick<SelectionReport, 'unmet'>>): number {
   if (report.ok) return EXIT.ok;
+  // An unmet fleet demand (minimum level, migration) is a "no" whatever undecided hosts would say.
+  if (report.unmet?.length) return EXIT.notSatisfied;
   return report.hosts.some((h) => h.enforceable === false) ? EXIT.notSatisfied : EXIT.undecided;
 }
 
@@ -127,7 +138,7 @@ export function commandOptions<F extends string>(
   const format = (values.format ?? formats[0]) as F;
   if (!formats.includes(format)) issues.push(`--format must be one of ${formats.join(', ')} (got ${JSON.stringify(values.format)})`);
   if (values.concurrency !== undefined && !/^\d{1,3}$/.test(values.concurrency)) issues.push('--concurrency must be a whole number from 1 to 256');
-  issues.push(...runLimitFlags(values).issues);
+  issues.push(...runLimitFlags(values).issues, ...fleetDemandIssues(values));
   if (issues.length > 0) {
     throw new ConfigError({ what: `invalid qemu-cpu ${command} arguments`, why: issues.join('; '), hint: `Run 'qemu-cpu ${command} --help'.`, issues });
   }

@@ -32,11 +32,16 @@ export function renderCheckGithub(report: SelectionReport, source: string): stri
       lines.push(`::error ${at(`qemu-cpu: ${h.name} could not be asked`)}::${data(h.error ?? `${h.name} could not be asked`)}`);
     }
   }
+  for (const u of report.unmet) lines.push(`::error ${at(`qemu-cpu: ${u.kind}`)}::${data(u.reason)}`);
+  if (!report.unmet.some((u) => u.kind === 'require-migratable')) {
+    for (const w of report.migration.warnings) lines.push(`::warning ${at(`qemu-cpu: not migratable (${w.kind})`)}::${data(`${w.hosts.join(', ')}: ${w.reason}`)}`);
+  }
   const cannot = report.hosts.filter((h) => h.enforceable === false).length;
   const undecided = report.hosts.filter((h) => h.enforceable === null).length;
+  const unmet = report.unmet.length ? `; ${report.unmet.map((u) => u.reason).join('; ')}` : '';
   const summary = report.ok
     ? `all ${report.hosts.length} host(s) can enforce ${report.qemuCpuArg}`
-    : `${cannot} host(s) cannot enforce ${report.qemuCpuArg}, ${undecided} could not be asked, of ${report.hosts.length}`;
+    : `${cannot} host(s) cannot enforce ${report.qemuCpuArg}, ${undecided} could not be asked, of ${report.hosts.length}${unmet}`;
   lines.push(`::notice ${at('qemu-cpu check')}::${data(summary)}`);
   lines.push(`qemu-cpu check: ${summary}`);
   return lines.join('\n') + '\n';

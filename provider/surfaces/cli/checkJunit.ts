@@ -23,9 +23,11 @@ function xml(text: string): string {
  * @param source - the check file, recorded as a property.
  */
 export function renderCheckJunit(report: SelectionReport, seconds: number, source: string): string {
-  const failures = report.hosts.filter((h) => h.enforceable === false).length;
+  // Fleet demands (minimumLevel, requireMigratable) not met are one more test case, failed.
+  const fleet = report.unmet.length > 0 ? 1 : 0;
+  const failures = report.hosts.filter((h) => h.enforceable === false).length + fleet;
   const errors = report.hosts.filter((h) => h.enforceable === null).length;
-  const counts = `tests="${report.hosts.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds.toFixed(3)}"`;
+  const counts = `tests="${report.hosts.length + fleet}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds.toFixed(3)}"`;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="qemu-cpu check" ${counts}>`,
@@ -50,6 +52,12 @@ export function renderCheckJunit(report: SelectionReport, seconds: number, sourc
       lines.push(`${open}>`, `      <error type="Undecided" message="${xml(message)}">${xml(message)}</error>`, '    </testcase>');
     }
   }
+  if (fleet) {
+    const message = report.unmet.map((u) => u.reason).join('; ');
+    lines.push('    <testcase classname="qemu-cpu.check" name="fleet">', `      <failure type="FleetDemandUnmet" message="${xml(message)}">${xml(message)}</failure>`, '    </testcase>');
+  }
+  const notes = [`x86-64 level: ${report.x86Level.level ?? 'below x86-64-v1'}`, ...report.migration.warnings.map((w) => `live migration between ${w.hosts.join(', ')}: ${w.reason}`)];
+  lines.push(`    <system-out>${xml(notes.join('\n'))}</system-out>`);
   lines.push('  </testsuite>', '</testsuites>');
   return lines.join('\n') + '\n';
 }

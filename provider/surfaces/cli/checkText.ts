@@ -1,4 +1,4 @@
-import { BLOCKER_LAYERS, LAYER_MEANING } from '../../model';
+import { BLOCKER_LAYERS, LAYER_MEANING, levelLabel } from '../../model';
 import type { SelectionReport } from '../../probe';
 import type { Palette } from './colour';
 
@@ -52,6 +52,8 @@ export function renderCheckText(report: SelectionReport, paint: Palette, askedMa
   }
   out.push(...layerLines(report));
   out.push('');
+  out.push(...fleetLines(report, paint));
+  out.push('');
   out.push(verdictLine(report, paint));
   return out.join('\n') + '\n';
 }
@@ -67,6 +69,20 @@ function layerLines(report: SelectionReport): string[] {
   return rows.length ? ['', '  Missing features by layer:', ...rows] : [];
 }
 
+/** The CPU's x86-64 level and each migration warning, indented like the rows. */
+export function fleetLines(report: Pick<SelectionReport, 'x86Level' | 'migration' | 'unmet'>, paint: Palette): string[] {
+  const level = report.x86Level;
+  const next = level.nextLevel ? `; ${level.nextLevel} would need ${level.missingForNext.join(', ')}` : '';
+  const lines = [`  x86-64 level: ${levelLabel(level.level)}${next}`];
+  const required = report.unmet.some((u) => u.kind === 'require-migratable');
+  for (const w of report.migration.warnings) {
+    const text = `live migration between ${w.hosts.join(', ')}: ${w.reason}`;
+    lines.push(required ? paint.bad(`  NOT MIGRATABLE: ${text}`) : paint.warn(`  WARNING: ${text}`));
+  }
+  if (report.migration.migratable === true) lines.push('  live migration: nothing found that would block it between these hosts');
+  return lines;
+}
+
 /** A host's reason, starting with the host's name once. */
 function namedReason(name: string, reason: string): string {
   return reason.startsWith(`${name}: `) ? reason : `${name}: ${reason}`;
@@ -77,10 +93,10 @@ export function verdictLine(report: SelectionReport, paint: Palette): string {
   const cannot = report.hosts.filter((h) => h.enforceable === false).map((h) => h.name);
   const undecided = report.hosts.filter((h) => h.enforceable === null).map((h) => h.name);
   if (report.ok) return paint.good(`OK: all ${report.hosts.length} host(s) can enforce ${report.qemuCpuArg}`);
-  const parts: string[] = [];
+  const parts: string[] = report.unmet.map((u) => u.reason);
   if (cannot.length) parts.push(`${cannot.length} of ${report.hosts.length} host(s) cannot enforce this CPU: ${cannot.join(', ')}`);
   if (undecided.length) parts.push(`${undecided.length} host(s) could not be asked: ${undecided.join(', ')}`);
-  return cannot.length ? paint.bad(`FAIL: ${parts.join('. ')}`) : paint.warn(`UNDECIDED: ${parts.join('. ')}`);
+  return cannot.length || report.unmet.length ? paint.bad(`FAIL: ${parts.join('. ')}`) : paint.warn(`UNDECIDED: ${parts.join('. ')}`);
 }
 
 /** The CPU in a few words for messages: "SandyBridge-v1 with 32 required and 1 disabled feature(s)"; the -cpu argument says it in full. */

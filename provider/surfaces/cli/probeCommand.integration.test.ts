@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { repoRoot, scratchDir } from '../../../test/support/paths';
 import { startSshd, type Sshd } from '../../../test/support/sshd';
 import { runCli } from './cliRunner.testkit';
-import { itWithKvm, itWithoutKvm } from '../../../test/support/accel';
+import { itWithKvm, itWithoutKvm, realAccel } from '../../../test/support/accel';
 
 const execFileP = promisify(execFile);
 
@@ -52,12 +52,28 @@ describe('qemu-cpu probe', () => {
     expect(run.code).toBe(0);
     const caps = JSON.parse(run.stdout);
     expect(Object.keys(caps).sort()).toEqual(
-      ['accelerator', 'arch', 'blockers', 'host', 'hostCpu', 'hostModel', 'kernelRelease', 'kvm', 'machineType', 'machines', 'models', 'notExposable', 'probedAt', 'qemu'].sort(),
+      ['accelerator', 'arch', 'blockers', 'host', 'hostCpu', 'hostModel', 'kernelRelease', 'kvm', 'machineType', 'machines', 'models', 'notExposable', 'probedAt', 'qemu', 'x86Level'].sort(),
     );
+    // The host model's level: whatever TCG's max emulates, it is 64-bit.
+    expect(caps.x86Level).toEqual(expect.objectContaining({ level: expect.stringMatching(/^x86-64-v[1-4]$/), missingForNext: expect.any(Array) }));
     expect(caps.accelerator).toBe('tcg');
     expect(caps.hostModel.name).toBe('max');
     expect(caps.models[0]).toEqual(expect.objectContaining({ name: expect.any(String), aliasOf: null, usable: expect.any(Boolean), blockers: expect.any(Array), deprecated: expect.any(Boolean), migrationSafe: expect.any(Boolean) }));
     expect(caps.machines.some((m: { name: string; isDefault: boolean }) => m.isDefault)).toBe(true);
+  });
+
+  it(`--model-levels: the x86-64 level each concrete model reaches on the host, under ${realAccel}`, async () => {
+    const target = [`${sshd.user}@127.0.0.1:${sshd.port}`, '-i', sshd.privateKeyPath, '--known-hosts', sshd.knownHostsPath, '--accel', realAccel];
+    const run = await runCli(['probe', ...target, '--model-levels', '--json']);
+    expect(run.code).toBe(0);
+    const levels = new Map((JSON.parse(run.stdout).modelLevels as Array<{ model: string; level: string | null; usable: boolean }>).map((m) => [m.model, m]));
+    // pentium3 has no long mode (nor SSE2); kvm64 is 64-bit, without SSE4 (and, under this nested KVM, without pni).
+    expect(levels.get('pentium3-v1')).toEqual(expect.objectContaining({ level: null, usable: true }));
+    expect(levels.get('kvm64-v1')).toEqual(expect.objectContaining({ level: 'x86-64-v1' }));
+    expect(levels.has('pentium3')).toBe(false);
+    const text = await runCli(['probe', ...target, '--model-levels']);
+    expect(text.stdout).toMatch(/^x86-64 level each concrete model reaches on this host \(its definition, less what the host cannot give it; \* not usable as defined\):$/m);
+    expect(text.stdout).toMatch(/^ {2}below x86-64-v1 \(not a 64-bit CPU\):$/m);
   });
 
   it('refuses an unknown host key and says which key, exit 2', async () => {

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, KeyPassphraseError } from '../../errors';
-import { probeHost, type ProbeRequestInput } from '../../probe';
+import { probeHost, probeModelLevels, type ProbeRequestInput } from '../../probe';
+import { x86LevelOf } from '../../model';
 import { EXIT } from './exitCodes';
+import { renderModelLevels } from './modelLevelsText';
 import { renderProbeSummary } from './probeSummary';
 import { DEFAULT_HOST_TIMEOUT_S, RUN_LIMIT_OPTIONS, runLimitFlags } from './runLimits';
 import { parseSshTarget } from './sshTarget';
@@ -27,6 +29,8 @@ Options:
       --accel kvm|tcg        accelerator (default kvm; tcg is used only when asked for)
       --qemu-binary PATH     absolute path of QEMU on the host
       --json                 print the whole capability model as JSON
+      --model-levels         also the x86-64 level each concrete model reaches on the host
+                             (one more paused QEMU; never cached)
       --no-cache             ask QEMU even if the fingerprint cache holds an answer (the new answer
                              replaces it; cache: $XDG_CACHE_HOME/qemu-cpu or ~/.cache/qemu-cpu)
   -h, --help                 show this help
@@ -53,6 +57,7 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
       'qemu-binary': { type: 'string' },
       ...RUN_LIMIT_OPTIONS,
       json: { type: 'boolean' },
+      'model-levels': { type: 'boolean' },
       'no-cache': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -89,16 +94,18 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
     io.stderr('qemu-cpu probe: --identity, --port, --known-hosts and --connect-timeout need a host\n');
     return EXIT.undecided;
   }
-  const caps = await probeHost(dropUndefined(request) as ProbeRequestInput, {
-    cache: values['no-cache'] ? 'refresh' : 'use',
-    // "Usable" here means a VM starts: host and max get one paused VM each (cached with the answer).
-    vcpuStartCheck: true,
-    hostTimeoutMs: (flags.hostTimeout ?? DEFAULT_HOST_TIMEOUT_S) * 1000,
-  }).catch((err: unknown) => {
-    // The probe command's passphrase is the environment's, not a privateKeyPassword field.
+  const hostTimeoutMs = (flags.hostTimeout ?? DEFAULT_HOST_TIMEOUT_S) * 1000;
+  // The probe command's passphrase is the environment's, not a privateKeyPassword field.
+  const withSetting = (err: unknown) => {
     throw err instanceof KeyPassphraseError ? err.withSetting(PASSPHRASE_ENV) : err;
-  });
-  io.stdout(values.json ? `${JSON.stringify(caps, null, 2)}\n` : renderProbeSummary(caps));
+  };
+  const probeRequest = dropUndefined(request) as ProbeRequestInput;
+  // "Usable" here means a VM starts: host and max get one paused VM each (cached with the answer).
+  const caps = await probeHost(probeRequest, { cache: values['no-cache'] ? 'refresh' : 'use', vcpuStartCheck: true, hostTimeoutMs }).catch(withSetting);
+  const models = values['model-levels'] ? await probeModelLevels(probeRequest, caps, { hostTimeoutMs }).catch(withSetting) : undefined;
+  // The x86-64 levels are derived from the answer, so they are added here rather than stored (or cached) with it.
+  const json = { ...caps, x86Level: x86LevelOf(caps.hostModel.features), ...(models ? { modelLevels: models } : {}) };
+  io.stdout(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${renderProbeSummary(caps)}${models ? `\n${renderModelLevels(models)}` : ''}`);
   return EXIT.ok;
 }
 

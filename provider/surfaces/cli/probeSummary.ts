@@ -1,4 +1,4 @@
-import { groupByLayer, LAYER_MEANING, type HostCapabilities } from '../../model';
+import { groupByLayer, LAYER_MEANING, levelLabel, x86LevelOf, type HostCapabilities } from '../../model';
 
 /** A person's view of a capability report: usable models, blockers of the rest, and the gap between CPU and guest. */
 export function renderProbeSummary(caps: HostCapabilities): string {
@@ -12,7 +12,9 @@ export function renderProbeSummary(caps: HostCapabilities): string {
     );
   }
   out.push(`  Machine type probed: ${caps.machineType}`);
-  out.push(`  Host model (-cpu ${caps.hostModel.name}): ${caps.hostModel.features.length} features`);
+  const level = x86LevelOf(caps.hostModel.features);
+  const next = level.nextLevel ? `; ${level.nextLevel} would need ${level.missingForNext.join(', ')}` : '';
+  out.push(`  Host model (-cpu ${caps.hostModel.name}): ${caps.hostModel.features.length} features, ${levelLabel(level.level)}${next}`);
   out.push('');
 
   // An alias has its target's verdict under this machine type; list it on the target's line.
@@ -53,7 +55,8 @@ export function renderProbeSummary(caps: HostCapabilities): string {
   return out.join('\n') + '\n';
 }
 
-function wrap(words: readonly string[], indent: string, width = 100): string[] {
+/** Words joined by commas into lines of at most `width` characters, each indented. */
+export function wrap(words: readonly string[], indent: string, width = 100): string[] {
   const lines: string[] = [];
   let line = indent;
   for (const w of words) {

@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import type { HostVerdict } from '../../model';
+import type { HostVerdict, MigrationVerdict, SelectionLevel } from '../../model';
 import type { SelectionInputsInput } from '../../probe';
 import { sealHostSecrets, type PublicHostEntry } from '../../probe/hostSecrets';
 import { SECRET_OUTPUTS, type AutoCpu } from '../resource';
@@ -24,7 +24,7 @@ export type HostConnectionArgs = Inputs<HostEntryInput>;
  * hosts, model (an alias such as 'Skylake-Client', a versioned name such
  * as 'Skylake-Client-v4', or 'auto': the fleet baseline, pinned), requiredFeatures, disabledFeatures, machineType
  * (default 'q35', resolved on each host), accelerator (default 'kvm'),
- * concurrency.
+ * concurrency, minimumLevel (x86-64-v1 to v4) and requireMigratable.
  */
 export type CpuModelSelectionArgs = Inputs<Omit<SelectionInputsInput, 'hosts' | 'requiredFeatures' | 'disabledFeatures'>> & {
   hosts?: pulumi.Input<pulumi.Input<HostConnectionArgs>[]>;
@@ -64,6 +64,10 @@ export class CpuModelSelection extends pulumi.dynamic.Resource {
   declare readonly libvirtCpuXmlReason: pulumi.Output<string | null>;
   /** The features the guest gets on every host. */
   declare readonly effectiveFeatures: pulumi.Output<string[]>;
+  /** The x86-64 level (v1 to v4) of the guest CPU, per host and for the fleet, and what the next level (and minimumLevel) lacks. */
+  declare readonly x86Level: pulumi.Output<SelectionLevel | undefined>;
+  /** Whether a guest could live-migrate between the hosts, with a warning per reason it could not (machine types, invtsc, differing CPUs). */
+  declare readonly migration: pulumi.Output<MigrationVerdict | undefined>;
   /** Per host: QEMU version, accelerator, machine type, enforceable, missing features, when it was asked. */
   declare readonly reports: pulumi.Output<HostVerdict[]>;
   /** One line per host that cannot enforce the CPU, in the form Check reports; empty when enforceable. */
@@ -86,6 +90,8 @@ export class CpuModelSelection extends pulumi.dynamic.Resource {
         'libvirtCpuXml',
         'libvirtCpuXmlReason',
         'effectiveFeatures',
+        'x86Level',
+        'migration',
         'reports',
         'failures',
         'pinnedSelection',

@@ -1,5 +1,5 @@
 import { baselineDrift, CpuSelectionSchema, normalizeSelection, undecidedVerdict, type CpuSelection } from '../../model';
-import { findBaseline, type BaselineReport, type SelectionInputs, type SelectionReport } from '../../probe';
+import { findBaseline, judgeFleet, type BaselineReport, type SelectionInputs, type SelectionReport } from '../../probe';
 import type { ResolvedContext } from './context';
 import { failureOn, hostFailures, type SelectionFailure } from './failureReasons';
 import { AutoCpuSchema, type AutoCpu, type AutoOutputs } from './selectionOutputs';
@@ -110,6 +110,7 @@ export function baselineFailures(report: BaselineReport, inputs: SelectionInputs
     libvirtCpuXmlReason: null,
     effectiveFeatures: [],
     hosts: unasked,
+    ...judgeFleet(unasked, [], {}),
   };
   return [summary, ...hostFailures(probe, inputs), ...(report.verification ? hostFailures(report.verification, inputs) : [])];
 }

@@ -7,6 +7,7 @@ import { baselineCpu, baselineFailures, carriedPin, cpuLine, driftWarning, findA
 import { resolveContext, type ResolvedContext, type ResourceContext } from './context';
 import { hostProblems } from './hostProblems';
 import { failureOn, hostFailures, type FailureProperty, type SelectionFailure } from './failureReasons';
+import { fleetFailures, migrationMessages } from './fleetFailures';
 import { isUnderUnknown, touchesUnknown, unknownPaths, type PropertyPath } from './unknownValues';
 
 /** A message for the engine's log (a surface that has one shows it in the preview). */
@@ -23,7 +24,7 @@ export interface CheckResult {
 }
 
 /** The inputs that describe the guest CPU: with any of them unknown no host can be asked yet. */
-const CPU_KEYS = ['model', 'requiredFeatures', 'disabledFeatures', 'machineType', 'accelerator'] as const;
+const CPU_KEYS = ['model', 'requiredFeatures', 'disabledFeatures', 'machineType', 'accelerator', 'minimumLevel'] as const;
 
 /**
  * Validate CpuModelSelection's inputs and ask every host whether it can
@@ -49,8 +50,9 @@ export async function checkSelection(news: Record<string, unknown>, context?: Re
   if (news.model === 'auto') return checkAuto(news, unknowns, complete, inputs, olds, ctx);
 
   const askable = complete ?? knownPart(news, unknowns);
-  if (askable) failures.push(...(await askHosts(askable as SelectionInputs & { model: string }, ctx)));
-  return { inputs, failures, messages: [] };
+  if (!askable) return { inputs, failures, messages: [] };
+  const asked = await askHosts(askable as SelectionInputs & { model: string }, ctx);
+  return { inputs, failures: asked.failures, messages: asked.messages };
 }
 
 /**
@@ -103,7 +105,7 @@ async function checkAuto(
 
   const known = complete ?? knownPart(news, unknowns);
   const [verdicts, report] = await Promise.all([
-    known ? askHosts(pinnedInputs(known, pin), ctx) : Promise.resolve([]),
+    known ? askHosts(pinnedInputs(known, pin), ctx) : Promise.resolve({ failures: [], messages: [] }),
     complete
       ? findAutoCpu(complete, ctx).catch((err: unknown) => {
           // The pinned CPU's own check reports what is wrong with the inputs or hosts; this only loses latestBaseline.
@@ -112,7 +114,8 @@ async function checkAuto(
         })
       : Promise.resolve(undefined),
   ]);
-  failures.push(...verdicts);
+  failures.push(...verdicts.failures);
+  messages.push(...verdicts.messages);
   const fresh = report && baselineCpu(report);
   const latest = fresh ?? parseAutoCpu(olds?.latestBaseline) ?? pin;
   if (complete && report && !fresh && failures.length === 0) {
@@ -143,13 +146,17 @@ function knownPart(news: Record<string, unknown>, unknowns: readonly PropertyPat
   return parsed.success && hosts.length > 0 ? parsed.data : undefined;
 }
 
-/** Ask the hosts; one failure per host that cannot enforce the CPU, or per feature name no QEMU knows. */
-async function askHosts(inputs: SelectionInputs & { model: string }, ctx: ResolvedContext): Promise<SelectionFailure[]> {
+/**
+ * Ask the hosts; one failure per host that cannot enforce the CPU, per
+ * feature name no QEMU knows, and per fleet demand unmet (minimumLevel,
+ * requireMigratable); a warning per migration blocker otherwise.
+ */
+async function askHosts(inputs: SelectionInputs & { model: string }, ctx: ResolvedContext): Promise<Pick<CheckResult, 'failures' | 'messages'>> {
   try {
     const report = await verifySelection(inputs, { pool: ctx.pool });
-    return hostFailures(report, inputs);
+    return { failures: [...hostFailures(report, inputs), ...fleetFailures(report)], messages: migrationMessages(report) };
   } catch (err) {
-    return configFailures(err);
+    return { failures: configFailures(err), messages: [] };
   }
 }
 

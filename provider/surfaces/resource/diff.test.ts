@@ -1,4 +1,4 @@
-import { SelectionInputsSchema, type SelectionReport } from '../../probe';
+import { judgeFleet, SelectionInputsSchema, type SelectionReport } from '../../probe';
 import { diffSelection } from './diff';
 import { toOutputs } from './selectionOutputs';
 
@@ -23,6 +23,7 @@ const report = (ok: boolean): SelectionReport => ({
   libvirtCpuXmlReason: null,
   effectiveFeatures: [],
   hosts: [],
+  ...judgeFleet([], [], {}),
 });
 const olds = (ok = true) => toOutputs(inputs, report(ok), []) as unknown as Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import type { HostVerdict } from '../../model';
-import type { SelectionReport } from '../../probe';
+import { judgeFleet, type SelectionReport } from '../../probe';
 import { failureOn, hostFailures, parseHostFailure } from './failureReasons';
 
 const verdict = (over: Partial<HostVerdict>): HostVerdict => ({
@@ -28,6 +28,7 @@ const report = (hosts: HostVerdict[]): SelectionReport => ({
   libvirtCpuXmlReason: null,
   effectiveFeatures: [],
   hosts,
+  ...judgeFleet(hosts, [], {}),
 });
 
 describe('host failure reasons', () => {

@@ -4,6 +4,7 @@ import { parseInput, SelectionInputsSchema, verifySelection, type SelectionInput
 import { autoOutputs, baselineCpu, baselineFailures, carriedPin, findAutoCpu, parseAutoCpu, pinFits, pinnedInputs, splitComputedInputs, type ComputedInputs } from './autoPin';
 import { resolveContext, type ResolvedContext, type ResourceContext } from './context';
 import { hostFailures } from './failureReasons';
+import { fleetFailures } from './fleetFailures';
 import { hostProblems } from './hostProblems';
 import { appliedInputs, sealOutputs, SelectionOutputsSchema, toOutputs, type AutoCpu, type SelectionOutputs } from './selectionOutputs';
 import { NoBaselineError, SelectionRefusedError } from './selectionRefused';
@@ -91,7 +92,7 @@ async function pinOrRefuse(inputs: SelectionInputs, ctx: ResolvedContext): Promi
 async function ask(inputs: SelectionInputs, ctx: ResolvedContext, pin?: AutoCpu, latest?: AutoCpu): Promise<{ report: SelectionReport; outputs: SelectionOutputs; failures: string[] }> {
   const asked = pin ? pinnedInputs(inputs, pin) : (inputs as SelectionInputs & { model: string });
   const report = await verifySelection(asked, { pool: ctx.pool });
-  const failures = hostFailures(report, asked).map((f) => f.reason);
+  const failures = [...hostFailures(report, asked), ...fleetFailures(report)].map((f) => f.reason);
   return { report, outputs: toOutputs(inputs, report, failures, pin ? autoOutputs(pin, latest ?? pin) : undefined), failures };
 }
 

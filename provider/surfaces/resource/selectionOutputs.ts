@@ -64,7 +64,7 @@ export const SelectionOutputsSchema = SelectionInputsSchema.omit({ hosts: true }
     ),
     baselineDrift: BaselineDriftSchema.optional().describe("Model 'auto' only: how pinnedSelection compares with latestBaseline."),
   })
-  .merge(SelectionReportSchema.pick({ resolvedModel: true, qemuCpuArg: true, libvirtCpuXml: true, libvirtCpuXmlReason: true, effectiveFeatures: true }))
+  .merge(SelectionReportSchema.pick({ resolvedModel: true, qemuCpuArg: true, libvirtCpuXml: true, libvirtCpuXmlReason: true, effectiveFeatures: true, x86Level: true, migration: true }).partial({ x86Level: true, migration: true }))
   .strip();
 export type SelectionOutputs = z.infer<typeof SelectionOutputsSchema>;
 
@@ -90,6 +90,8 @@ export function toOutputs(inputs: SelectionInputs, report: SelectionReport, fail
     libvirtCpuXml: report.libvirtCpuXml,
     libvirtCpuXmlReason: report.libvirtCpuXmlReason,
     effectiveFeatures: report.effectiveFeatures,
+    x86Level: report.x86Level,
+    migration: report.migration,
     // Whether a verdict came from the fingerprint cache is not part of the answer: a refresh that changed nothing shows no change.
     reports: report.hosts.map(({ fromCache: _fromCache, ...verdict }) => verdict),
     failures: [...failures],

@@ -46,6 +46,10 @@ type CpuModelSelection struct {
 	LibvirtCpuXmlReason pulumi.StringPtrOutput `pulumi:"libvirtCpuXmlReason"`
 	// The machine type VMs run with; an alias such as 'q35' is resolved on each host.
 	MachineType pulumi.StringOutput `pulumi:"machineType"`
+	// Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
+	Migration CpuModelSelectionMigrationPtrOutput `pulumi:"migration"`
+	// The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
+	MinimumLevel pulumi.StringPtrOutput `pulumi:"minimumLevel"`
 	// A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
 	Model pulumi.StringOutput `pulumi:"model"`
 	// Model 'auto' only: the CPU pinned when the resource was created (or re-pinned on request, see docs/provider.md). resolvedModel, qemuCpuArg, libvirtCpuXml and the reports are this CPU. A change of the fleet never changes it.
@@ -54,12 +58,16 @@ type CpuModelSelection struct {
 	QemuCpuArg pulumi.StringOutput `pulumi:"qemuCpuArg"`
 	// Per host: QEMU version, accelerator, machine type, enforceable, missing features, effective features, when it was asked.
 	Reports HostReportArrayOutput `pulumi:"reports"`
+	// A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
+	RequireMigratable pulumi.BoolOutput `pulumi:"requireMigratable"`
 	// Features the guest must have (+feature). QEMU, /proc/cpuinfo and libvirt spellings are accepted.
 	RequiredFeatures pulumi.StringArrayOutput `pulumi:"requiredFeatures"`
 	// The concrete model the hosts resolved it to (the one written into qemuCpuArg and the XML).
 	ResolvedModel pulumi.StringOutput `pulumi:"resolvedModel"`
 	// The OpenSSH client config whose HostName, Port, User, IdentityFile, UserKnownHostsFile, ConnectTimeout and ProxyJump apply to every host, as ssh applies them; default ~/.ssh/config when it exists; 'none' to read none (as ssh -F none).
 	SshConfig pulumi.StringPtrOutput `pulumi:"sshConfig"`
+	// The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+	X86Level CpuModelSelectionX86LevelPtrOutput `pulumi:"x86Level"`
 }
 
 // NewCpuModelSelection registers a new resource with the given unique name, arguments, and options.
@@ -83,6 +91,9 @@ func NewCpuModelSelection(ctx *pulumi.Context,
 	}
 	if args.MachineType == nil {
 		args.MachineType = pulumi.StringPtr("q35")
+	}
+	if args.RequireMigratable == nil {
+		args.RequireMigratable = pulumi.BoolPtr(false)
 	}
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource CpuModelSelection
@@ -129,8 +140,12 @@ type cpuModelSelectionArgs struct {
 	Inventory *Inventory `pulumi:"inventory"`
 	// The machine type VMs run with; an alias such as 'q35' is resolved on each host.
 	MachineType *string `pulumi:"machineType"`
+	// The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
+	MinimumLevel *string `pulumi:"minimumLevel"`
 	// A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
 	Model string `pulumi:"model"`
+	// A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
+	RequireMigratable *bool `pulumi:"requireMigratable"`
 	// Features the guest must have (+feature). QEMU, /proc/cpuinfo and libvirt spellings are accepted.
 	RequiredFeatures []string `pulumi:"requiredFeatures"`
 	// The OpenSSH client config whose HostName, Port, User, IdentityFile, UserKnownHostsFile, ConnectTimeout and ProxyJump apply to every host, as ssh applies them; default ~/.ssh/config when it exists; 'none' to read none (as ssh -F none).
@@ -151,8 +166,12 @@ type CpuModelSelectionArgs struct {
 	Inventory InventoryPtrInput
 	// The machine type VMs run with; an alias such as 'q35' is resolved on each host.
 	MachineType pulumi.StringPtrInput
+	// The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
+	MinimumLevel pulumi.StringPtrInput
 	// A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
 	Model pulumi.StringInput
+	// A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
+	RequireMigratable pulumi.BoolPtrInput
 	// Features the guest must have (+feature). QEMU, /proc/cpuinfo and libvirt spellings are accepted.
 	RequiredFeatures pulumi.StringArrayInput
 	// The OpenSSH client config whose HostName, Port, User, IdentityFile, UserKnownHostsFile, ConnectTimeout and ProxyJump apply to every host, as ssh applies them; default ~/.ssh/config when it exists; 'none' to read none (as ssh -F none).
@@ -271,6 +290,16 @@ func (o CpuModelSelectionOutput) MachineType() pulumi.StringOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringOutput { return v.MachineType }).(pulumi.StringOutput)
 }
 
+// Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
+func (o CpuModelSelectionOutput) Migration() CpuModelSelectionMigrationPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) CpuModelSelectionMigrationPtrOutput { return v.Migration }).(CpuModelSelectionMigrationPtrOutput)
+}
+
+// The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
+func (o CpuModelSelectionOutput) MinimumLevel() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.MinimumLevel }).(pulumi.StringPtrOutput)
+}
+
 // A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
 func (o CpuModelSelectionOutput) Model() pulumi.StringOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringOutput { return v.Model }).(pulumi.StringOutput)
@@ -291,6 +320,11 @@ func (o CpuModelSelectionOutput) Reports() HostReportArrayOutput {
 	return o.ApplyT(func(v *CpuModelSelection) HostReportArrayOutput { return v.Reports }).(HostReportArrayOutput)
 }
 
+// A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
+func (o CpuModelSelectionOutput) RequireMigratable() pulumi.BoolOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.BoolOutput { return v.RequireMigratable }).(pulumi.BoolOutput)
+}
+
 // Features the guest must have (+feature). QEMU, /proc/cpuinfo and libvirt spellings are accepted.
 func (o CpuModelSelectionOutput) RequiredFeatures() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringArrayOutput { return v.RequiredFeatures }).(pulumi.StringArrayOutput)
@@ -304,6 +338,11 @@ func (o CpuModelSelectionOutput) ResolvedModel() pulumi.StringOutput {
 // The OpenSSH client config whose HostName, Port, User, IdentityFile, UserKnownHostsFile, ConnectTimeout and ProxyJump apply to every host, as ssh applies them; default ~/.ssh/config when it exists; 'none' to read none (as ssh -F none).
 func (o CpuModelSelectionOutput) SshConfig() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.SshConfig }).(pulumi.StringPtrOutput)
+}
+
+// The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+func (o CpuModelSelectionOutput) X86Level() CpuModelSelectionX86LevelPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) CpuModelSelectionX86LevelPtrOutput { return v.X86Level }).(CpuModelSelectionX86LevelPtrOutput)
 }
 
 func init() {

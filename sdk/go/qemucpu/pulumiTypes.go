@@ -825,6 +825,344 @@ func (o CpuModelArrayOutput) Index(i pulumi.IntInput) CpuModelOutput {
 	}).(CpuModelOutput)
 }
 
+// Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
+type CpuModelSelectionMigration struct {
+	// True when nothing blocks a migration between the hosts that answered and every host answered; false when something does (see warnings); null when no warning but some host could not be asked.
+	Migratable *bool `pulumi:"migratable"`
+	// Each reason a guest could not move between some hosts; empty when none was found.
+	Warnings []CpuModelSelectionMigrationWarningsItem `pulumi:"warnings"`
+}
+
+// Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
+type CpuModelSelectionMigrationOutput struct{ *pulumi.OutputState }
+
+func (CpuModelSelectionMigrationOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CpuModelSelectionMigration)(nil)).Elem()
+}
+
+func (o CpuModelSelectionMigrationOutput) ToCpuModelSelectionMigrationOutput() CpuModelSelectionMigrationOutput {
+	return o
+}
+
+func (o CpuModelSelectionMigrationOutput) ToCpuModelSelectionMigrationOutputWithContext(ctx context.Context) CpuModelSelectionMigrationOutput {
+	return o
+}
+
+// True when nothing blocks a migration between the hosts that answered and every host answered; false when something does (see warnings); null when no warning but some host could not be asked.
+func (o CpuModelSelectionMigrationOutput) Migratable() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v CpuModelSelectionMigration) *bool { return v.Migratable }).(pulumi.BoolPtrOutput)
+}
+
+// Each reason a guest could not move between some hosts; empty when none was found.
+func (o CpuModelSelectionMigrationOutput) Warnings() CpuModelSelectionMigrationWarningsItemArrayOutput {
+	return o.ApplyT(func(v CpuModelSelectionMigration) []CpuModelSelectionMigrationWarningsItem { return v.Warnings }).(CpuModelSelectionMigrationWarningsItemArrayOutput)
+}
+
+type CpuModelSelectionMigrationPtrOutput struct{ *pulumi.OutputState }
+
+func (CpuModelSelectionMigrationPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**CpuModelSelectionMigration)(nil)).Elem()
+}
+
+func (o CpuModelSelectionMigrationPtrOutput) ToCpuModelSelectionMigrationPtrOutput() CpuModelSelectionMigrationPtrOutput {
+	return o
+}
+
+func (o CpuModelSelectionMigrationPtrOutput) ToCpuModelSelectionMigrationPtrOutputWithContext(ctx context.Context) CpuModelSelectionMigrationPtrOutput {
+	return o
+}
+
+func (o CpuModelSelectionMigrationPtrOutput) Elem() CpuModelSelectionMigrationOutput {
+	return o.ApplyT(func(v *CpuModelSelectionMigration) CpuModelSelectionMigration {
+		if v != nil {
+			return *v
+		}
+		var ret CpuModelSelectionMigration
+		return ret
+	}).(CpuModelSelectionMigrationOutput)
+}
+
+// True when nothing blocks a migration between the hosts that answered and every host answered; false when something does (see warnings); null when no warning but some host could not be asked.
+func (o CpuModelSelectionMigrationPtrOutput) Migratable() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelectionMigration) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Migratable
+	}).(pulumi.BoolPtrOutput)
+}
+
+// Each reason a guest could not move between some hosts; empty when none was found.
+func (o CpuModelSelectionMigrationPtrOutput) Warnings() CpuModelSelectionMigrationWarningsItemArrayOutput {
+	return o.ApplyT(func(v *CpuModelSelectionMigration) []CpuModelSelectionMigrationWarningsItem {
+		if v == nil {
+			return nil
+		}
+		return v.Warnings
+	}).(CpuModelSelectionMigrationWarningsItemArrayOutput)
+}
+
+type CpuModelSelectionMigrationWarningsItem struct {
+	// The hosts concerned.
+	Hosts []string `pulumi:"hosts"`
+	// 'machine-types': the hosts resolve the machine type to different concrete types (a guest keeps its own, and QEMU refuses a stream of another); 'non-migratable-feature': the CPU has a feature QEMU refuses to migrate (invtsc); 'feature-sets': the guest CPU would have different features on different hosts.
+	Kind string `pulumi:"kind"`
+	// What differs and why it blocks a migration, in one sentence.
+	Reason string `pulumi:"reason"`
+}
+
+type CpuModelSelectionMigrationWarningsItemOutput struct{ *pulumi.OutputState }
+
+func (CpuModelSelectionMigrationWarningsItemOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CpuModelSelectionMigrationWarningsItem)(nil)).Elem()
+}
+
+func (o CpuModelSelectionMigrationWarningsItemOutput) ToCpuModelSelectionMigrationWarningsItemOutput() CpuModelSelectionMigrationWarningsItemOutput {
+	return o
+}
+
+func (o CpuModelSelectionMigrationWarningsItemOutput) ToCpuModelSelectionMigrationWarningsItemOutputWithContext(ctx context.Context) CpuModelSelectionMigrationWarningsItemOutput {
+	return o
+}
+
+// The hosts concerned.
+func (o CpuModelSelectionMigrationWarningsItemOutput) Hosts() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v CpuModelSelectionMigrationWarningsItem) []string { return v.Hosts }).(pulumi.StringArrayOutput)
+}
+
+// 'machine-types': the hosts resolve the machine type to different concrete types (a guest keeps its own, and QEMU refuses a stream of another); 'non-migratable-feature': the CPU has a feature QEMU refuses to migrate (invtsc); 'feature-sets': the guest CPU would have different features on different hosts.
+func (o CpuModelSelectionMigrationWarningsItemOutput) Kind() pulumi.StringOutput {
+	return o.ApplyT(func(v CpuModelSelectionMigrationWarningsItem) string { return v.Kind }).(pulumi.StringOutput)
+}
+
+// What differs and why it blocks a migration, in one sentence.
+func (o CpuModelSelectionMigrationWarningsItemOutput) Reason() pulumi.StringOutput {
+	return o.ApplyT(func(v CpuModelSelectionMigrationWarningsItem) string { return v.Reason }).(pulumi.StringOutput)
+}
+
+type CpuModelSelectionMigrationWarningsItemArrayOutput struct{ *pulumi.OutputState }
+
+func (CpuModelSelectionMigrationWarningsItemArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CpuModelSelectionMigrationWarningsItem)(nil)).Elem()
+}
+
+func (o CpuModelSelectionMigrationWarningsItemArrayOutput) ToCpuModelSelectionMigrationWarningsItemArrayOutput() CpuModelSelectionMigrationWarningsItemArrayOutput {
+	return o
+}
+
+func (o CpuModelSelectionMigrationWarningsItemArrayOutput) ToCpuModelSelectionMigrationWarningsItemArrayOutputWithContext(ctx context.Context) CpuModelSelectionMigrationWarningsItemArrayOutput {
+	return o
+}
+
+func (o CpuModelSelectionMigrationWarningsItemArrayOutput) Index(i pulumi.IntInput) CpuModelSelectionMigrationWarningsItemOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CpuModelSelectionMigrationWarningsItem {
+		return vs[0].([]CpuModelSelectionMigrationWarningsItem)[vs[1].(int)]
+	}).(CpuModelSelectionMigrationWarningsItemOutput)
+}
+
+// The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+type CpuModelSelectionX86Level struct {
+	// Each host that answered: the level of the guest CPU there (its effective features).
+	Hosts []CpuModelSelectionX86LevelHostsItem `pulumi:"hosts"`
+	// The highest x86-64 level the features reach; null when not even x86-64-v1 (a 32-bit CPU, or one without SSE2).
+	Level *string `pulumi:"level"`
+	// The level the selection asked for (minimumLevel); null when none.
+	MinimumLevel *string `pulumi:"minimumLevel"`
+	// The features the minimum level needs that the CPU lacks; empty when it reaches it.
+	MissingForMinimum []string `pulumi:"missingForMinimum"`
+	// The features (QEMU spelling) the next level needs that these features lack.
+	MissingForNext []string `pulumi:"missingForNext"`
+	// The level above; null at x86-64-v4.
+	NextLevel *string `pulumi:"nextLevel"`
+}
+
+// The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+type CpuModelSelectionX86LevelOutput struct{ *pulumi.OutputState }
+
+func (CpuModelSelectionX86LevelOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CpuModelSelectionX86Level)(nil)).Elem()
+}
+
+func (o CpuModelSelectionX86LevelOutput) ToCpuModelSelectionX86LevelOutput() CpuModelSelectionX86LevelOutput {
+	return o
+}
+
+func (o CpuModelSelectionX86LevelOutput) ToCpuModelSelectionX86LevelOutputWithContext(ctx context.Context) CpuModelSelectionX86LevelOutput {
+	return o
+}
+
+// Each host that answered: the level of the guest CPU there (its effective features).
+func (o CpuModelSelectionX86LevelOutput) Hosts() CpuModelSelectionX86LevelHostsItemArrayOutput {
+	return o.ApplyT(func(v CpuModelSelectionX86Level) []CpuModelSelectionX86LevelHostsItem { return v.Hosts }).(CpuModelSelectionX86LevelHostsItemArrayOutput)
+}
+
+// The highest x86-64 level the features reach; null when not even x86-64-v1 (a 32-bit CPU, or one without SSE2).
+func (o CpuModelSelectionX86LevelOutput) Level() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CpuModelSelectionX86Level) *string { return v.Level }).(pulumi.StringPtrOutput)
+}
+
+// The level the selection asked for (minimumLevel); null when none.
+func (o CpuModelSelectionX86LevelOutput) MinimumLevel() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CpuModelSelectionX86Level) *string { return v.MinimumLevel }).(pulumi.StringPtrOutput)
+}
+
+// The features the minimum level needs that the CPU lacks; empty when it reaches it.
+func (o CpuModelSelectionX86LevelOutput) MissingForMinimum() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v CpuModelSelectionX86Level) []string { return v.MissingForMinimum }).(pulumi.StringArrayOutput)
+}
+
+// The features (QEMU spelling) the next level needs that these features lack.
+func (o CpuModelSelectionX86LevelOutput) MissingForNext() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v CpuModelSelectionX86Level) []string { return v.MissingForNext }).(pulumi.StringArrayOutput)
+}
+
+// The level above; null at x86-64-v4.
+func (o CpuModelSelectionX86LevelOutput) NextLevel() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CpuModelSelectionX86Level) *string { return v.NextLevel }).(pulumi.StringPtrOutput)
+}
+
+type CpuModelSelectionX86LevelPtrOutput struct{ *pulumi.OutputState }
+
+func (CpuModelSelectionX86LevelPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**CpuModelSelectionX86Level)(nil)).Elem()
+}
+
+func (o CpuModelSelectionX86LevelPtrOutput) ToCpuModelSelectionX86LevelPtrOutput() CpuModelSelectionX86LevelPtrOutput {
+	return o
+}
+
+func (o CpuModelSelectionX86LevelPtrOutput) ToCpuModelSelectionX86LevelPtrOutputWithContext(ctx context.Context) CpuModelSelectionX86LevelPtrOutput {
+	return o
+}
+
+func (o CpuModelSelectionX86LevelPtrOutput) Elem() CpuModelSelectionX86LevelOutput {
+	return o.ApplyT(func(v *CpuModelSelectionX86Level) CpuModelSelectionX86Level {
+		if v != nil {
+			return *v
+		}
+		var ret CpuModelSelectionX86Level
+		return ret
+	}).(CpuModelSelectionX86LevelOutput)
+}
+
+// Each host that answered: the level of the guest CPU there (its effective features).
+func (o CpuModelSelectionX86LevelPtrOutput) Hosts() CpuModelSelectionX86LevelHostsItemArrayOutput {
+	return o.ApplyT(func(v *CpuModelSelectionX86Level) []CpuModelSelectionX86LevelHostsItem {
+		if v == nil {
+			return nil
+		}
+		return v.Hosts
+	}).(CpuModelSelectionX86LevelHostsItemArrayOutput)
+}
+
+// The highest x86-64 level the features reach; null when not even x86-64-v1 (a 32-bit CPU, or one without SSE2).
+func (o CpuModelSelectionX86LevelPtrOutput) Level() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelectionX86Level) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Level
+	}).(pulumi.StringPtrOutput)
+}
+
+// The level the selection asked for (minimumLevel); null when none.
+func (o CpuModelSelectionX86LevelPtrOutput) MinimumLevel() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelectionX86Level) *string {
+		if v == nil {
+			return nil
+		}
+		return v.MinimumLevel
+	}).(pulumi.StringPtrOutput)
+}
+
+// The features the minimum level needs that the CPU lacks; empty when it reaches it.
+func (o CpuModelSelectionX86LevelPtrOutput) MissingForMinimum() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *CpuModelSelectionX86Level) []string {
+		if v == nil {
+			return nil
+		}
+		return v.MissingForMinimum
+	}).(pulumi.StringArrayOutput)
+}
+
+// The features (QEMU spelling) the next level needs that these features lack.
+func (o CpuModelSelectionX86LevelPtrOutput) MissingForNext() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *CpuModelSelectionX86Level) []string {
+		if v == nil {
+			return nil
+		}
+		return v.MissingForNext
+	}).(pulumi.StringArrayOutput)
+}
+
+// The level above; null at x86-64-v4.
+func (o CpuModelSelectionX86LevelPtrOutput) NextLevel() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelectionX86Level) *string {
+		if v == nil {
+			return nil
+		}
+		return v.NextLevel
+	}).(pulumi.StringPtrOutput)
+}
+
+type CpuModelSelectionX86LevelHostsItem struct {
+	// The level of the guest CPU on this host; null below x86-64-v1.
+	Level *string `pulumi:"level"`
+	// What the next level needs that the guest CPU lacks on this host.
+	MissingForNext []string `pulumi:"missingForNext"`
+	// The host, as named in the inputs.
+	Name string `pulumi:"name"`
+}
+
+type CpuModelSelectionX86LevelHostsItemOutput struct{ *pulumi.OutputState }
+
+func (CpuModelSelectionX86LevelHostsItemOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CpuModelSelectionX86LevelHostsItem)(nil)).Elem()
+}
+
+func (o CpuModelSelectionX86LevelHostsItemOutput) ToCpuModelSelectionX86LevelHostsItemOutput() CpuModelSelectionX86LevelHostsItemOutput {
+	return o
+}
+
+func (o CpuModelSelectionX86LevelHostsItemOutput) ToCpuModelSelectionX86LevelHostsItemOutputWithContext(ctx context.Context) CpuModelSelectionX86LevelHostsItemOutput {
+	return o
+}
+
+// The level of the guest CPU on this host; null below x86-64-v1.
+func (o CpuModelSelectionX86LevelHostsItemOutput) Level() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CpuModelSelectionX86LevelHostsItem) *string { return v.Level }).(pulumi.StringPtrOutput)
+}
+
+// What the next level needs that the guest CPU lacks on this host.
+func (o CpuModelSelectionX86LevelHostsItemOutput) MissingForNext() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v CpuModelSelectionX86LevelHostsItem) []string { return v.MissingForNext }).(pulumi.StringArrayOutput)
+}
+
+// The host, as named in the inputs.
+func (o CpuModelSelectionX86LevelHostsItemOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v CpuModelSelectionX86LevelHostsItem) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type CpuModelSelectionX86LevelHostsItemArrayOutput struct{ *pulumi.OutputState }
+
+func (CpuModelSelectionX86LevelHostsItemArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CpuModelSelectionX86LevelHostsItem)(nil)).Elem()
+}
+
+func (o CpuModelSelectionX86LevelHostsItemArrayOutput) ToCpuModelSelectionX86LevelHostsItemArrayOutput() CpuModelSelectionX86LevelHostsItemArrayOutput {
+	return o
+}
+
+func (o CpuModelSelectionX86LevelHostsItemArrayOutput) ToCpuModelSelectionX86LevelHostsItemArrayOutputWithContext(ctx context.Context) CpuModelSelectionX86LevelHostsItemArrayOutput {
+	return o
+}
+
+func (o CpuModelSelectionX86LevelHostsItemArrayOutput) Index(i pulumi.IntInput) CpuModelSelectionX86LevelHostsItemOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CpuModelSelectionX86LevelHostsItem {
+		return vs[0].([]CpuModelSelectionX86LevelHostsItem)[vs[1].(int)]
+	}).(CpuModelSelectionX86LevelHostsItemOutput)
+}
+
 type CpuModelVcpuStart struct {
 	// The machine type of the paused VM.
 	MachineType string `pulumi:"machineType"`
@@ -3795,6 +4133,14 @@ func init() {
 	pulumi.RegisterOutputType(ConnectionPtrOutput{})
 	pulumi.RegisterOutputType(CpuModelOutput{})
 	pulumi.RegisterOutputType(CpuModelArrayOutput{})
+	pulumi.RegisterOutputType(CpuModelSelectionMigrationOutput{})
+	pulumi.RegisterOutputType(CpuModelSelectionMigrationPtrOutput{})
+	pulumi.RegisterOutputType(CpuModelSelectionMigrationWarningsItemOutput{})
+	pulumi.RegisterOutputType(CpuModelSelectionMigrationWarningsItemArrayOutput{})
+	pulumi.RegisterOutputType(CpuModelSelectionX86LevelOutput{})
+	pulumi.RegisterOutputType(CpuModelSelectionX86LevelPtrOutput{})
+	pulumi.RegisterOutputType(CpuModelSelectionX86LevelHostsItemOutput{})
+	pulumi.RegisterOutputType(CpuModelSelectionX86LevelHostsItemArrayOutput{})
 	pulumi.RegisterOutputType(CpuModelVcpuStartOutput{})
 	pulumi.RegisterOutputType(CpuModelVcpuStartPtrOutput{})
 	pulumi.RegisterOutputType(HostOutput{})

@@ -97,6 +97,80 @@ export interface CpuModel {
     vcpuStart?: outputs.CpuModelVcpuStart;
 }
 
+/**
+ * Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
+ */
+export interface CpuModelSelectionMigration {
+    /**
+     * True when nothing blocks a migration between the hosts that answered and every host answered; false when something does (see warnings); null when no warning but some host could not be asked.
+     */
+    migratable?: boolean;
+    /**
+     * Each reason a guest could not move between some hosts; empty when none was found.
+     */
+    warnings: outputs.CpuModelSelectionMigrationWarningsItem[];
+}
+
+export interface CpuModelSelectionMigrationWarningsItem {
+    /**
+     * The hosts concerned.
+     */
+    hosts: string[];
+    /**
+     * 'machine-types': the hosts resolve the machine type to different concrete types (a guest keeps its own, and QEMU refuses a stream of another); 'non-migratable-feature': the CPU has a feature QEMU refuses to migrate (invtsc); 'feature-sets': the guest CPU would have different features on different hosts.
+     */
+    kind: string;
+    /**
+     * What differs and why it blocks a migration, in one sentence.
+     */
+    reason: string;
+}
+
+/**
+ * The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+ */
+export interface CpuModelSelectionX86Level {
+    /**
+     * Each host that answered: the level of the guest CPU there (its effective features).
+     */
+    hosts: outputs.CpuModelSelectionX86LevelHostsItem[];
+    /**
+     * The highest x86-64 level the features reach; null when not even x86-64-v1 (a 32-bit CPU, or one without SSE2).
+     */
+    level?: string;
+    /**
+     * The level the selection asked for (minimumLevel); null when none.
+     */
+    minimumLevel?: string;
+    /**
+     * The features the minimum level needs that the CPU lacks; empty when it reaches it.
+     */
+    missingForMinimum: string[];
+    /**
+     * The features (QEMU spelling) the next level needs that these features lack.
+     */
+    missingForNext: string[];
+    /**
+     * The level above; null at x86-64-v4.
+     */
+    nextLevel?: string;
+}
+
+export interface CpuModelSelectionX86LevelHostsItem {
+    /**
+     * The level of the guest CPU on this host; null below x86-64-v1.
+     */
+    level?: string;
+    /**
+     * What the next level needs that the guest CPU lacks on this host.
+     */
+    missingForNext: string[];
+    /**
+     * The host, as named in the inputs.
+     */
+    name: string;
+}
+
 export interface CpuModelVcpuStart {
     /**
      * The machine type of the paused VM.

@@ -28,6 +28,8 @@ class CpuModelSelectionArgs:
                  hosts: pulumi.Input[Optional[Sequence[pulumi.Input['HostArgs']]]] = None,
                  inventory: pulumi.Input[Optional['InventoryArgs']] = None,
                  machine_type: pulumi.Input[Optional[_builtins.str]] = None,
+                 minimum_level: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_migratable: pulumi.Input[Optional[_builtins.bool]] = None,
                  required_features: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  ssh_config: pulumi.Input[Optional[_builtins.str]] = None):
         """
@@ -40,6 +42,8 @@ class CpuModelSelectionArgs:
         :param pulumi.Input[Sequence[pulumi.Input['HostArgs']]] hosts: The hosts that must all be able to run this CPU. A host's `host` may be a Host alias of the ssh config.
         :param pulumi.Input['InventoryArgs'] inventory: Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
         :param pulumi.Input[_builtins.str] machine_type: The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+        :param pulumi.Input[_builtins.str] minimum_level: The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
+        :param pulumi.Input[_builtins.bool] require_migratable: A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] required_features: Features the guest must have (+feature). QEMU, /proc/cpuinfo and libvirt spellings are accepted.
         :param pulumi.Input[_builtins.str] ssh_config: The OpenSSH client config whose HostName, Port, User, IdentityFile, UserKnownHostsFile, ConnectTimeout and ProxyJump apply to every host, as ssh applies them; default ~/.ssh/config when it exists; 'none' to read none (as ssh -F none).
         """
@@ -62,6 +66,12 @@ class CpuModelSelectionArgs:
             machine_type = 'q35'
         if machine_type is not None:
             pulumi.set(__self__, "machine_type", machine_type)
+        if minimum_level is not None:
+            pulumi.set(__self__, "minimum_level", minimum_level)
+        if require_migratable is None:
+            require_migratable = False
+        if require_migratable is not None:
+            pulumi.set(__self__, "require_migratable", require_migratable)
         if required_features is not None:
             pulumi.set(__self__, "required_features", required_features)
         if ssh_config is not None:
@@ -152,6 +162,30 @@ class CpuModelSelectionArgs:
         pulumi.set(self, "machine_type", value)
 
     @_builtins.property
+    @pulumi.getter(name="minimumLevel")
+    def minimum_level(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
+        """
+        return pulumi.get(self, "minimum_level")
+
+    @minimum_level.setter
+    def minimum_level(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "minimum_level", value)
+
+    @_builtins.property
+    @pulumi.getter(name="requireMigratable")
+    def require_migratable(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
+        """
+        return pulumi.get(self, "require_migratable")
+
+    @require_migratable.setter
+    def require_migratable(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "require_migratable", value)
+
+    @_builtins.property
     @pulumi.getter(name="requiredFeatures")
     def required_features(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
@@ -188,7 +222,9 @@ class CpuModelSelection(pulumi.CustomResource):
                  hosts: pulumi.Input[Optional[Sequence[pulumi.Input[Union['HostArgs', 'HostArgsDict']]]]] = None,
                  inventory: pulumi.Input[Optional[Union['InventoryArgs', 'InventoryArgsDict']]] = None,
                  machine_type: pulumi.Input[Optional[_builtins.str]] = None,
+                 minimum_level: pulumi.Input[Optional[_builtins.str]] = None,
                  model: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_migratable: pulumi.Input[Optional[_builtins.bool]] = None,
                  required_features: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  ssh_config: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -203,7 +239,9 @@ class CpuModelSelection(pulumi.CustomResource):
         :param pulumi.Input[Sequence[pulumi.Input[Union['HostArgs', 'HostArgsDict']]]] hosts: The hosts that must all be able to run this CPU. A host's `host` may be a Host alias of the ssh config.
         :param pulumi.Input[Union['InventoryArgs', 'InventoryArgsDict']] inventory: Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
         :param pulumi.Input[_builtins.str] machine_type: The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+        :param pulumi.Input[_builtins.str] minimum_level: The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
         :param pulumi.Input[_builtins.str] model: A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
+        :param pulumi.Input[_builtins.bool] require_migratable: A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] required_features: Features the guest must have (+feature). QEMU, /proc/cpuinfo and libvirt spellings are accepted.
         :param pulumi.Input[_builtins.str] ssh_config: The OpenSSH client config whose HostName, Port, User, IdentityFile, UserKnownHostsFile, ConnectTimeout and ProxyJump apply to every host, as ssh applies them; default ~/.ssh/config when it exists; 'none' to read none (as ssh -F none).
         """
@@ -237,7 +275,9 @@ class CpuModelSelection(pulumi.CustomResource):
                  hosts: pulumi.Input[Optional[Sequence[pulumi.Input[Union['HostArgs', 'HostArgsDict']]]]] = None,
                  inventory: pulumi.Input[Optional[Union['InventoryArgs', 'InventoryArgsDict']]] = None,
                  machine_type: pulumi.Input[Optional[_builtins.str]] = None,
+                 minimum_level: pulumi.Input[Optional[_builtins.str]] = None,
                  model: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_migratable: pulumi.Input[Optional[_builtins.bool]] = None,
                  required_features: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  ssh_config: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -261,9 +301,13 @@ class CpuModelSelection(pulumi.CustomResource):
             if machine_type is None:
                 machine_type = 'q35'
             __props__.__dict__["machine_type"] = machine_type
+            __props__.__dict__["minimum_level"] = minimum_level
             if model is None and not opts.urn:
                 raise TypeError("Missing required property 'model'")
             __props__.__dict__["model"] = model
+            if require_migratable is None:
+                require_migratable = False
+            __props__.__dict__["require_migratable"] = require_migratable
             __props__.__dict__["required_features"] = required_features
             __props__.__dict__["ssh_config"] = ssh_config
             __props__.__dict__["baseline_drift"] = None
@@ -276,10 +320,12 @@ class CpuModelSelection(pulumi.CustomResource):
             __props__.__dict__["latest_baseline"] = None
             __props__.__dict__["libvirt_cpu_xml"] = None
             __props__.__dict__["libvirt_cpu_xml_reason"] = None
+            __props__.__dict__["migration"] = None
             __props__.__dict__["pinned_selection"] = None
             __props__.__dict__["qemu_cpu_arg"] = None
             __props__.__dict__["reports"] = None
             __props__.__dict__["resolved_model"] = None
+            __props__.__dict__["x86_level"] = None
         super(CpuModelSelection, __self__).__init__(
             'qemu-cpu:index:CpuModelSelection',
             resource_name,
@@ -317,13 +363,17 @@ class CpuModelSelection(pulumi.CustomResource):
         __props__.__dict__["libvirt_cpu_xml"] = None
         __props__.__dict__["libvirt_cpu_xml_reason"] = None
         __props__.__dict__["machine_type"] = None
+        __props__.__dict__["migration"] = None
+        __props__.__dict__["minimum_level"] = None
         __props__.__dict__["model"] = None
         __props__.__dict__["pinned_selection"] = None
         __props__.__dict__["qemu_cpu_arg"] = None
         __props__.__dict__["reports"] = None
+        __props__.__dict__["require_migratable"] = None
         __props__.__dict__["required_features"] = None
         __props__.__dict__["resolved_model"] = None
         __props__.__dict__["ssh_config"] = None
+        __props__.__dict__["x86_level"] = None
         return CpuModelSelection(resource_name, opts=opts, __props__=__props__)
 
     @_builtins.property
@@ -448,6 +498,22 @@ class CpuModelSelection(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
+    def migration(self) -> pulumi.Output[Optional['outputs.CpuModelSelectionMigration']]:
+        """
+        Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
+        """
+        return pulumi.get(self, "migration")
+
+    @_builtins.property
+    @pulumi.getter(name="minimumLevel")
+    def minimum_level(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
+        """
+        return pulumi.get(self, "minimum_level")
+
+    @_builtins.property
+    @pulumi.getter
     def model(self) -> pulumi.Output[_builtins.str]:
         """
         A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
@@ -479,6 +545,14 @@ class CpuModelSelection(pulumi.CustomResource):
         return pulumi.get(self, "reports")
 
     @_builtins.property
+    @pulumi.getter(name="requireMigratable")
+    def require_migratable(self) -> pulumi.Output[_builtins.bool]:
+        """
+        A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
+        """
+        return pulumi.get(self, "require_migratable")
+
+    @_builtins.property
     @pulumi.getter(name="requiredFeatures")
     def required_features(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
@@ -501,4 +575,12 @@ class CpuModelSelection(pulumi.CustomResource):
         The OpenSSH client config whose HostName, Port, User, IdentityFile, UserKnownHostsFile, ConnectTimeout and ProxyJump apply to every host, as ssh applies them; default ~/.ssh/config when it exists; 'none' to read none (as ssh -F none).
         """
         return pulumi.get(self, "ssh_config")
+
+    @_builtins.property
+    @pulumi.getter(name="x86Level")
+    def x86_level(self) -> pulumi.Output[Optional['outputs.CpuModelSelectionX86Level']]:
+        """
+        The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+        """
+        return pulumi.get(self, "x86_level")
 

@@ -19,6 +19,10 @@ __all__ = [
     'AutoCpu',
     'BaselineDrift',
     'CpuModel',
+    'CpuModelSelectionMigration',
+    'CpuModelSelectionMigrationWarningsItem',
+    'CpuModelSelectionX86Level',
+    'CpuModelSelectionX86LevelHostsItem',
     'CpuModelVcpuStart',
     'HostConnection',
     'HostConnectionProxy',
@@ -317,6 +321,243 @@ class CpuModel(dict):
         Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
         """
         return pulumi.get(self, "vcpu_start")
+
+
+@pulumi.output_type
+class CpuModelSelectionMigration(dict):
+    """
+    Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
+    """
+    def __init__(__self__, *,
+                 warnings: Sequence['outputs.CpuModelSelectionMigrationWarningsItem'],
+                 migratable: Optional[_builtins.bool] = None):
+        """
+        Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
+
+        :param Sequence['CpuModelSelectionMigrationWarningsItem'] warnings: Each reason a guest could not move between some hosts; empty when none was found.
+        :param _builtins.bool migratable: True when nothing blocks a migration between the hosts that answered and every host answered; false when something does (see warnings); null when no warning but some host could not be asked.
+        """
+        pulumi.set(__self__, "warnings", warnings)
+        if migratable is not None:
+            pulumi.set(__self__, "migratable", migratable)
+
+    @_builtins.property
+    @pulumi.getter
+    def warnings(self) -> Sequence['outputs.CpuModelSelectionMigrationWarningsItem']:
+        """
+        Each reason a guest could not move between some hosts; empty when none was found.
+        """
+        return pulumi.get(self, "warnings")
+
+    @_builtins.property
+    @pulumi.getter
+    def migratable(self) -> Optional[_builtins.bool]:
+        """
+        True when nothing blocks a migration between the hosts that answered and every host answered; false when something does (see warnings); null when no warning but some host could not be asked.
+        """
+        return pulumi.get(self, "migratable")
+
+
+@pulumi.output_type
+class CpuModelSelectionMigrationWarningsItem(dict):
+    def __init__(__self__, *,
+                 hosts: Sequence[_builtins.str],
+                 kind: _builtins.str,
+                 reason: _builtins.str):
+        """
+        :param Sequence[_builtins.str] hosts: The hosts concerned.
+        :param _builtins.str kind: 'machine-types': the hosts resolve the machine type to different concrete types (a guest keeps its own, and QEMU refuses a stream of another); 'non-migratable-feature': the CPU has a feature QEMU refuses to migrate (invtsc); 'feature-sets': the guest CPU would have different features on different hosts.
+        :param _builtins.str reason: What differs and why it blocks a migration, in one sentence.
+        """
+        pulumi.set(__self__, "hosts", hosts)
+        pulumi.set(__self__, "kind", kind)
+        pulumi.set(__self__, "reason", reason)
+
+    @_builtins.property
+    @pulumi.getter
+    def hosts(self) -> Sequence[_builtins.str]:
+        """
+        The hosts concerned.
+        """
+        return pulumi.get(self, "hosts")
+
+    @_builtins.property
+    @pulumi.getter
+    def kind(self) -> _builtins.str:
+        """
+        'machine-types': the hosts resolve the machine type to different concrete types (a guest keeps its own, and QEMU refuses a stream of another); 'non-migratable-feature': the CPU has a feature QEMU refuses to migrate (invtsc); 'feature-sets': the guest CPU would have different features on different hosts.
+        """
+        return pulumi.get(self, "kind")
+
+    @_builtins.property
+    @pulumi.getter
+    def reason(self) -> _builtins.str:
+        """
+        What differs and why it blocks a migration, in one sentence.
+        """
+        return pulumi.get(self, "reason")
+
+
+@pulumi.output_type
+class CpuModelSelectionX86Level(dict):
+    """
+    The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "missingForMinimum":
+            suggest = "missing_for_minimum"
+        elif key == "missingForNext":
+            suggest = "missing_for_next"
+        elif key == "minimumLevel":
+            suggest = "minimum_level"
+        elif key == "nextLevel":
+            suggest = "next_level"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in CpuModelSelectionX86Level. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        CpuModelSelectionX86Level.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        CpuModelSelectionX86Level.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 hosts: Sequence['outputs.CpuModelSelectionX86LevelHostsItem'],
+                 missing_for_minimum: Sequence[_builtins.str],
+                 missing_for_next: Sequence[_builtins.str],
+                 level: Optional[_builtins.str] = None,
+                 minimum_level: Optional[_builtins.str] = None,
+                 next_level: Optional[_builtins.str] = None):
+        """
+        The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+
+        :param Sequence['CpuModelSelectionX86LevelHostsItem'] hosts: Each host that answered: the level of the guest CPU there (its effective features).
+        :param Sequence[_builtins.str] missing_for_minimum: The features the minimum level needs that the CPU lacks; empty when it reaches it.
+        :param Sequence[_builtins.str] missing_for_next: The features (QEMU spelling) the next level needs that these features lack.
+        :param _builtins.str level: The highest x86-64 level the features reach; null when not even x86-64-v1 (a 32-bit CPU, or one without SSE2).
+        :param _builtins.str minimum_level: The level the selection asked for (minimumLevel); null when none.
+        :param _builtins.str next_level: The level above; null at x86-64-v4.
+        """
+        pulumi.set(__self__, "hosts", hosts)
+        pulumi.set(__self__, "missing_for_minimum", missing_for_minimum)
+        pulumi.set(__self__, "missing_for_next", missing_for_next)
+        if level is not None:
+            pulumi.set(__self__, "level", level)
+        if minimum_level is not None:
+            pulumi.set(__self__, "minimum_level", minimum_level)
+        if next_level is not None:
+            pulumi.set(__self__, "next_level", next_level)
+
+    @_builtins.property
+    @pulumi.getter
+    def hosts(self) -> Sequence['outputs.CpuModelSelectionX86LevelHostsItem']:
+        """
+        Each host that answered: the level of the guest CPU there (its effective features).
+        """
+        return pulumi.get(self, "hosts")
+
+    @_builtins.property
+    @pulumi.getter(name="missingForMinimum")
+    def missing_for_minimum(self) -> Sequence[_builtins.str]:
+        """
+        The features the minimum level needs that the CPU lacks; empty when it reaches it.
+        """
+        return pulumi.get(self, "missing_for_minimum")
+
+    @_builtins.property
+    @pulumi.getter(name="missingForNext")
+    def missing_for_next(self) -> Sequence[_builtins.str]:
+        """
+        The features (QEMU spelling) the next level needs that these features lack.
+        """
+        return pulumi.get(self, "missing_for_next")
+
+    @_builtins.property
+    @pulumi.getter
+    def level(self) -> Optional[_builtins.str]:
+        """
+        The highest x86-64 level the features reach; null when not even x86-64-v1 (a 32-bit CPU, or one without SSE2).
+        """
+        return pulumi.get(self, "level")
+
+    @_builtins.property
+    @pulumi.getter(name="minimumLevel")
+    def minimum_level(self) -> Optional[_builtins.str]:
+        """
+        The level the selection asked for (minimumLevel); null when none.
+        """
+        return pulumi.get(self, "minimum_level")
+
+    @_builtins.property
+    @pulumi.getter(name="nextLevel")
+    def next_level(self) -> Optional[_builtins.str]:
+        """
+        The level above; null at x86-64-v4.
+        """
+        return pulumi.get(self, "next_level")
+
+
+@pulumi.output_type
+class CpuModelSelectionX86LevelHostsItem(dict):
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "missingForNext":
+            suggest = "missing_for_next"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in CpuModelSelectionX86LevelHostsItem. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        CpuModelSelectionX86LevelHostsItem.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        CpuModelSelectionX86LevelHostsItem.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 missing_for_next: Sequence[_builtins.str],
+                 name: _builtins.str,
+                 level: Optional[_builtins.str] = None):
+        """
+        :param Sequence[_builtins.str] missing_for_next: What the next level needs that the guest CPU lacks on this host.
+        :param _builtins.str name: The host, as named in the inputs.
+        :param _builtins.str level: The level of the guest CPU on this host; null below x86-64-v1.
+        """
+        pulumi.set(__self__, "missing_for_next", missing_for_next)
+        pulumi.set(__self__, "name", name)
+        if level is not None:
+            pulumi.set(__self__, "level", level)
+
+    @_builtins.property
+    @pulumi.getter(name="missingForNext")
+    def missing_for_next(self) -> Sequence[_builtins.str]:
+        """
+        What the next level needs that the guest CPU lacks on this host.
+        """
+        return pulumi.get(self, "missing_for_next")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        The host, as named in the inputs.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def level(self) -> Optional[_builtins.str]:
+        """
+        The level of the guest CPU on this host; null below x86-64-v1.
+        """
+        return pulumi.get(self, "level")
 
 
 @pulumi.output_type
