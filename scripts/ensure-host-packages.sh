@@ -3,7 +3,8 @@
 # when they are missing: QEMU (the ground truth), OpenSSH's server (the tests'
 # loopback hosts), setpriv (QEMU dies with its connection) and libvirt (the
 # tests check that libvirt accepts every <cpu> XML the project emits and turns
-# it into the same -cpu as qemuCpuArg).
+# it into the same -cpu as qemuCpuArg), and the login shells the tests give
+# throwaway SSH users (dash, zsh, fish, tcsh: provider/probe/loginShells.integration.test.ts).
 set -euo pipefail
 missing=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
@@ -14,6 +15,10 @@ command -v pgrep >/dev/null 2>&1 || missing+=(procps)
 command -v virsh >/dev/null 2>&1 || missing+=(libvirt-clients)
 [ -x /usr/sbin/libvirtd ] || missing+=(libvirt-daemon-system)
 [ -e /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so ] || missing+=(libvirt-daemon-driver-qemu)
+command -v dash >/dev/null 2>&1 || missing+=(dash)
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+command -v fish >/dev/null 2>&1 || missing+=(fish)
+command -v tcsh >/dev/null 2>&1 || missing+=(tcsh)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 echo "qemu-cpu: installing Debian packages: ${missing[*]}" >&2
 sudo=""

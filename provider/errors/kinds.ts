@@ -62,6 +62,13 @@ export class AuthenticationError extends QemuCpuError {
 /** A command on the host failed to start or exited unexpectedly. */
 export class RemoteCommandError extends QemuCpuError {}
 
+/**
+ * The SSH account's login shell or sshd's ForceCommand ended the session
+ * without running qemu-cpu's command (nologin, /bin/false, a wrapper that
+ * refuses): a fault of the account, never of QEMU. Stage `exec`.
+ */
+export class LoginShellError extends RemoteCommandError {}
+
 /** QEMU could not be found or started, or KVM is not usable. */
 export class QemuLaunchError extends QemuCpuError {}
 

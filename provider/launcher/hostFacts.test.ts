@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { RemoteCommandError } from '../errors';
 import { LocalTransport } from '../transport';
 import { parseHostFacts, readHostFacts } from './hostFacts';
-import { FACTS_SCRIPT, LAUNCH_SCRIPT, scriptArgv } from './hostScripts';
+import { FACTS_SCRIPT, LAUNCH_SCRIPT, QEMU_START_LINE, scriptArgv } from './hostScripts';
 
 const OUTPUT = [
   'kernel=6.1.0-18-amd64',
@@ -106,8 +106,8 @@ describe('QEMU binary discovery without a configured binary (both scripts, as co
   });
 
   it('the launch script execs the same binary (and says which)', () => {
-    const out = run(LAUNCH_SCRIPT, ['tcg', '', '-S']);
-    expect(out.stdout).toBe('right\n');
+    const out = run(LAUNCH_SCRIPT, ['tcg', '', '0123456789abcdef', '0', '-S']);
+    expect(out.stdout).toBe(`${QEMU_START_LINE}\nright\n`);
     expect(out.stderr).toContain(`binary=${path.join(root, '[z]', `qemu-system-${arch}`)}\n`);
   });
 

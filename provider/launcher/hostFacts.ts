@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RemoteCommandError, formatZodIssues } from '../errors';
 import type { Transport } from '../transport';
-import { FACTS_SCRIPT, scriptArgv } from './hostScripts';
+import { FACTS_SCRIPT, FACTS_START, scriptArgv } from './hostScripts';
 import { runToCompletion } from './runToCompletion';
 
 /** What the facts script reports, validated at the boundary. */
@@ -12,7 +12,7 @@ export const HostFactsSchema = z.object({
   binary: z.string().min(1),
   /** Size and mtime (seconds) of the binary, or null when it does not exist. */
   binaryStat: z.object({ size: z.number().int().nonnegative(), mtime: z.number().int() }).nullable(),
-  /** kvm, kvm_intel and kvm_amd module parameters, keyed `<module>/parameters/<name>`. */
+  /** kvm and vendor module (kvm_intel, kvm_amd, kvm_pvm) parameters, keyed `<module>/parameters/<name>`. */
   kvmParams: z.record(z.string()),
   /** The first processor's block of /proc/cpuinfo, raw; parsed by the CPU model. */
   cpuinfo: z.string(),
@@ -25,7 +25,10 @@ const KVM_PARAM_PREFIX = '/sys/module/';
 const MAX_PARAM_CHARS = 256;
 
 /** Parse the facts script's output. Pure; every problem is reported at once. */
-export function parseHostFacts(stdout: string, host: string): HostFacts {
+export function parseHostFacts(output: string, host: string): HostFacts {
+  // A login shell's startup files may print lines first; the script's own output starts at its first line.
+  const start = output.startsWith(`${FACTS_START}\n`) ? 0 : output.indexOf(`\n${FACTS_START}\n`);
+  const stdout = start < 0 ? output : output.slice(output.indexOf('\n', start + 1) + 1);
   const [head, ...rest] = stdout.split('\n--- cpuinfo\n');
   const fields = new Map<string, string>();
   const kvmParams: Record<string, string> = {};

@@ -31,19 +31,104 @@ const DISCOVER_BINARY = [
 export const MARKER = 'qemu-cpu:';
 
 /**
- * Starts QEMU so that it cannot outlive the connection that started it.
+ * The launch script's stdout line right before it execs QEMU: what comes
+ * before it is a login shell's, after it QEMU's (QMP).
+ */
+export const QEMU_START_LINE = `${MARKER}start-qemu`;
+
+/** The prefix of the guest name that tags one launch's processes: `-name guest=qemu-cpu-<tag>`. */
+export const LAUNCH_TAG_PREFIX = 'guest=qemu-cpu-';
+
+/**
+ * Defines `sweep SIGNAL`: signals every process whose command line carries
+ * this launch's tag ($t), the QEMU a forking qemuBinary wrapper left
+ * behind included, and sets $n to how many it signalled. The pattern's
+ * bracket keeps grep (whose own argv holds the pattern) and the scripts
+ * (whose text holds `$t`, never its value after the prefix) from matching.
+ */
+const SWEEP = [
+  'sweep() {',
+  '  n=0',
+  `  for f in $(grep -l -s -e "guest=[q]emu-cpu-$t" /proc/[0-9]*/cmdline); do`,
+  '    f=${f#/proc/}; kill -s "$1" "${f%/cmdline}" 2>/dev/null && n=$((n+1))',
+  '  done',
+  '}',
+].join('\n');
+
+/**
+ * Sets $s to the process whose end is the session's end: over SSH ($r is 1)
+ * the nearest sshd (or dropbear) ancestor, the server's session process
+ * (`sshd: user@notty`); on this machine the controller ($PPID). Runs in the
+ * launch script itself, before QEMU exists. Without such an ancestor the
+ * chain is already broken: the server forks each session's command into a
+ * new session (setsid), so the parent of that session's leader is asked,
+ * and pid 1 (the leader was orphaned: the session has ended) becomes 0,
+ * a pid that is never alive. A function, so `set -f` and the loop leave
+ * QEMU's arguments ("$@") alone.
+ */
+const SESSION_PROCESS = [
+  'field() { v=; l=; { read -r l < "/proc/$1/stat"; } 2>/dev/null; l=${l##*) }; i=1; set -f; for x in $l; do [ "$i" = "$2" ] && { v=$x; break; }; i=$((i+1)); done; set +f; }',
+  'session_process() {',
+  '  s=$PPID; [ "$r" = 1 ] || return 0',
+  '  p=$PPID',
+  '  while [ "$p" -gt 1 ] 2>/dev/null; do',
+  '    c=; { read -r c < "/proc/$p/comm"; } 2>/dev/null',
+  '    case $c in sshd*|dropbear*) s=$p; return 0;; esac',
+  '    field "$p" 2; p=${v:-1}',
+  '  done',
+  '  field $$ 4; field "${v:-0}" 2; s=${v:-0}; [ "$s" != 1 ] || s=0',
+  '}',
+  'session_process',
+].join('\n');
+
+/**
+ * The launch's watchdog, a background `sh` (fds on /dev/null, so it holds
+ * no channel open) that ends QEMU when the session ends, whatever the login
+ * shell does. pdeathsig alone is not enough: dash, fish, tcsh and a
+ * ForceCommand wrapper that does not `exec` stay as QEMU's parent, and sshd
+ * never signals a non-pty session's command, so nothing kills them.
+ *
+ * Once the session process ($s) is gone it sweeps the tagged processes with
+ * TERM, then KILL a second later, and goes on until QEMU ($q, the launch
+ * script's pid, which QEMU takes over by exec) has ended and no tagged
+ * process is left: a QEMU exec'd just after the session ended is caught
+ * too. Otherwise it ends itself once QEMU has ended and no tagged process is
+ * left. Polls once a second: one `sleep` per second while QEMU runs.
+ */
+const WATCHDOG = [
+  SESSION_PROCESS,
+  'q=$$',
+  '(',
+  '  alive() { l=; { read -r l < "/proc/$1/stat"; } 2>/dev/null; l=${l##*) }; case $l in ""|Z*|X*) return 1;; esac; }',
+  SWEEP.replace(/^/gm, '  '),
+  '  gone=',
+  '  while :; do',
+  '    alive "$s" || gone=1',
+  '    if [ -n "$gone" ]; then sweep TERM; [ "$n" = 0 ] || { sleep 1; sweep KILL; }',
+  '    elif alive "$q"; then sleep 1; continue; fi',
+  '    alive "$q" || { sweep 0; [ "$n" = 0 ] && exit 0; }',
+  '    sleep 1',
+  '  done',
+  ') </dev/null >/dev/null 2>&1 &',
+].join('\n');
+
+/**
+ * Starts QEMU so that it cannot outlive the session that started it.
  *
  * QEMU does not exit when the QMP stream's stdin reaches EOF, and sshd does
- * not signal a non-pty session's command when the client disappears. So QEMU
- * is exec'd (no shell left in between) under `setpriv --pdeathsig KILL`: the
- * kernel SIGKILLs it as soon as its parent, the sshd session process (or the
- * local controller), exits. The PID is reported first on stderr so a clean
- * shutdown can escalate to TERM and KILL over a second channel.
+ * not signal a non-pty session's command when the client disappears. So
+ * QEMU is exec'd (no shell left in between) under `setpriv --pdeathsig
+ * KILL`: the kernel SIGKILLs it as soon as its parent exits; and the
+ * launch's watchdog (above) ends every process carrying the launch's tag
+ * when the session ends, for the login shells that stay QEMU's parent and
+ * for qemuBinary wrappers that fork. The PID is reported first on stderr so
+ * a clean shutdown can escalate to TERM and KILL over a second channel.
  *
- * $1: accelerator (kvm|tcg), $2: configured binary or '', then QEMU's argv.
+ * $1: accelerator (kvm|tcg), $2: configured binary or '', $3: the launch's
+ * tag (hex), $4: 1 over SSH, else 0; then QEMU's argv.
  */
 export const LAUNCH_SCRIPT = [
-  'a=$1; b=$2; shift 2',
+  'a=$1; b=$2; t=$3; r=$4; shift 4',
   `if [ -z "$b" ]; then ${READ_ARCH}; fi`,
   DISCOVER_BINARY,
   `if [ ! -x "$b" ]; then echo "${MARKER}error=no-binary $b" >&2; exit 127; fi`,
@@ -54,9 +139,14 @@ export const LAUNCH_SCRIPT = [
   `  if [ ! -e /dev/kvm ]; then echo "${MARKER}note=kvm-missing" >&2;`,
   `  elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then echo "${MARKER}note=kvm-denied $(id -un) $(stat -c %G /dev/kvm 2>/dev/null)" >&2; fi`,
   'fi',
+  WATCHDOG,
   `echo "${MARKER}pid=$$ binary=$b" >&2`,
-  'exec setpriv --pdeathsig KILL -- "$b" "$@"',
+  `echo "${QEMU_START_LINE}"`,
+  `exec setpriv --pdeathsig KILL -- "$b" -name "${LAUNCH_TAG_PREFIX}$t" "$@"`,
 ].join('\n');
+
+/** The facts script's first line. */
+export const FACTS_START = '--- qemu-cpu facts';
 
 /**
  * Reports what a probe's answer depends on besides QEMU's replies: kernel,
@@ -67,10 +157,13 @@ export const LAUNCH_SCRIPT = [
  * program (stat) and nothing per parameter file; older kernels add uname.
  *
  * kvm module parameters come as `grep -H` would print them, `/sys/module/<path>:<line>`.
+ * The output starts with {@link FACTS_START}: what a login shell's startup
+ * files print before it is not the host's.
  *
  * $1: configured binary or ''.
  */
 export const FACTS_SCRIPT = [
+  `echo "${FACTS_START}"`,
   'b=$1',
   '{ r=; read -r r < /proc/sys/kernel/osrelease; } 2>/dev/null',
   READ_ARCH,
@@ -91,8 +184,18 @@ export const FACTS_SCRIPT = [
   'exit 0',
 ].join('\n');
 
-/** Sends a signal to one process; $1: signal name, $2: pid (digits only). */
-export const KILL_SCRIPT = 'kill -s "$1" "$2" 2>/dev/null; exit 0';
+/**
+ * Sends a signal to a launch: its QEMU's pid, if known, and every process
+ * carrying its tag. Prints how many processes it signalled (0: none is left).
+ * $1: signal name, $2: pid (digits) or '', $3: the launch's tag.
+ */
+export const KILL_SCRIPT = [
+  't=$3',
+  SWEEP,
+  'sweep "$1"',
+  '[ -n "$2" ] && kill -s "$1" "$2" 2>/dev/null && n=$((n+1))',
+  'echo "$n"; exit 0',
+].join('\n');
 
 /** argv that runs a script with positional parameters on any transport. */
 export function scriptArgv(script: string, args: readonly string[]): string[] {

@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { DisconnectedError, QemuCpuError, QemuLaunchError, TimeoutError } from '../errors';
 import { QmpClient } from '../qmp';
 import type { HostProcess, Transport } from '../transport';
-import { KILL_SCRIPT, LAUNCH_SCRIPT, MARKER, scriptArgv } from './hostScripts';
+import { KILL_SCRIPT, LAUNCH_SCRIPT, MARKER, QEMU_START_LINE, scriptArgv } from './hostScripts';
 import { classifyLaunchFailure } from './launchFailure';
+import { loginShellStall } from './loginShellStall';
 import { DEFAULT_TIMEOUTS, type LaunchOptions, type Timeouts } from './launchOptions';
 import { qemuArgv } from './qemuArgv';
+import { runToCompletion } from './runToCompletion';
 import { withTimeout } from './withTimeout';
 
 /** QEMU's stderr kept for error messages; the tail is what explains a failure. */
@@ -31,6 +34,8 @@ export class QemuSession {
     binary: string,
     private readonly stderr: () => string,
     private readonly timeouts: Timeouts,
+    /** The launch's tag: every process of this launch carries it in its command line. */
+    private readonly tag: string,
   ) {
     this.binary = binary;
   }
@@ -39,21 +44,26 @@ export class QemuSession {
   static async start(transport: Transport, opts: LaunchOptions): Promise<QemuSession> {
     const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     const host = transport.label;
-    const argv = scriptArgv(LAUNCH_SCRIPT, [opts.accelerator, opts.qemuBinary ?? '', ...qemuArgv(opts)]);
+    const tag = randomBytes(8).toString('hex');
+    const argv = scriptArgv(LAUNCH_SCRIPT, [opts.accelerator, opts.qemuBinary ?? '', tag, transport.remote ? '1' : '0', ...qemuArgv(opts)]);
     const spawning = transport.spawn(argv);
     const proc = await withTimeout(spawning, timeouts.exec, () =>
       new TimeoutError({ host, stage: 'exec', what: `starting QEMU took longer than ${timeouts.exec} ms`, timeoutMs: timeouts.exec }),
     ).catch((err: unknown) => {
       // A spawn that completes after its time limit must not leave a QEMU behind.
-      void spawning.then((late) => reapLate(transport, late, timeouts), () => undefined);
+      void spawning.then((late) => reapLate(transport, late, tag, timeouts), () => undefined);
       throw err;
     });
 
     const watched = watchStderr(proc);
     const { pid } = watched;
     const stderrText = () => watched.text();
-    const failed = async (cause: unknown): Promise<QemuCpuError> => {
-      const classified = classifyLaunchFailure(host, stderrText(), cause, opts.cpu);
+    /** `qemuSaid`: stderr from before qemu-cpu ended QEMU (after that it only says it got a signal). */
+    const failed = async (cause: unknown, qemuSaid: string): Promise<QemuCpuError> => {
+      // A session the login shell (or ForceCommand) ended never ran the launch script: QEMU is not to blame.
+      const refused = proc.loginShell && (await Promise.race([proc.loginShell, sleep(300).then(() => undefined)]));
+      if (refused) return refused;
+      const classified = classifyLaunchFailure(host, qemuSaid, cause, opts.cpu);
       if (classified) return classified;
       if (cause instanceof QemuCpuError) return explainFailure(transport, proc, stderrText, cause);
       return new QemuLaunchError({ host, stage: 'launch', what: 'QEMU did not start', why: String(cause), cause });
@@ -63,17 +73,29 @@ export class QemuSession {
     try {
       qmp = await QmpClient.connect(
         { input: proc.stdout, output: proc.stdin },
-        { host, greetingTimeoutMs: timeouts.greeting, commandTimeoutMs: timeouts.command },
+        { host, greetingTimeoutMs: timeouts.greeting, commandTimeoutMs: timeouts.command, startLine: QEMU_START_LINE },
       );
     } catch (err) {
-      // Let stderr drain: QEMU's explanation usually arrives with its exit.
-      await Promise.race([proc.exit, sleep(300)]);
-      await terminate(transport, proc, pid, timeouts);
-      throw await failed(err);
+      // Let stderr drain: QEMU's explanation usually arrives with its exit. A QEMU that is still
+      // running did not fail at start-up: its stderr explains nothing, and the error stands.
+      const exitedByItself = await Promise.race([proc.exit.then(() => true), sleep(300).then(() => false)]);
+      const qemuSaid = exitedByItself ? stderrText() : '';
+      // Exited, yet QEMU's stdout is still open: the binary forked QEMU and left (a wrapper without exec).
+      const forkedAway = exitedByItself && !proc.stdout.readableEnded && err instanceof TimeoutError;
+      const stalled = err instanceof TimeoutError ? await loginShellStall(proc, host, timeouts.greeting) : undefined;
+      if (stalled) {
+        // The launch script never ran, so there is no QEMU; a kill script would hang in the same login shell.
+        proc.abandon();
+        throw stalled;
+      }
+      // No quit was sent, so there is no exit to wait for: straight to TERM.
+      await terminate(transport, proc, { pid, tag, timeouts: { ...timeouts, shutdown: 0 }, quitAnswered: false });
+      if (forkedAway) throw forkedLaunch(host, watched.binary() || (opts.qemuBinary ?? 'the QEMU binary'), err);
+      throw await failed(err, qemuSaid);
     }
     // The pid line precedes exec, so it has normally arrived with the greeting.
     await Promise.race([pid, sleep(200)]);
-    return new QemuSession(transport, proc, qmp, pid, watched.binary() || (opts.qemuBinary ?? ''), stderrText, timeouts);
+    return new QemuSession(transport, proc, qmp, pid, watched.binary() || (opts.qemuBinary ?? ''), stderrText, timeouts, tag);
   }
 
   /** What QEMU printed on stderr so far (our own marker lines removed). */
@@ -93,16 +115,35 @@ export class QemuSession {
     return explainFailure(this.transport, this.proc, this.stderr, err);
   }
 
-  /** quit → TERM → KILL. Never throws; the process is gone or orphaned to pdeathsig when it returns. */
+  /** quit → TERM → KILL. Never throws; the process is gone, or left to pdeathsig and the watchdog, when it returns. */
   async shutdown(): Promise<void> {
+    let quitAnswered = false;
     try {
       await withTimeout(this.qmp.executeQuit(), this.timeouts.shutdown, () => new Error('quit timed out'));
+      quitAnswered = true;
     } catch {
       /* escalate below */
     }
     this.qmp.close();
-    await terminate(this.transport, this.proc, this.pid, this.timeouts);
+    await terminate(this.transport, this.proc, { pid: this.pid, tag: this.tag, timeouts: this.timeouts, quitAnswered });
   }
+}
+
+/**
+ * The error for a QEMU binary that exited at once while something it
+ * started kept QEMU's output open: a wrapper that forks QEMU (`qemu … &`)
+ * instead of exec'ing it. sshd closes a command's stdin once the command has
+ * exited, so QMP commands never reach the QEMU it left.
+ */
+function forkedLaunch(host: string, binary: string, cause: TimeoutError): QemuLaunchError {
+  return new QemuLaunchError({
+    host,
+    stage: 'launch',
+    cause,
+    what: `${binary} exited, leaving QEMU running without its QMP input`,
+    why: `it forked QEMU (or ran it in the background) instead of exec'ing it, so sshd closed QEMU's stdin when it exited and ${cause.what}`,
+    hint: 'End the wrapper with `exec qemu-system-… "$@"`. qemu-cpu ended the QEMU it left.',
+  });
 }
 
 /** Follow QEMU's stderr: the launch script's pid line, and the last MAX_STDERR_CHARS of text. */
@@ -133,11 +174,11 @@ function watchStderr(proc: HostProcess): { pid: Promise<number | undefined>; tex
 }
 
 /** End a QEMU whose start was given up on (exec timed out) but that started anyway. */
-async function reapLate(transport: Transport, proc: HostProcess, timeouts: Timeouts): Promise<void> {
+async function reapLate(transport: Transport, proc: HostProcess, tag: string, timeouts: Timeouts): Promise<void> {
   const { pid } = watchStderr(proc);
   proc.stdout.resume();
   proc.stdin.end();
-  await terminate(transport, proc, pid, { ...timeouts, shutdown: 1 }, timeouts.exec);
+  await terminate(transport, proc, { pid, tag, timeouts: { ...timeouts, shutdown: 1 }, quitAnswered: false, pidWaitMs: timeouts.exec });
 }
 
 async function explainFailure<E>(transport: Transport, proc: HostProcess, stderr: () => string, err: E): Promise<E | DisconnectedError> {
@@ -150,7 +191,7 @@ async function explainFailure<E>(transport: Transport, proc: HostProcess, stderr
       stage: err.stage,
       what: `the SSH connection was lost: ${err.what}`,
       why: 'sshd, the network or the host went away in the middle of the probe',
-      hint: 'QEMU ran under pdeathsig and ended with the session; check the host and its sshd, then retry.',
+      hint: 'On the host, QEMU is ended with the session (pdeathsig, and the launch\'s watchdog within about 2 s); check the host and its sshd, then retry.',
       cause: err,
     });
   }
@@ -173,27 +214,46 @@ async function explainFailure<E>(transport: Transport, proc: HostProcess, stderr
   });
 }
 
-async function terminate(transport: Transport, proc: HostProcess, pid: Promise<number | undefined>, timeouts: Timeouts, pidWaitMs = 100): Promise<void> {
+interface Termination {
+  /** QEMU's pid as the launch script reported it. */
+  pid: Promise<number | undefined>;
+  /** The launch's tag: also finds a QEMU that a qemuBinary wrapper forked. */
+  tag: string;
+  timeouts: Timeouts;
+  /** QEMU answered quit: its exit (or its channel's) ends the launch, no sweep is needed. */
+  quitAnswered: boolean;
+  /** How long to wait for the pid line. Default 100 ms. */
+  pidWaitMs?: number;
+}
+
+/**
+ * Wait for the exit, then TERM and KILL the launch's processes (its pid and
+ * every process carrying its tag) over a second channel, 1 s apart, until
+ * the kill script finds none left. Without a quit answer the sweep runs even
+ * after the channel's exit: a forking wrapper exits at once, its QEMU later.
+ */
+async function terminate(transport: Transport, proc: HostProcess, t: Termination): Promise<void> {
   const exited = (ms: number) => Promise.race([proc.exit.then(() => true), sleep(ms).then(() => false)]);
-  if (await exited(timeouts.shutdown)) return proc.abandon();
-  const knownPid = await Promise.race([pid, sleep(pidWaitMs).then(() => undefined)]);
+  const gone = await exited(t.timeouts.shutdown);
+  if (gone && t.quitAnswered) return proc.abandon();
+  // A pid is only signalled while its process has not been seen to exit: after that it may be another's.
+  const knownPid = gone ? undefined : await Promise.race([t.pid, sleep(t.pidWaitMs ?? 100).then(() => undefined)]);
   for (const signal of ['TERM', 'KILL']) {
-    if (knownPid === undefined) break;
+    let signalled: number | undefined;
     try {
-      await withTimeout(
-        transport.spawn(scriptArgv(KILL_SCRIPT, [signal, String(knownPid)])).then((p) => {
-          p.stdin.end();
-          p.stdout.resume();
-          p.stderr.resume();
-          return p.exit;
-        }),
-        timeouts.exec,
-        () => new Error('kill timed out'),
-      );
+      const out = await runToCompletion(transport, scriptArgv(KILL_SCRIPT, [signal, knownPid === undefined ? '' : String(knownPid), t.tag]), {
+        timeoutMs: t.timeouts.exec,
+        stage: 'shutdown',
+        what: `sending ${signal} to QEMU`,
+      });
+      // The count is the script's last line; a login shell's startup files may print before it.
+      signalled = Number(out.stdout.trim().split('\n').pop());
     } catch {
-      /* the connection may be gone; pdeathsig then ends QEMU */
+      /* the connection may be gone; pdeathsig and the watchdog then end QEMU */
     }
-    if (await exited(1_000)) break;
+    if (signalled === 0) break;
+    // Seen running, then gone: the exec'd QEMU has ended. A wrapper's channel was gone before, so sweep once more.
+    if ((await exited(1_000)) && !gone) break;
   }
   proc.abandon();
 }

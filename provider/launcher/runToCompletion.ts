@@ -1,5 +1,6 @@
 import { RemoteCommandError, TimeoutError, type Stage } from '../errors';
 import type { ExitStatus, Transport } from '../transport';
+import { loginShellStall } from './loginShellStall';
 
 /** Output beyond this is dropped: no host command of ours prints more, and a broken one must not exhaust memory. */
 const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
@@ -45,12 +46,19 @@ export async function runToCompletion(
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      proc.abandon();
-      reject(new TimeoutError({ host: transport.label, stage: opts.stage, what: `${opts.what} took longer than ${opts.timeoutMs} ms`, timeoutMs: opts.timeoutMs }));
+      const late = new TimeoutError({ host: transport.label, stage: opts.stage, what: `${opts.what} took longer than ${opts.timeoutMs} ms`, timeoutMs: opts.timeoutMs });
+      // Never started at all: the login shell (or its startup files) hung, not the command.
+      void loginShellStall(proc, transport.label, opts.timeoutMs).then((stalled) => {
+        proc.abandon();
+        reject(stalled ?? late);
+      });
     }, opts.timeoutMs);
   });
   try {
     const [stdout, stderr, status] = await Promise.race([Promise.all([collect(proc.stdout), collect(proc.stderr), proc.exit]), timeout]);
+    // The account's login shell or ForceCommand ended the session without running the command: say so, not "exit 1".
+    const refused = proc.loginShell && (await Promise.race([proc.loginShell, new Promise<undefined>((r) => setTimeout(() => r(undefined), 200).unref())]));
+    if (refused) throw refused;
     if (status.code !== 0) {
       throw new RemoteCommandError({
         host: transport.label,

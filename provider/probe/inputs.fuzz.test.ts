@@ -73,11 +73,12 @@ function expectSafeArgv(argv: readonly string[]): void {
   if (argv[2] === FACTS_SCRIPT) {
     ok(args.length === 1 && validBinary(args[0]), 'binary path');
   } else if (argv[2] === KILL_SCRIPT) {
-    ok(args.length === 2 && ['TERM', 'KILL'].includes(args[0]) && /^\d+$/.test(args[1]), 'kill arguments');
+    ok(args.length === 3 && ['TERM', 'KILL'].includes(args[0]) && /^\d*$/.test(args[1]) && /^[0-9a-f]{16}$/.test(args[2]), 'kill arguments');
   } else {
     ok(['kvm', 'tcg'].includes(args[0]), 'accelerator');
     ok(validBinary(args[1]), 'binary path');
-    const qemu = args.slice(2);
+    ok(/^[0-9a-f]{16}$/.test(args[2]) && ['0', '1'].includes(args[3]), 'launch tag');
+    const qemu = args.slice(4);
     for (let i = 0; i < qemu.length; i++) {
       const prev = qemu[i - 1];
       if (prev === '-machine') ok(MACHINE_TYPE_PATTERN.test(qemu[i]), 'machine type');
@@ -351,10 +352,12 @@ describe('fuzz: YAML configs (a `qemu-cpu check` file) through the CLI\'s loader
 
 describe('the argv invariant itself', () => {
   it('[input-selection] rejects argvs that carry an unvalidated value', () => {
-    const launch = (extra: string[]) => ['sh', '-c', LAUNCH_SCRIPT, 'qemu-cpu', 'kvm', '', '-S', '-machine', ...extra];
+    const tag = ['0123456789abcdef', '1'];
+    const launch = (extra: string[]) => ['sh', '-c', LAUNCH_SCRIPT, 'qemu-cpu', 'kvm', '', ...tag, '-S', '-machine', ...extra];
     expect(() => expectSafeArgv(launch(['q35;id']))).toThrow(/machine type/);
-    expect(() => expectSafeArgv(['sh', '-c', LAUNCH_SCRIPT, 'qemu-cpu', 'kvm', '/usr/bin/x;id', '-S'])).toThrow(/binary path/);
-    expect(() => expectSafeArgv(['sh', '-c', LAUNCH_SCRIPT, 'qemu-cpu', 'kvm', '', '-cpu', 'host,kernel=/x'])).toThrow(/-cpu argument/);
+    expect(() => expectSafeArgv(['sh', '-c', LAUNCH_SCRIPT, 'qemu-cpu', 'kvm', '/usr/bin/x;id', ...tag, '-S'])).toThrow(/binary path/);
+    expect(() => expectSafeArgv(['sh', '-c', LAUNCH_SCRIPT, 'qemu-cpu', 'kvm', '', ...tag, '-cpu', 'host,kernel=/x'])).toThrow(/-cpu argument/);
+    expect(() => expectSafeArgv(['sh', '-c', LAUNCH_SCRIPT, 'qemu-cpu', 'kvm', '', 'x;id', '1', '-S'])).toThrow(/launch tag/);
     expect(() => expectSafeArgv(['sh', '-c', 'echo $1', 'qemu-cpu'])).toThrow();
     expectSafeArgv(launch(['pc-q35-7.2', '-cpu', 'Skylake-Client-v4,+avx2,-hle,enforce', '-qmp', 'stdio']));
   });

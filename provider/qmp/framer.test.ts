@@ -1,5 +1,5 @@
 import { QmpProtocolError } from '../errors';
-import { DEFAULT_MAX_MESSAGE_BYTES, LineFramer } from './framer';
+import { DEFAULT_MAX_MESSAGE_BYTES, LineFramer, MAX_BYTES_BEFORE_GREETING, MAX_LINES_BEFORE_GREETING } from './framer';
 
 const MESSAGES = [
   '{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": "Debian €"}, "capabilities": ["oob"]}}',
@@ -54,11 +54,11 @@ describe('LineFramer', () => {
   });
 
   it('accepts a line of exactly maxMessageBytes, even when its \\r arrives alone', () => {
-    const framer = new LineFramer({ maxMessageBytes: 10 });
+    const framer = new LineFramer({ maxMessageBytes: 10, beforeGreeting: false });
     expect(framer.push(Buffer.from('0123456789\r')).error).toBeUndefined();
     expect(framer.pendingBytes).toBe(11);
     expect(framer.push(Buffer.from('\n')).lines).toEqual(['0123456789']);
-    expect(new LineFramer({ maxMessageBytes: 10 }).push(Buffer.from('0123456789\r\n')).lines).toEqual(['0123456789']);
+    expect(new LineFramer({ maxMessageBytes: 10, beforeGreeting: false }).push(Buffer.from('0123456789\r\n')).lines).toEqual(['0123456789']);
   });
 
   it('fails on a complete line one byte over the limit, keeping the lines before it', () => {
@@ -117,5 +117,65 @@ describe('LineFramer', () => {
 
   it('refuses a nonsensical limit', () => {
     expect(() => new LineFramer({ maxMessageBytes: 0 })).toThrow(RangeError);
+  });
+
+  describe('before the greeting', () => {
+    // What ~/.bashrc, ~/.zshenv or fish's config print on a real host, invalid UTF-8 and a lone '}' included.
+    const NOISE = Buffer.concat([Buffer.from('Welcome to kvm-03!\r\n  \n$ fortune: ü\n}\n'), Buffer.from([0xff, 0xfe, 0x0a])]);
+
+    it('skips lines that are not QMP, split anywhere, then frames the greeting and what follows', () => {
+      const stream = Buffer.concat([NOISE, STREAM]);
+      for (let i = 0; i <= stream.length; i++) {
+        const framer = new LineFramer();
+        expect(feed(framer, [stream.subarray(0, i), stream.subarray(i)])).toEqual(MESSAGES);
+        expect(framer.skipped).toBe(4);
+        expect(framer.endedBeforeGreeting()).toBeUndefined();
+      }
+    });
+
+    it('skips nothing after the greeting: a later line that is not JSON goes to the decoder', () => {
+      const framer = new LineFramer();
+      expect(framer.push(Buffer.from(`${MESSAGES[0]}\r\nSegmentation fault\r\n`)).lines).toEqual([MESSAGES[0], 'Segmentation fault']);
+    });
+
+    it(`skips at most ${MAX_LINES_BEFORE_GREETING} lines, then fails naming the startup files`, () => {
+      const line = (i: number) => `motd line ${i}\n`;
+      const ok = new LineFramer();
+      expect(ok.push(Buffer.from(Array.from({ length: MAX_LINES_BEFORE_GREETING }, (_, i) => line(i)).join(''))).error).toBeUndefined();
+      expect(ok.push(Buffer.from(`${MESSAGES[0]}\n`)).lines).toEqual([MESSAGES[0]]);
+      const over = new LineFramer({ host: 'h1' });
+      const out = over.push(Buffer.from(Array.from({ length: MAX_LINES_BEFORE_GREETING + 1 }, (_, i) => line(i)).join('')));
+      expect(out.error).toBeInstanceOf(QmpProtocolError);
+      expect(out.error?.message).toMatch(/^h1: more than 200 lines or 65536 bytes that are not QMP came before QEMU's QMP greeting \(qmp-protocol\): the first was "motd line 0"; .*~\/\.bashrc/);
+      expect(out.error?.message).toContain('interactive');
+      expect(over.push(Buffer.from(`${MESSAGES[0]}\n`)).error).toBe(out.error);
+    });
+
+    it(`skips at most ${MAX_BYTES_BEFORE_GREETING} bytes`, () => {
+      const framer = new LineFramer();
+      const out = framer.push(Buffer.from(`${'x'.repeat(40_000)}\n${'y'.repeat(40_000)}\n`));
+      expect(out.error?.message).toContain('65536 bytes that are not QMP');
+      expect(out.error!.message.length).toBeLessThan(800);
+    });
+
+    it('says when the stream ends with only lines that are not QMP', () => {
+      const framer = new LineFramer({ host: 'h1' });
+      expect(framer.endedBeforeGreeting()).toBeUndefined();
+      framer.push(Buffer.from('this is not QMP at all\r\n'));
+      expect(framer.endedBeforeGreeting()?.message).toBe(
+        'h1: QEMU\'s output ended without a QMP greeting (qmp-protocol): it printed 1 line(s) that are not JSON (QMP), the first "this is not QMP at all".',
+      );
+    });
+
+    it('with an until line, skips only up to it: what follows it must be QMP', () => {
+      const framer = new LineFramer({ beforeGreeting: { maxLines: 10, maxBytes: 1000, until: 'qemu-cpu:start-qemu' } });
+      const out = framer.push(Buffer.from('Welcome!\nqemu-cpu:start-qemu\ngarbage from QEMU\n'));
+      expect(out.lines).toEqual(['garbage from QEMU']);
+      expect(framer.skipped).toBe(1);
+    });
+
+    it('keeps every line with beforeGreeting: false', () => {
+      expect(new LineFramer({ beforeGreeting: false }).push(NOISE.subarray(0, 20)).lines).toEqual(['Welcome to kvm-03!']);
+    });
   });
 });

@@ -4,12 +4,35 @@ import { quoteExcerpt } from './quote';
 /** The default limit on one QMP message: 32 MiB, far above the largest real reply (query-qmp-schema, ~1 MiB). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
+/** At most this many lines that are not QMP are skipped before the greeting. */
+export const MAX_LINES_BEFORE_GREETING = 200;
+/** At most this many bytes of lines that are not QMP are skipped before the greeting. */
+export const MAX_BYTES_BEFORE_GREETING = 64 * 1024;
+
+/** Bounds on what is skipped before the greeting. */
+export interface BeforeGreetingLimits {
+  maxLines: number;
+  maxBytes: number;
+  /**
+   * A line that ends the skipping (and is dropped itself): the launcher's
+   * own line just before QEMU runs, so that QEMU's output is never skipped.
+   */
+  until?: string;
+}
+
 /** Options of a {@link LineFramer}. */
 export interface LineFramerOptions {
   /** The largest line accepted, in bytes, without its terminator. Default {@link DEFAULT_MAX_MESSAGE_BYTES}. */
   maxMessageBytes?: number;
   /** The host label put into errors. */
   host?: string;
+  /**
+   * Lines that do not start with `{` before the first that does (the
+   * greeting), or before the `until` line, are skipped, up to these limits;
+   * false keeps every line.
+   * Default {@link MAX_LINES_BEFORE_GREETING} lines, {@link MAX_BYTES_BEFORE_GREETING} bytes.
+   */
+  beforeGreeting?: BeforeGreetingLimits | false;
 }
 
 /** What one {@link LineFramer.push} or {@link LineFramer.end} produced. */
@@ -22,6 +45,7 @@ export interface FramerOutput {
 
 const LF = 0x0a;
 const CR = 0x0d;
+const OPEN_BRACE = 0x7b;
 const EXCERPT_BYTES = 200;
 
 /**
@@ -34,6 +58,12 @@ const EXCERPT_BYTES = 200;
  * once a pending line passes the limit the framer fails at once, keeps
  * nothing, and reports the same error for every later chunk. Chunks are
  * kept by reference and joined once per line, so framing is linear.
+ *
+ * Before the first line that starts with `{` (QEMU's greeting), lines that
+ * do not are skipped: over SSH the account's startup files (~/.bashrc,
+ * ~/.zshenv, fish's config.fish, ~/.tcshrc) may print on stdout before
+ * QEMU runs. At most {@link MAX_LINES_BEFORE_GREETING} lines and
+ * {@link MAX_BYTES_BEFORE_GREETING} bytes; more is a QmpProtocolError.
  */
 export class LineFramer {
   /** The largest line accepted, in bytes, without its terminator. */
@@ -42,6 +72,11 @@ export class LineFramer {
   private pending: Buffer[] = [];
   private pendingLength = 0;
   private failure: QmpProtocolError | undefined;
+  /** Set until the greeting begins; skipping then ends for good. */
+  private skipLimits: BeforeGreetingLimits | undefined;
+  private skippedLines = 0;
+  private skippedBytes = 0;
+  private firstSkipped = '';
   // fatal: QEMU's JSON writer only emits valid UTF-8 (it escapes the rest), so bad bytes mean a broken stream.
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -52,6 +87,27 @@ export class LineFramer {
     }
     this.maxMessageBytes = max;
     this.host = options.host;
+    const skip = options.beforeGreeting ?? { maxLines: MAX_LINES_BEFORE_GREETING, maxBytes: MAX_BYTES_BEFORE_GREETING };
+    this.skipLimits = skip === false ? undefined : skip;
+  }
+
+  /** How many lines that are not QMP were skipped before the greeting. */
+  get skipped(): number {
+    return this.skippedLines;
+  }
+
+  /**
+   * For a stream that ended before its greeting: the error saying that it
+   * held only lines that are not QMP, or undefined when none was skipped.
+   */
+  endedBeforeGreeting(): QmpProtocolError | undefined {
+    if (!this.skipLimits || this.skippedLines === 0) return undefined;
+    return new QmpProtocolError({
+      host: this.host,
+      stage: 'qmp-protocol',
+      what: 'QEMU\'s output ended without a QMP greeting',
+      why: `it printed ${this.skippedLines} line(s) that are not JSON (QMP), the first ${quoteExcerpt(this.firstSkipped)}`,
+    });
   }
 
   /** Bytes of the unfinished line held right now; never more than `maxMessageBytes` + 1 (a trailing "\r"). */
@@ -92,6 +148,20 @@ export class LineFramer {
       this.pending = [];
       this.pendingLength = 0;
       if (length === 0) continue;
+      if (this.skipLimits) {
+        const first = lineBytes.subarray(0, length).find((b) => b !== 0x20 && b !== 0x09);
+        if (first === undefined) continue;
+        if (this.skipLimits.until !== undefined && lineBytes.subarray(0, length).equals(Buffer.from(this.skipLimits.until))) {
+          this.skipLimits = undefined;
+          continue;
+        }
+        if (first !== OPEN_BRACE) {
+          const error = this.skip(lineBytes.subarray(0, length), total + 1);
+          if (error) return this.fail(lines, error);
+          continue;
+        }
+        this.skipLimits = undefined;
+      }
       let text: string;
       try {
         text = this.utf8.decode(lineBytes.subarray(0, length));
@@ -120,6 +190,22 @@ export class LineFramer {
       what: 'the QMP stream ended in the middle of a message',
       why: `unterminated line ${quoteExcerpt(rest)}`,
     }));
+  }
+
+  /** Count a skipped line; the error once the limits are passed. */
+  private skip(line: Buffer, bytes: number): QmpProtocolError | undefined {
+    const limits = this.skipLimits!;
+    this.skippedLines++;
+    this.skippedBytes += bytes;
+    if (this.skippedLines === 1) this.firstSkipped = line.subarray(0, EXCERPT_BYTES).toString('utf8');
+    if (this.skippedLines <= limits.maxLines && this.skippedBytes <= limits.maxBytes) return undefined;
+    return new QmpProtocolError({
+      host: this.host,
+      stage: 'qmp-protocol',
+      what: `more than ${limits.maxLines} lines or ${limits.maxBytes} bytes that are not QMP came before QEMU's QMP greeting`,
+      why: `the first was ${quoteExcerpt(this.firstSkipped)}; over SSH these are usually what the account's startup files (~/.bashrc, ~/.zshenv, fish's config.fish, ~/.tcshrc) print on stdout`,
+      hint: 'Make those files print only in interactive shells (bash: [ -t 1 ], fish: status is-interactive), or on stderr.',
+    });
   }
 
   private lastPendingByte(): number | undefined {

@@ -43,9 +43,12 @@ const SCHEMAS: Record<string, z.ZodTypeAny> = {
   'query-cpu-model-expansion': CpuModelExpansionReplySchema,
 };
 
-/** Frame and decode a whole byte stream fed in the given pieces; throws only if the layer does. */
+/**
+ * Frame and decode a whole byte stream fed in the given pieces; throws only if the layer does.
+ * The stream is a session's middle (its greeting came before), so no line is skipped as a login shell's.
+ */
 function frameAndDecode(chunks: Uint8Array[], maxMessageBytes?: number): { messages: QmpMessage[]; errors: QmpProtocolError[] } {
-  const framer = new LineFramer({ maxMessageBytes });
+  const framer = new LineFramer({ maxMessageBytes, beforeGreeting: false });
   const messages: QmpMessage[] = [];
   const errors: QmpProtocolError[] = [];
   const take = (out: { lines: string[]; error?: QmpProtocolError }): void => {

@@ -9,7 +9,7 @@ import {
   type Stage,
 } from '../errors';
 import { decodeQmpLine, type QmpEvent, type QmpGreeting, type QmpMessage } from './decoder';
-import { LineFramer } from './framer';
+import { LineFramer, MAX_BYTES_BEFORE_GREETING, MAX_LINES_BEFORE_GREETING, type LineFramerOptions } from './framer';
 import { quoteExcerpt } from './quote';
 import { EmptyReplySchema } from './schemas';
 
@@ -31,6 +31,12 @@ export interface QmpClientOptions {
   maxMessageBytes?: number;
   /** Called for every event, in arrival order. Exceptions it throws are ignored. */
   onEvent?: (event: QmpEvent) => void;
+  /**
+   * The line the launcher prints on the stream right before QEMU runs: the
+   * lines before it (a login shell's) are skipped, and QEMU's own output
+   * after it must be QMP. See {@link LineFramerOptions.beforeGreeting}.
+   */
+  startLine?: string;
 }
 
 /** Options of one {@link QmpClient.execute} call. */
@@ -124,6 +130,9 @@ export class QmpClient {
     if (out.error) this.fail(out.error);
   };
   private readonly onEnd = (): void => {
+    // Only lines that are not QMP, then the end: QEMU never spoke QMP (see LineFramer).
+    const noGreeting = this.greetingValue ? undefined : this.framer.endedBeforeGreeting();
+    if (noGreeting) return this.fail(noGreeting);
     const partial = this.framer.pendingBytes;
     this.disconnected('QEMU closed the QMP stream', undefined, partial > 0 ? `it ended inside a message, after ${partial} bytes of it` : undefined);
   };
@@ -136,7 +145,11 @@ export class QmpClient {
     this.host = options.host;
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.onEvent = options.onEvent;
-    this.framer = new LineFramer({ maxMessageBytes: options.maxMessageBytes, host: options.host });
+    this.framer = new LineFramer({
+      maxMessageBytes: options.maxMessageBytes,
+      host: options.host,
+      beforeGreeting: { maxLines: MAX_LINES_BEFORE_GREETING, maxBytes: MAX_BYTES_BEFORE_GREETING, until: options.startLine },
+    });
     this.closed = new Promise<void>((resolve) => {
       this.resolveClosed = resolve;
     });

@@ -1,3 +1,4 @@
+import type { LoginShellError } from '../errors';
 import type { Readable, Writable } from 'node:stream';
 
 /** How a process on the host ended. */
@@ -17,6 +18,12 @@ export interface HostProcess {
   readonly exit: Promise<ExitStatus>;
   /** Drop the process's channel (SSH) or pipes (local) without waiting. */
   abandon(): void;
+  /**
+   * SSH only: settles undefined once the account's login shell (and any
+   * ForceCommand) has started the command, or with a LoginShellError when
+   * the session ended before it did. Never rejects.
+   */
+  readonly loginShell?: Promise<LoginShellError | undefined>;
 }
 
 /**

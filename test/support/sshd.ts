@@ -56,6 +56,8 @@ export interface Sshd {
   readonly knownHostsPath: string;
   /** The listening sshd's pid. */
   readonly pid: number;
+  /** The environment entry (NAME=value) that every process its sessions start carries. */
+  readonly sessionEnv: string;
   /** A connection for the transport: key auth, known_hosts verification, short timeouts. */
   connection(overrides?: Partial<ConnectionInput>): ConnectionInput;
   /** sshd's log (stderr) so far. */
@@ -179,6 +181,10 @@ class SshdInstance implements Sshd {
 
   get pid(): number {
     return this.child?.pid ?? -1;
+  }
+
+  get sessionEnv(): string {
+    return markerEnv(this.dir);
   }
 
   async start(): Promise<void> {

@@ -1,14 +1,15 @@
 import type { Client } from 'ssh2';
 import { ConfigError, DisconnectedError, RemoteCommandError, formatZodIssues } from '../../errors';
 import { ConnectionSchema, connectionLabel, type Connection, type ConnectionInput } from '../connectionSchema';
-import { shellJoin } from '../shellQuote';
 import type { HostProcess, Transport } from '../transport';
-import { channelProcess, type ChannelProcess } from './channelProcess';
+import { channelProcess, type ChannelProcess, type LoginShellOutcome } from './channelProcess';
 import { ChannelSlots } from './channelSlots';
 import { connectHop } from './connectHop';
 import { forwardStream } from './forwardStream';
 import { loadHopPlan } from './hopPlan';
+import { loginShellRefusal } from './loginShellRefusal';
 import { redact } from './redact';
+import { SSH_EXEC_COMMAND, STARTED_MARKER, startLine } from './remoteCommand';
 
 /** Where SshTransport sends diagnostics: dial attempts, retries, disconnects. Never secrets. */
 export interface SshLogger {
@@ -43,7 +44,8 @@ const OPEN_ATTEMPTS = 5;
 /**
  * Runs programs on a host over one SSH connection (ssh2), optionally through
  * a jump host. Host keys are verified by default. Each spawn is an exec
- * channel with the argv shell-quoted; no pty.
+ * channel running `sh -s`, with the argv POSIX-quoted on its stdin, so the
+ * account's login shell never parses it; no pty.
  */
 export class SshTransport implements Transport {
   readonly remote = true;
@@ -62,6 +64,7 @@ export class SshTransport implements Transport {
     maxChannels: number,
     private readonly log: (message: string) => void,
     private readonly lastHeard: () => number,
+    private readonly user: string,
   ) {
     this.label = label;
     this.slots = new ChannelSlots(maxChannels);
@@ -108,7 +111,7 @@ export class SshTransport implements Transport {
         secrets,
         debug,
       });
-      return new SshTransport(label, target.client, jump, maxChannels, (m) => debug(redact(m, secrets)), target.lastHeard);
+      return new SshTransport(label, target.client, jump, maxChannels, (m) => debug(redact(m, secrets)), target.lastHeard, plan.auth.username);
     } catch (err) {
       jump?.end();
       throw err;
@@ -141,21 +144,27 @@ export class SshTransport implements Transport {
     if (!this.connected) throw this.disconnected(argv[0]);
     const release = await this.slots.acquire();
     try {
-      return (await this.exec(shellJoin(argv), argv[0], release)).process;
+      return (await this.exec(argv, release)).process;
     } catch (err) {
       release();
       throw err;
     }
   }
 
-  private async exec(command: string, program: string, release: () => void): Promise<ChannelProcess> {
+  private async exec(argv: readonly string[], release: () => void): Promise<ChannelProcess> {
+    const program = argv[0];
+    const start = {
+      line: startLine(argv),
+      marker: STARTED_MARKER,
+      refused: (outcome: LoginShellOutcome) => loginShellRefusal(this.label, this.user, outcome),
+    };
     for (let attempt = 1; ; attempt++) {
       try {
         return await new Promise<ChannelProcess>((resolve, reject) =>
-          this.client.exec(command, (err, channel) => {
+          this.client.exec(SSH_EXEC_COMMAND, (err, channel) => {
             if (err) return reject(err);
             // Wrapped at once: ssh2 may emit the channel's exit and close in the same tick as this callback.
-            const proc: ChannelProcess = channelProcess(channel, () => {
+            const proc: ChannelProcess = channelProcess(channel, start, () => {
               this.live.delete(proc);
               release();
             });
