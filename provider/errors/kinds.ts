@@ -123,11 +123,19 @@ export class HostUnresponsiveError extends QemuCpuError {
   }
 }
 
+/** The ways a host's QEMU refuses a CPU outright. */
+export const CPU_REFUSAL_KINDS = ['unknown-model', 'unknown-feature', 'vcpu-start'] as const;
+export type CpuRefusalKind = (typeof CPU_REFUSAL_KINDS)[number];
+
 /** What this host's QEMU refused about the CPU itself: a definite "cannot", never "undecided". */
 export interface CpuRefusal {
-  /** unknown-model: this QEMU has no such CPU model; unknown-feature: no such CPU property. */
-  readonly kind: 'unknown-model' | 'unknown-feature';
-  /** The model or feature name QEMU refused. */
+  /**
+   * unknown-model: this QEMU has no such CPU model; unknown-feature: no such
+   * CPU property; vcpu-start: QEMU knows the CPU but aborted or refused while
+   * creating its vCPU (KVM rejected an MSR or the vCPU's set-up).
+   */
+  readonly kind: CpuRefusalKind;
+  /** The model or feature name QEMU refused (for vcpu-start, the -cpu model). */
   readonly name: string;
   /** QEMU's own stderr lines that say so. */
   readonly qemuStderr: string;

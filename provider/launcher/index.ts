@@ -13,3 +13,4 @@ export { checkCpu, cpuArgument, type CpuCheckRequest } from './cpuCheck';
 export { parseEnforceRefusals } from './enforceRefusals';
 // QEMU's reply types travel up inside the probe records.
 export type { CpuDefinitionInfo, CpuModelExpansion, MachineInfo, KvmInfo, TargetInfo, VersionInfo } from '../qmp';
+export { checkVcpuStart, type VcpuStartRecord } from './vcpuStart';

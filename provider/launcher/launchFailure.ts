@@ -5,21 +5,33 @@ import { MARKER } from './hostScripts';
 const MAX_LINE_CHARS = 300;
 
 /**
+ * QEMU's words when KVM rejects the vCPU it is creating: an MSR KVM will not
+ * take ("error: failed to set MSR 0x10a to 0x…", then kvm_buf_set_msrs'
+ * assertion and an abort), or the vCPU's set-up (kvm_init_vcpu /
+ * kvm_arch_init_vcpu failed, a vPMU QEMU cannot match). QEMU knew the CPU
+ * and started; this CPU's vCPU is what this host will not run.
+ */
+const VCPU_START = /failed to set MSR|kvm_buf_set_msrs|kvm_init_vcpu|kvm_arch_init_vcpu|vPMU: /;
+
+/**
  * Turn what the launch script or QEMU printed on stderr before dying into an
  * error that says what to do. Returns undefined when stderr explains nothing.
+ *
+ * @param cpu - the -cpu argument QEMU was started with, if any: a vCPU that
+ *   fails to start is a refusal of this CPU (kind vcpu-start).
  */
-export function classifyLaunchFailure(host: string, stderr: string, cause?: unknown): QemuCpuError | undefined {
+export function classifyLaunchFailure(host: string, stderr: string, cause?: unknown, cpu?: string): QemuCpuError | undefined {
   const lines = stderr.split('\n');
   const ours = lines.find((l) => l.startsWith(`${MARKER}error=`));
   // The launch script's note on /dev/kvm, printed before QEMU ran; QEMU's failure is what makes it the reason.
   const kvmNote = lines.find((l) => l.startsWith(`${MARKER}note=kvm-`));
   // QEMU's last lines explain its exit; a runaway line (a flood without line ends) is clipped so they still fit.
-  const qemuSaid = stderr
+  const qemuLines = stderr
     .split('\n')
     .filter((l) => l.trim() && !l.startsWith(MARKER))
     .slice(-5)
-    .map((l) => (l.length > MAX_LINE_CHARS ? `${l.slice(0, MAX_LINE_CHARS)}… (${l.length} characters)` : l))
-    .join(' | ');
+    .map((l) => (l.length > MAX_LINE_CHARS ? `${l.slice(0, MAX_LINE_CHARS)}… (${l.length} characters)` : l));
+  const qemuSaid = qemuLines.join(' | ');
   const said = ours ? ours.slice(`${MARKER}error=`.length) : kvmNote && /kvm/i.test(qemuSaid) ? kvmNote.slice(`${MARKER}note=`.length) : undefined;
   if (said) {
     const [kind, ...detail] = said.split(' ');
@@ -71,6 +83,17 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
   if (unknownProperty) {
     const refusal = { kind: 'unknown-feature', name: unknownProperty[1] ?? unknownProperty[2], qemuStderr: qemuSaid.slice(0, 500) } as const;
     return new CpuRefusedError({ host, cause, refusal, what: `QEMU on this host does not know CPU feature ${refusal.name}`, why: refusal.qemuStderr, hint: 'Older QEMU versions lack newer feature names; drop the feature or upgrade QEMU.' });
+  }
+  const vcpuLine = cpu === undefined ? undefined : qemuLines.find((l) => VCPU_START.test(l));
+  if (cpu !== undefined && vcpuLine !== undefined) {
+    const model = cpu.split(',')[0];
+    const refusal = { kind: 'vcpu-start', name: model, qemuStderr: qemuSaid.slice(0, 500) } as const;
+    return new CpuRefusedError({
+      host, cause, refusal,
+      what: `QEMU on this host could not start a vCPU with CPU ${model}`,
+      why: vcpuLine,
+      hint: 'A VM with this CPU does not start on this host (KVM, or QEMU with KVM, rejects its vCPU); choose another model, or drop the features or properties that need what KVM refuses.',
+    });
   }
   if (qemuSaid) {
     return new QemuLaunchError({ host, stage: 'launch', cause, what: 'QEMU exited during start-up', why: qemuSaid.slice(-1000), hint: 'Check the machine type, CPU model and feature names against this QEMU version.' });

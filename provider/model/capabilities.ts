@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { CpuDefinitionInfo, CpuModelExpansion, MachineInfo } from '../launcher';
+import type { CpuDefinitionInfo, CpuModelExpansion, MachineInfo, VcpuStartRecord } from '../launcher';
+import { BlockerSchema, blockerLayers } from './blockerLayer';
 import { parseCpuinfo } from './cpuinfo';
 import { QEMU_X86_FEATURES, cpuinfoFlagFeature, normalizeFeatureList } from './featureNames';
 import type { HostFactsInput, QemuProbeRecord } from './probeRecord';
@@ -81,12 +82,23 @@ export const HostCapabilitiesSchema = z
               .describe('The versioned model this name resolves to (e.g. "Skylake-Client-v1"); null if none.'),
             usable: z
               .boolean()
-              .describe('A guest can run this model here: QEMU reported no unavailable features for it.'),
+              .describe('A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts.'),
             blockers: featureList(
               'QEMU property names that keep the model from running here (its unavailable-features), de-duplicated, in QEMU order.',
             ),
             deprecated: z.boolean().describe('QEMU marks the model deprecated.'),
             migrationSafe: z.boolean().describe('QEMU marks the model migration-safe.'),
+            vcpuStart: z
+              .object({
+                machineType: z.string().describe('The machine type of the paused VM.'),
+                starts: z
+                  .boolean()
+                  .nullable()
+                  .describe('True: the vCPU was created; false: QEMU aborted or refused creating it (then usable is false); null: QEMU failed otherwise, nothing learned.'),
+                qemuStderr: z.string().nullable().describe("QEMU's own lines when starts is false."),
+              })
+              .optional()
+              .describe('Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.'),
           })
           .describe('One named CPU model QEMU offers.'),
       )
@@ -107,6 +119,13 @@ export const HostCapabilitiesSchema = z
       'Canonical names of features the host CPU reports (cpuinfo flags) that QEMU knows but cannot give any guest here ' +
         '(false in the host model), sorted; empty when cpuinfo was not gathered.',
     ),
+    blockers: z
+      .array(BlockerSchema)
+      .optional()
+      .describe(
+        'Every feature some model lacks here (models[].blockers) or the host CPU reports but no guest gets (notExposable), ' +
+          'with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence.',
+      ),
     fromCache: z
       .boolean()
       .optional()
@@ -217,6 +236,16 @@ export function buildCapabilities(input: BuildCapabilitiesInput): HostCapabiliti
   const { major, minor, micro } = probe.version.qemu;
   const kvmInUse = probe.kvm === null ? probe.accelerator === 'kvm' : probe.accelerator === 'kvm' && probe.kvm.enabled;
   const hostCpu = facts.cpuinfo === undefined ? null : parseCpuinfo(facts.cpuinfo, input.host);
+  const models = probe.definitions.map(cpuModel);
+  const notExposable = hostCpu === null ? [] : notExposableFeatures(hostCpu.flags, probe.hostExpansion);
+  const hostFeatures = hostModel(probe.accelerator === 'kvm' ? 'host' : 'max', probe.hostExpansion);
+  const blocked = [...new Set([...models.flatMap((m) => m.blockers), ...notExposable])];
+  const blockers = blockerLayers(blocked, {
+    accelerator: probe.accelerator,
+    cpuinfoFlags: hostCpu?.flags,
+    // Under a real machine type the host model may carry its compat properties: not the -machine none evidence.
+    hostModelUnderNone: probe.machineType === 'none' ? hostFeatures.features : undefined,
+  });
   return {
     host: input.host,
     probedAt: input.probedAt,
@@ -227,10 +256,11 @@ export function buildCapabilities(input: BuildCapabilitiesInput): HostCapabiliti
     kernelRelease: facts.kernelRelease?.trim() || null,
     hostCpu,
     machineType: probe.machineType,
-    hostModel: hostModel(probe.accelerator === 'kvm' ? 'host' : 'max', probe.hostExpansion),
-    models: probe.definitions.map(cpuModel),
+    hostModel: hostFeatures,
+    models,
     machines: probe.machines.map(machine),
-    notExposable: hostCpu === null ? [] : notExposableFeatures(hostCpu.flags, probe.hostExpansion),
+    notExposable,
+    blockers,
   };
 }
 
@@ -260,4 +290,21 @@ export function featureGap(caps: HostCapabilities, wanted: Iterable<string>): Fe
   const available = canonical.filter((f) => offered.has(f));
   const missing = canonical.filter((f) => !offered.has(f));
   return { available, missing, withheld: missing.filter((f) => withheldAll.has(f)), unknown };
+}
+
+/**
+ * The capabilities with each checked model's start: a model QEMU lists as
+ * usable whose vCPU does not start is not usable. Pure.
+ */
+export function withVcpuStarts(caps: HostCapabilities, starts: readonly VcpuStartRecord[]): HostCapabilities {
+  const byModel = new Map(starts.map((s) => [s.model, s]));
+  return {
+    ...caps,
+    models: caps.models.map((m) => {
+      const start = byModel.get(m.name);
+      if (!start) return m;
+      const vcpuStart = { machineType: start.machineType, starts: start.starts, qemuStderr: start.qemuStderr };
+      return { ...m, usable: m.usable && start.starts !== false, vcpuStart };
+    }),
+  };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { CPU_REFUSAL_KINDS } from '../errors';
 import type { CpuCheckRecord } from '../launcher';
+import { BlockerSchema, blockerLayers, type Blocker, type LayerEvidence } from './blockerLayer';
 import { expansionFeatureValues } from './capabilities';
 import type { NormalizedSelection } from './cpuSelection';
 
@@ -13,6 +15,10 @@ export const HostVerdictSchema = z.object({
   resolvedModel: z.string().nullable().describe("The concrete model the name resolved to for this machine type, e.g. 'Skylake-Client-v4'."),
   machineType: z.string().nullable().describe("The concrete machine type, e.g. 'pc-q35-7.2' for 'q35'."),
   missingFeatures: z.array(z.string()).describe('Features this host cannot give the guest, in QEMU spelling.'),
+  blockers: z
+    .array(BlockerSchema)
+    .optional()
+    .describe('Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.'),
   qemuVersion: z.string().nullable().describe('QEMU version on the host, major.minor.micro.'),
   accelerator: z.enum(['kvm', 'tcg']).describe('The accelerator the CPU was checked under.'),
   effectiveFeatures: z.array(z.string()).describe('Features the guest CPU gets on this host (QEMU static expansion minus what is missing).'),
@@ -24,8 +30,10 @@ export const HostVerdictSchema = z.object({
   error: z.string().optional().describe('Why the host could not be asked (unreachable, authentication, QEMU failure), or, with refusal, what its QEMU refused.'),
   refusal: z
     .object({
-      kind: z.enum(['unknown-model', 'unknown-feature']).describe('What this QEMU does not know: the CPU model, or a CPU feature.'),
-      name: z.string().describe('The model or feature name QEMU refused.'),
+      kind: z
+        .enum(CPU_REFUSAL_KINDS)
+        .describe('What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.'),
+      name: z.string().describe('The model or feature name QEMU refused (for vcpu-start, the model).'),
       qemuStderr: z.string().describe("QEMU's own words."),
     })
     .optional()
@@ -41,8 +49,12 @@ export const HostVerdictSchema = z.object({
 });
 export type HostVerdict = z.infer<typeof HostVerdictSchema>;
 
-/** Pure: what one exact-CPU check says about a selection. */
-export function evaluateCpuCheck(name: string, record: CpuCheckRecord, selection: NormalizedSelection, probedAt: string): HostVerdict {
+/**
+ * Pure: what one exact-CPU check says about a selection. `evidence` (the
+ * host's /proc/cpuinfo and its -machine none probe) attributes each missing
+ * feature to a layer; without it they are undecided.
+ */
+export function evaluateCpuCheck(name: string, record: CpuCheckRecord, selection: NormalizedSelection, probedAt: string, evidence?: LayerEvidence): HostVerdict {
   const machine =
     record.machines.find((m) => m.name === selection.machineType) ?? record.machines.find((m) => m.alias === selection.machineType);
   const definition = record.definitions?.find((d) => d.name === selection.model);
@@ -58,6 +70,7 @@ export function evaluateCpuCheck(name: string, record: CpuCheckRecord, selection
     resolvedModel: definition?.['alias-of'] ?? selection.model,
     machineType: machine?.name ?? selection.machineType,
     missingFeatures: missing,
+    ...(missing.length > 0 ? { blockers: blockerLayers(missing, evidence ?? { accelerator: record.accelerator }) } : {}),
     qemuVersion: `${record.version.qemu.major}.${record.version.qemu.minor}.${record.version.qemu.micro}`,
     accelerator: record.accelerator,
     effectiveFeatures: effective,
@@ -99,13 +112,33 @@ export function refusedVerdict(
     ...undecidedVerdict(name, selection, message, probedAt),
     enforceable: false,
     missingFeatures: refusal.kind === 'unknown-feature' ? [refusal.name] : [],
+    ...(refusal.kind === 'unknown-feature' ? { blockers: [{ feature: refusal.name, layer: 'qemu', evidence: 'this QEMU does not know the feature' } satisfies Blocker] } : {}),
     refusal: { kind: refusal.kind, name: refusal.name, qemuStderr: refusal.qemuStderr },
   };
 }
 
-/** Why a host cannot enforce the CPU, in words: its refusal, or the features it is missing. */
-export function cannotReason(verdict: Pick<HostVerdict, 'missingFeatures' | 'refusal'>): string {
+/** Why a host cannot enforce the CPU, in words: its refusal, or the features it is missing, each with its layer where known. */
+export function cannotReason(verdict: Pick<HostVerdict, 'missingFeatures' | 'refusal' | 'blockers'>): string {
   if (verdict.refusal?.kind === 'unknown-model') return `its QEMU does not know CPU model ${verdict.refusal.name}`;
   if (verdict.refusal?.kind === 'unknown-feature') return `its QEMU does not know CPU feature ${verdict.refusal.name}`;
-  return `missing ${verdict.missingFeatures.join(', ')}`;
+  if (verdict.refusal?.kind === 'vcpu-start') return `a VM with it does not start (${verdict.refusal.qemuStderr})`;
+  const layerOf = new Map((verdict.blockers ?? []).map((b) => [b.feature, b.layer]));
+  return `missing ${verdict.missingFeatures.map((f) => (layerOf.has(f) ? `${f} (${layerOf.get(f)})` : f)).join(', ')}`;
+}
+
+/**
+ * Pure: sharpen kvm-or-qemu to qemu where the fleet proves it: another QEMU
+ * on the same machine (same `machineOf` key, another version) gives the
+ * guest the feature, so this QEMU, not KVM, is what withholds it.
+ */
+export function attributeAcrossQemus(verdicts: readonly HostVerdict[], machineOf: readonly string[]): HostVerdict[] {
+  return verdicts.map((v, i) => {
+    if (!v.blockers?.some((b) => b.layer === 'kvm-or-qemu')) return v;
+    const blockers = v.blockers.map((b) => {
+      if (b.layer !== 'kvm-or-qemu') return b;
+      const giver = verdicts.find((o, j) => j !== i && machineOf[j] === machineOf[i] && o.qemuVersion !== null && o.qemuVersion !== v.qemuVersion && o.effectiveFeatures.includes(b.feature));
+      return giver ? { ...b, layer: 'qemu' as const, evidence: `${b.evidence}; QEMU ${giver.qemuVersion} on the same host (${giver.name}) gives it` } : b;
+    });
+    return { ...v, blockers };
+  });
 }

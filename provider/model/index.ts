@@ -19,6 +19,7 @@ export {
   expansionFeatureValues,
   notExposableFeatures,
   featureGap,
+  withVcpuStarts,
   type HostCpu,
   type HostCapabilities,
   type HostModel,
@@ -28,7 +29,8 @@ export {
   type FeatureGap,
 } from './capabilities';
 export { CpuSelectionSchema, normalizeSelection, type CpuSelection, type NormalizedSelection } from './cpuSelection';
-export { HostVerdictSchema, cannotReason, evaluateCpuCheck, refusedVerdict, undecidedVerdict, type HostVerdict } from './hostVerdict';
+export { HostVerdictSchema, attributeAcrossQemus, cannotReason, evaluateCpuCheck, refusedVerdict, undecidedVerdict, type HostVerdict } from './hostVerdict';
+export { BLOCKER_LAYERS, BlockerSchema, LAYER_MEANING, blockerLayer, blockerLayers, groupByLayer, type Blocker, type BlockerLayer, type LayerEvidence } from './blockerLayer';
 export { renderQemuCpuArg } from './renderers';
 export {
   renderLibvirtCpu,

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
-import { HostCapabilitiesSchema, buildCapabilities, parseCpuinfo, type HostCapabilities } from '../model';
-import { probeQemu, readHostFacts, DEFAULT_TIMEOUTS, connectionLabel, LocalTransport, type Connection, type Transport } from '../launcher';
+import { HostCapabilitiesSchema, buildCapabilities, parseCpuinfo, withVcpuStarts, type HostCapabilities } from '../model';
+import { checkVcpuStart, probeQemu, readHostFacts, DEFAULT_TIMEOUTS, connectionLabel, LocalTransport, type Connection, type HostFacts, type Transport } from '../launcher';
 import type { HostIdentity } from './fingerprint';
 import { answerFingerprinted } from './fingerprinted';
 import type { CacheMode } from './fingerprintCache';
@@ -20,10 +20,30 @@ export interface ProbeContext extends HostBounds {
   cache?: CacheMode;
   /** The cache's directory; default $XDG_CACHE_HOME/qemu-cpu, else ~/.cache/qemu-cpu. */
   cacheDir?: string;
+  /**
+   * Also start one paused VM with each of host and max (max alone under TCG)
+   * beside the probe's QEMU, and mark a model whose vCPU does not start as
+   * not usable (models[].vcpuStart). Costs two more paused VMs on a cold
+   * probe; the answer is cached with the rest. Default false.
+   */
+  vcpuStartCheck?: boolean;
 }
 
 /** What {@link probeOver} needs besides the transport and the request. */
-export type ProbeOverOptions = Pick<ProbeContext, 'cache' | 'cacheDir'>;
+export interface ProbeOverOptions extends Pick<ProbeContext, 'cache' | 'cacheDir' | 'vcpuStartCheck'> {
+  /** The host's facts exec, when one is already under way over this transport (an exact-CPU check's). */
+  facts?: Promise<HostFacts>;
+}
+
+/**
+ * The models whose start the probe checks: QEMU calls them usable from
+ * CPUID alone, and they are the ones KVM may still refuse to create (host
+ * and max carry the host's MSRs; under TCG there is no host model).
+ */
+const START_CHECKED = { kvm: ['host', 'max'], tcg: ['max'] } as const;
+
+/** A start check needs a vCPU: a real machine type (the probe's, else q35). */
+const START_MACHINE = 'q35';
 
 /** The cache kind of capability probes. */
 const KIND = 'probe';
@@ -38,7 +58,7 @@ const KIND = 'probe';
  */
 export async function probeHost(input: ProbeRequestInput, ctx: ProbeContext = {}): Promise<HostCapabilities> {
   const request: ProbeRequest = parseInput(ProbeRequestSchema, input, 'probe request', input.connection ? safeLabel(input.connection) : undefined);
-  const options: ProbeOverOptions = { cache: ctx.cache, cacheDir: ctx.cacheDir };
+  const options: ProbeOverOptions = { cache: ctx.cache, cacheDir: ctx.cacheDir, vcpuStartCheck: ctx.vcpuStartCheck };
   if (ctx.transport) return probeOver(ctx.transport, request, options);
   if (!request.connection) return probeOver(new LocalTransport(), request, options);
   return useHost(ctx.pool ?? sharedPool, request.connection, (transport) => probeOver(transport, request, options), { hostTimeoutMs: ctx.hostTimeoutMs });
@@ -76,7 +96,7 @@ const DEFAULT_CONCURRENCY = 16;
 export async function probeOver(transport: Transport, request: ProbeRequest, options: ProbeOverOptions = {}): Promise<HostCapabilities> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...request.timeouts };
   const machineType = request.machineType ?? 'none';
-  const factsPromise = readHostFacts(transport, request.qemuBinary, timeouts.exec);
+  const factsPromise = options.facts ?? readHostFacts(transport, request.qemuBinary, timeouts.exec);
   // Keep a facts failure from surfacing as an unhandled rejection while the cache is read or QEMU runs.
   factsPromise.catch(() => undefined);
   return answerFingerprinted<HostCapabilities>(
@@ -84,18 +104,25 @@ export async function probeOver(transport: Transport, request: ProbeRequest, opt
     {
       kind: KIND,
       identity: hostIdentity(transport, request.connection),
-      request: { machineType, accelerator: request.accelerator, qemuBinary: request.qemuBinary ?? null },
+      // layers: answers stored before blockers carried layers are in other slots. A start-checked answer says more than a plain one: its own slot.
+      request: { machineType, accelerator: request.accelerator, qemuBinary: request.qemuBinary ?? null, layers: true, ...(options.vcpuStartCheck ? { vcpuStartCheck: true } : {}) },
       schema: HostCapabilitiesSchema,
       qemuVersionOf: (caps) => caps.qemu.version,
       ask: async () => {
+        const startMachine = machineType === 'none' ? START_MACHINE : machineType;
+        const starts = options.vcpuStartCheck
+          ? Promise.all(START_CHECKED[request.accelerator].map((model) => checkVcpuStart(transport, { accelerator: request.accelerator, machineType: startMachine, model, qemuBinary: request.qemuBinary, timeouts })))
+          : Promise.resolve([]);
+        starts.catch(() => undefined);
         const probe = await probeQemu(transport, { accelerator: request.accelerator, machineType, qemuBinary: request.qemuBinary, timeouts });
         const facts = await factsPromise;
-        return buildCapabilities({
+        const caps = buildCapabilities({
           host: transport.label,
           probedAt: new Date().toISOString(),
           probe,
           facts: { kernelRelease: facts.kernelRelease, cpuinfo: facts.cpuinfo },
         });
+        return withVcpuStarts(caps, await starts);
       },
       // probedAt stays the time QEMU answered; the host CPU and kernel come from the facts just read.
       fromCache: (caps, facts) => ({

@@ -7,6 +7,7 @@ const ANSWERED: HostVerdict = {
   resolvedModel: 'Westmere-v1',
   machineType: 'pc-q35-4.2',
   missingFeatures: ['sha-ni'],
+  blockers: [{ feature: 'sha-ni', layer: 'cpu', evidence: 'not in /proc/cpuinfo' }],
   qemuVersion: '4.2.0',
   accelerator: 'kvm',
   effectiveFeatures: ['aes', 'sse2'],
@@ -17,12 +18,14 @@ const ANSWERED: HostVerdict = {
 describe('[cache-contradiction] a stored verdict must agree with itself', () => {
   it('takes what the exact-CPU check answers', () => {
     expect(StoredVerdictSchema.safeParse(ANSWERED).success).toBe(true);
-    expect(StoredVerdictSchema.safeParse({ ...ANSWERED, enforceable: true, missingFeatures: [] }).success).toBe(true);
+    expect(StoredVerdictSchema.safeParse({ ...ANSWERED, enforceable: true, missingFeatures: [], blockers: undefined }).success).toBe(true);
   });
 
   it.each<[string, Partial<HostVerdict>]>([
     ['enforceable with a missing feature', { enforceable: true }],
-    ['not enforceable with nothing missing', { missingFeatures: [] }],
+    ['not enforceable with nothing missing', { missingFeatures: [], blockers: undefined }],
+    ['a missing feature without its layer', { blockers: undefined }],
+    ['a layer for a feature that is not missing', { blockers: [{ feature: 'aes', layer: 'cpu', evidence: 'not in /proc/cpuinfo' }] }],
     ['undecided', { enforceable: null, error: 'kvm-01: could not connect' }],
     ['a refusal', { refusal: { kind: 'unknown-model', name: 'X', qemuStderr: '' } }],
     ['no QEMU version', { qemuVersion: null }],

@@ -16,4 +16,8 @@ export const StoredVerdictSchema = HostVerdictSchema.superRefine((verdict, ctx) 
   if (verdict.refusal !== undefined || verdict.error !== undefined) contradiction('a refusal or an error is never stored');
   if (verdict.resolvedModel === null || verdict.machineType === null || verdict.qemuVersion === null) contradiction('an answered verdict names its model, machine type and QEMU version');
   if (verdict.missingFeatures.some((f) => verdict.effectiveFeatures.includes(f))) contradiction('a missing feature cannot be effective');
+  const layered = (verdict.blockers ?? []).map((b) => b.feature);
+  if (layered.length !== verdict.missingFeatures.length || verdict.missingFeatures.some((f) => !layered.includes(f))) {
+    contradiction('blockers name exactly the missing features, each with its layer');
+  }
 });

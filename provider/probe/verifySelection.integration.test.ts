@@ -12,7 +12,9 @@ import { replayQemuBinary } from '../../test/support/replayHost';
 import { countingPool } from '../../test/support/countingTransport';
 import { scratchDir } from '../../test/support/paths';
 import { ConfigError } from '../errors';
-import { itWithKvm, realAccel } from '../../test/support/accel';
+import { itWithKvm, kvmSkipNote, realAccel } from '../../test/support/accel';
+import { secondQemu } from '../../test/support/secondQemu';
+import type { Blocker, HostVerdict } from '../model';
 
 describe('verifySelection', () => {
   let sshd: Sshd;
@@ -74,12 +76,13 @@ describe('verifySelection', () => {
     const { pool: counted, counter } = countingPool();
     try {
       // cache off: the point is which queries QEMU is asked.
-      const versioned = await verifySelection(SelectionInputsSchema.parse({ model: 'qemu64-v1', hosts: [sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2', accelerator: realAccel }) as never, { pool: counted, cache: 'off' });
-      expect(versioned.hosts[0]).toEqual(expect.objectContaining({ resolvedModel: 'qemu64-v1', enforceable: expect.any(Boolean) }));
+      // pentium3 is enforceable everywhere this runs, so no -machine none probe (which lists every model) is asked to attribute missing features.
+      const versioned = await verifySelection(SelectionInputsSchema.parse({ model: 'pentium3-v1', hosts: [sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2', accelerator: realAccel }) as never, { pool: counted, cache: 'off' });
+      expect(versioned.hosts[0]).toEqual(expect.objectContaining({ resolvedModel: 'pentium3-v1', enforceable: true }));
       expect(counter.qmpCommands).toContain('qom-get');
       expect(counter.qmpCommands).not.toContain('query-cpu-definitions');
-      const alias = await verifySelection(SelectionInputsSchema.parse({ model: 'qemu64', hosts: [sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2', accelerator: realAccel }) as never, { pool: counted, cache: 'off' });
-      expect(alias.hosts[0].resolvedModel).toBe('qemu64-v1');
+      const alias = await verifySelection(SelectionInputsSchema.parse({ model: 'pentium3', hosts: [sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2', accelerator: realAccel }) as never, { pool: counted, cache: 'off' });
+      expect(alias.hosts[0].resolvedModel).toBe('pentium3-v1');
       expect(counter.qmpCommands.filter((c) => c === 'query-cpu-definitions')).toHaveLength(1);
       // The same CPU either way: skipping the query changes nothing in the verdict.
       expect(alias.hosts[0].missingFeatures).toEqual(versioned.hosts[0].missingFeatures);
@@ -136,7 +139,9 @@ describe('verifySelection', () => {
       const first = fresh();
       const cold = await verifySelection(input, { pool: first.pool, cacheDir });
       expect(cold.hosts[0].fromCache).toBeUndefined();
-      expect(first.counter).toEqual(expect.objectContaining({ qemuStarts: 1, facts: 1 }));
+      // Where sse4.1 is missing (nested KVM), its layer takes the host's -machine none probe: one more QEMU, the same facts exec, cached like the verdict.
+      const evidence = cold.hosts[0].missingFeatures.length > 0 ? 1 : 0;
+      expect(first.counter).toEqual(expect.objectContaining({ qemuStarts: 1 + evidence, facts: 1 }));
 
       // A new connection, as a later preview has: the facts exec alone answers.
       const second = fresh();
@@ -159,13 +164,13 @@ describe('verifySelection', () => {
       expect(after.hosts[0].fromCache).toBeUndefined();
       expect(after.hosts[0].probedAt > cold.hosts[0].probedAt).toBe(true);
       expect((await verifySelection(input, { pool: fourth.pool, cacheDir })).hosts[0].fromCache).toBe(true);
-      expect(fourth.counter.qemuStarts).toBe(1);
+      expect(fourth.counter.qemuStarts).toBe(1 + evidence);
 
       // 'refresh' asks QEMU whatever is stored; 'off' asks and stores nothing.
       const fifth = fresh();
       expect((await verifySelection(input, { pool: fifth.pool, cacheDir, cache: 'refresh' })).hosts[0].fromCache).toBeUndefined();
       expect((await verifySelection(input, { pool: fifth.pool, cacheDir, cache: 'off' })).hosts[0].fromCache).toBeUndefined();
-      expect(fifth.counter.qemuStarts).toBe(2);
+      expect(fifth.counter.qemuStarts).toBe(2 + 2 * evidence);
     } finally {
       await Promise.all(pools.map((p) => p.pool.closeAll()));
       fs.rmSync(cacheDir, { recursive: true, force: true });
@@ -182,5 +187,57 @@ describe('verifySelection', () => {
     expect(report.hosts[0].enforceable).toBe(false);
     expect(report.hosts[0].refusal).toEqual({ kind: 'unknown-model', name: 'Pentium-Z', qemuStderr: expect.stringContaining("unable to find CPU model 'Pentium-Z'") });
     expect(report.hosts[0].error).toMatch(/does not know CPU model Pentium-Z/);
+  });
+
+  // Each missing feature carries the layer that withholds it, where the evidence proves it (what the layers are here follows from this machine's /proc/cpuinfo).
+  const cpuFlags = new Set((/^flags\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').split(/\s+/));
+  const layerOf = (h: HostVerdict, feature: string): Blocker | undefined => h.blockers?.find((b) => b.feature === feature);
+
+  itWithKvm('ht is topology: QEMU sets it from the vCPU topology (7.2 filters it from a one-vCPU VM)', async () => {
+    const [host] = (await verify({ model: 'pentium3', requiredFeatures: ['ht'], machineType: 'q35' })).hosts;
+    expect(host.missingFeatures).toEqual(['ht']);
+    expect(layerOf(host, 'ht')).toEqual({ feature: 'ht', layer: 'topology', evidence: expect.stringContaining('topology') });
+  });
+
+  itWithKvm('svm and popcnt of qemu64 on pc-i440fx-2.0 are machine-type: qemu64 lacks them there, not under -machine none', async () => {
+    const [legacy] = (await verify({ model: 'qemu64', machineType: 'pc-i440fx-2.0' })).hosts;
+    const [modern] = (await verify({ model: 'qemu64', machineType: 'q35' })).hosts;
+    for (const feature of ['svm', 'popcnt']) {
+      expect(legacy.missingFeatures).toContain(feature);
+      expect(modern.missingFeatures).not.toContain(feature);
+      expect(layerOf(legacy, feature)).toEqual({ feature, layer: 'machine-type', evidence: expect.stringContaining('lacks it under pc-i440fx-2.0, not under -machine none') });
+    }
+  });
+
+  itWithKvm('a feature asked for explicitly is never machine-type: svm is cpu where /proc/cpuinfo lacks it, else not', async () => {
+    const [host] = (await verify({ model: 'pentium3', requiredFeatures: ['svm'], machineType: 'pc-i440fx-2.0' })).hosts;
+    if (cpuFlags.has('svm')) {
+      // An AMD host: svm is in the CPU; whether it is missing depends on nested SVM, and then KVM or QEMU withholds it.
+      if (host.missingFeatures.includes('svm')) expect(layerOf(host, 'svm')?.layer).toBe('kvm-or-qemu');
+    } else {
+      expect(layerOf(host, 'svm')).toEqual({ feature: 'svm', layer: 'cpu', evidence: 'not in /proc/cpuinfo' });
+    }
+  });
+
+  itWithKvm('a feature this QEMU does not know (succor on 7.2) is qemu', async () => {
+    const [host] = (await verify({ model: 'pentium3', requiredFeatures: ['succor'], machineType: 'q35' })).hosts;
+    expect(host.enforceable).toBe(false);
+    expect(host.blockers).toEqual([{ feature: 'succor', layer: 'qemu', evidence: 'this QEMU does not know the feature' }]);
+  });
+
+  const fleetCase = `erms and fsrm on 7.2 are qemu where 10.0 on the same host gives them, and kvm-or-qemu where 7.2 is the only QEMU asked${kvmSkipNote}`;
+  const fleetReady = secondQemu !== undefined && cpuFlags.has('erms') && cpuFlags.has('fsrm');
+  (fleetReady && kvmSkipNote === '' ? it : it.skip)(fleetReady ? fleetCase : `${fleetCase} (skipped: needs QEMU 10.0 and a CPU with erms and fsrm)`, async () => {
+    const hosts = [sshd.connection({ name: 'qemu-7.2' }), { ...sshd.connection({ name: 'qemu-10.0' }), qemuBinary: secondQemu }];
+    const fleet = await verify({ hosts, model: 'pentium3', requiredFeatures: ['erms', 'fsrm'], machineType: 'q35' });
+    const [old, fresh] = fleet.hosts;
+    expect(fresh.qemuVersion).toBe('10.0.2');
+    expect(fresh.missingFeatures).toEqual([]);
+    expect(fresh.effectiveFeatures).toEqual(expect.arrayContaining(['erms', 'fsrm']));
+    for (const feature of ['erms', 'fsrm']) {
+      expect(layerOf(old, feature)).toEqual({ feature, layer: 'qemu', evidence: expect.stringContaining('QEMU 10.0.2 on the same host (qemu-10.0) gives it') });
+    }
+    const [alone] = (await verify({ model: 'pentium3', requiredFeatures: ['erms', 'fsrm'], machineType: 'q35' })).hosts;
+    for (const feature of ['erms', 'fsrm']) expect(layerOf(alone, feature)).toEqual({ feature, layer: 'kvm-or-qemu', evidence: 'in /proc/cpuinfo, not in the host model' });
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError, CpuRefusedError, QemuCpuError } from '../errors';
 import { checkCpu, connectionLabel, DEFAULT_TIMEOUTS, MachineTypeSchema, readHostFacts, type Connection, type HostFacts, type Transport } from '../launcher';
 import {
+  attributeAcrossQemus,
   evaluateCpuCheck,
   HostVerdictSchema,
   MigrationVerdictSchema,
@@ -16,12 +17,13 @@ import {
   undecidedVerdict,
   refusedVerdict,
   type HostVerdict,
+  type LayerEvidence,
   type NormalizedSelection,
 } from '../model';
 import { answerFingerprinted, type FingerprintedOptions } from './fingerprinted';
 import { StoredVerdictSchema } from './storedVerdict';
 import { parseInput } from './parseInput';
-import { hostIdentity } from './probeHost';
+import { hostIdentity, probeOver } from './probeHost';
 import { useHost, type HostBounds } from './hostWork';
 import { runBounded } from './runBounded';
 import { connectionOf, type HostEntry, type SelectionInputs } from './selectionInputs';
@@ -101,8 +103,10 @@ export async function verifyMachineTypes(
   const selections = types.map((machineType) => ({ ...selection, machineType }));
   const pool = options.pool ?? sharedPool;
   const perHost = await runBounded(inputs.hosts, inputs.concurrency, (entry) => verifyHost(pool, entry, selections, options));
+  // Hosts reached at the same SSH endpoint are one machine: its QEMUs (qemuBinary) are evidence about each other.
+  const machines = inputs.hosts.map((h) => JSON.stringify([h.host, h.port, h.proxy?.host ?? null, h.proxy?.port ?? null]));
   const demands = { minimumLevel: inputs.minimumLevel, requireMigratable: inputs.requireMigratable };
-  return selections.map((s, i) => summarize(s, perHost.map((verdicts) => verdicts[i]), demands));
+  return selections.map((s, i) => summarize(s, attributeAcrossQemus(perHost.map((verdicts) => verdicts[i]), machines), demands));
 }
 
 /** At least one machine type, each valid, none repeated. */
@@ -157,6 +161,8 @@ export interface VerifyOverOptions extends FingerprintedOptions {
 
 /** The ground-truth check over an open transport, through the fingerprint cache unless options.cache is 'off'. */
 export async function verifyOver(transport: Transport, name: string, qemuBinary: string | undefined, selection: NormalizedSelection, options: VerifyOverOptions = {}): Promise<HostVerdict> {
+  const facts = options.cache === 'off' ? undefined : (options.facts ?? readHostFacts(transport, qemuBinary, DEFAULT_TIMEOUTS.exec));
+  facts?.catch(() => undefined);
   const ask = async () => {
     const record = await checkCpu(transport, {
       accelerator: selection.accelerator,
@@ -166,17 +172,18 @@ export async function verifyOver(transport: Transport, name: string, qemuBinary:
       disable: selection.disabledFeatures,
       qemuBinary,
     });
-    return evaluateCpuCheck(name, record, selection, new Date().toISOString());
+    const probedAt = new Date().toISOString();
+    const evidence = record.unavailable.length > 0 ? await layerEvidence(transport, qemuBinary, selection, { ...options, facts }) : undefined;
+    return evaluateCpuCheck(name, record, selection, probedAt, evidence);
   };
-  if (options.cache === 'off') return ask();
-  const facts = options.facts ?? readHostFacts(transport, qemuBinary, DEFAULT_TIMEOUTS.exec);
-  facts.catch(() => undefined);
+  if (facts === undefined) return ask();
   return answerFingerprinted<HostVerdict>(
     facts,
     {
       kind: KIND,
       identity: hostIdentity(transport, options.connection),
-      request: { ...selection, qemuBinary: qemuBinary ?? null },
+      // layers: answers stored before blockers carried layers are in other slots, so none is served without them.
+      request: { ...selection, qemuBinary: qemuBinary ?? null, layers: true },
       schema: StoredVerdictSchema,
       qemuVersionOf: (verdict) => verdict.qemuVersion,
       ask,
@@ -184,6 +191,33 @@ export async function verifyOver(transport: Transport, name: string, qemuBinary:
     },
     options,
   );
+}
+
+/**
+ * What attributes a check's missing features to layers: the host's
+ * -machine none probe (its /proc/cpuinfo, its host model, and what the model
+ * lacks there), through the probe cache, so it costs a QEMU only the first
+ * time, and sharing the check's facts exec. Asked only when something is
+ * missing; a failure leaves the layers undecided and never the verdict.
+ */
+async function layerEvidence(transport: Transport, qemuBinary: string | undefined, selection: NormalizedSelection, options: VerifyOverOptions): Promise<LayerEvidence | undefined> {
+  try {
+    const caps = await probeOver(
+      transport,
+      { connection: options.connection, machineType: 'none', accelerator: selection.accelerator, qemuBinary },
+      { cache: options.cache, cacheDir: options.cacheDir, facts: options.facts },
+    );
+    const definition = caps.models.find((m) => m.name === selection.model);
+    return {
+      accelerator: selection.accelerator,
+      cpuinfoFlags: caps.hostCpu?.flags,
+      hostModelUnderNone: caps.hostModel.features,
+      modelUnderNone: definition && selection.machineType !== 'none' ? { model: selection.model, machineType: selection.machineType, unavailable: definition.blockers } : undefined,
+      requested: selection.requiredFeatures,
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The cache kind of exact-CPU verdicts. */

@@ -54,6 +54,10 @@ export interface GetHostCpuCapabilitiesResult {
      */
     readonly arch: string;
     /**
+     * Every feature some model lacks here (models[].blockers) or the host CPU reports but no guest gets (notExposable), with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence.
+     */
+    readonly blockers?: outputs.HostReportBlockersItem[];
+    /**
      * True when this answer came from qemu-cpu's fingerprint cache: the host's facts were read now and matched (QEMU binary, kernel, CPU microcode and flags, /dev/kvm, kvm parameters), so QEMU was not started again; probedAt is when QEMU last answered. Absent when QEMU answered this time.
      */
     readonly fromCache?: boolean;

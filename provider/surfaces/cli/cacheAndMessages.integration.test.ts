@@ -76,7 +76,10 @@ describe('the cache', () => {
     const cold = await checkHere('contradiction-cold', file, '--format', 'json');
     expect(cold.code).toBe(1);
     expect(JSON.parse(cold.stdout).hosts[0]).toMatchObject({ enforceable: false, missingFeatures: ['sha-ni'] });
-    const [entryFile] = entries().filter((f) => !before.has(f));
+    // The verdict's entry; the -machine none probe that gave sha-ni its layer has one of its own.
+    const entryFile = entries()
+      .filter((f) => !before.has(f))
+      .find((f) => (JSON.parse(fs.readFileSync(f, 'utf8')) as { kind: string }).kind === 'verify')!;
     const entry = JSON.parse(fs.readFileSync(entryFile, 'utf8'));
     expect(entry.value.missingFeatures).toEqual(['sha-ni']);
     // The fingerprint still matches; only the stored answer says "enforceable" while naming a missing feature.

@@ -1,4 +1,4 @@
-import { levelLabel } from '../../model';
+import { BLOCKER_LAYERS, LAYER_MEANING, levelLabel } from '../../model';
 import type { SelectionReport } from '../../probe';
 import type { Palette } from './colour';
 
@@ -50,11 +50,23 @@ export function renderCheckText(report: SelectionReport, paint: Palette, askedMa
     // Errors name their host already ("dead: could not connect ..."); only a bare reason gets the name.
     for (const h of explained) out.push(`  ${namedReason(h.name, h.error ?? 'could not be asked')}`);
   }
+  out.push(...layerLines(report));
   out.push('');
   out.push(...fleetLines(report, paint));
   out.push('');
   out.push(verdictLine(report, paint));
   return out.join('\n') + '\n';
+}
+
+/** The missing features by layer, each layer's hosts with theirs: "  qemu (...): qemu-7.2 erms, fsrm". */
+function layerLines(report: SelectionReport): string[] {
+  const rows = BLOCKER_LAYERS.map((layer) => {
+    const perHost = report.hosts
+      .map((h) => ({ name: h.name, features: (h.blockers ?? []).filter((b) => b.layer === layer).map((b) => b.feature) }))
+      .filter((h) => h.features.length > 0);
+    return perHost.length ? `    ${layer} (${LAYER_MEANING[layer]}): ${perHost.map((h) => `${h.name} ${h.features.join(', ')}`).join('; ')}` : '';
+  }).filter(Boolean);
+  return rows.length ? ['', '  Missing features by layer:', ...rows] : [];
 }
 
 /** The CPU's x86-64 level and each migration warning, indented like the rows. */

@@ -26,11 +26,11 @@ describe('qemu-cpu check: QEMU 7.2 and 10.0 in one fleet', () => {
     await sshd?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  const entry = (name: string, extra: Record<string, unknown> = {}) => ({
+    name, host: sshd.host, port: sshd.port, user: sshd.user, privateKeyPath: sshd.privateKeyPath, knownHostsPath: sshd.knownHostsPath, ...extra,
+  });
 
   itWithSecondQemu('a model unknown to the 7.2 host is "cannot" there: exit 1, with QEMU\'s reason', async (qemu10) => {
-    const entry = (name: string, extra: Record<string, unknown> = {}) => ({
-      name, host: sshd.host, port: sshd.port, user: sshd.user, privateKeyPath: sshd.privateKeyPath, knownHostsPath: sshd.knownHostsPath, ...extra,
-    });
     const file = path.join(dir, 'check.yml');
     fs.writeFileSync(file, toYaml({ hosts: [entry('qemu-7.2'), entry('qemu-10.0', { qemuBinary: qemu10 })], model: 'EPYC-Genoa', accelerator: realAccel }));
     const run = await runCli(['check', '--config', file, '--format', 'json', '--no-cache']);
@@ -50,5 +50,21 @@ describe('qemu-cpu check: QEMU 7.2 and 10.0 in one fleet', () => {
     recordOutput('cli', `${text.stdout}\n${text.stderr}`);
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/qemu-7\.2\s+CANNOT ENFORCE/);
+  });
+
+  itWithSecondQemu('a feature unknown to the 7.2 host (succor) is "cannot" there: exit 1, with QEMU\'s reason', async (qemu10) => {
+    const file = path.join(dir, 'succor.yml');
+    fs.writeFileSync(file, toYaml({ hosts: [entry('qemu-7.2'), entry('qemu-10.0', { qemuBinary: qemu10 })], model: 'pentium3', requiredFeatures: ['succor'], accelerator: realAccel }));
+    const run = await runCli(['check', '--config', file, '--format', 'json', '--no-cache']);
+    recordOutput('cli', `${run.stdout}\n${run.stderr}`);
+    expect(run.code).toBe(1);
+    const hosts = (JSON.parse(run.stdout) as { hosts: HostVerdict[] }).hosts;
+    const old = hosts.find((h) => h.name === 'qemu-7.2')!;
+    expect(old).toMatchObject({ enforceable: false, missingFeatures: ['succor'], refusal: { kind: 'unknown-feature', name: 'succor' } });
+    expect(old.refusal?.qemuStderr).toContain("Property 'pentium3-x86_64-cpu.succor' not found");
+    // 10.0 knows succor: its answer is about the host (it lacks the feature here), not about the name.
+    const fresh = hosts.find((h) => h.name === 'qemu-10.0')!;
+    expect(fresh.refusal).toBeUndefined();
+    expect(fresh.qemuVersion).toBe('10.0.2');
   });
 });

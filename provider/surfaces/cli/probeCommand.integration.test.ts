@@ -40,6 +40,10 @@ describe('qemu-cpu probe', () => {
       expect(stdout).toMatch(/The host CPU reports \d+ feature\(s\) that no guest on this host can get/);
       expect(stdout).toMatch(/\bavx2\b.*|\n.*\bavx2\b/);
     }
+    // Blockers grouped by layer: ht is QEMU's topology, never "KVM does not pass it through".
+    expect(stdout).toMatch(/^Why guests lack the features above .*, by layer:$/m);
+    expect(stdout).toMatch(/^ {2}topology: set by QEMU from the vCPU topology[^\n]*\n {4}ht$/m);
+    expect(stdout).not.toMatch(/KVM does not pass them through/);
   });
 
   it('--json over SSH gives the whole model with the documented field names', async () => {
@@ -48,7 +52,7 @@ describe('qemu-cpu probe', () => {
     expect(run.code).toBe(0);
     const caps = JSON.parse(run.stdout);
     expect(Object.keys(caps).sort()).toEqual(
-      ['accelerator', 'arch', 'host', 'hostCpu', 'hostModel', 'kernelRelease', 'kvm', 'machineType', 'machines', 'models', 'notExposable', 'probedAt', 'qemu', 'x86Level'].sort(),
+      ['accelerator', 'arch', 'blockers', 'host', 'hostCpu', 'hostModel', 'kernelRelease', 'kvm', 'machineType', 'machines', 'models', 'notExposable', 'probedAt', 'qemu', 'x86Level'].sort(),
     );
     // The host model's level: whatever TCG's max emulates, it is 64-bit.
     expect(caps.x86Level).toEqual(expect.objectContaining({ level: expect.stringMatching(/^x86-64-v[1-4]$/), missingForNext: expect.any(Array) }));

@@ -1,4 +1,4 @@
-import { levelLabel, x86LevelOf, type HostCapabilities } from '../../model';
+import { groupByLayer, LAYER_MEANING, levelLabel, x86LevelOf, type HostCapabilities } from '../../model';
 
 /** A person's view of a capability report: usable models, blockers of the rest, and the gap between CPU and guest. */
 export function renderProbeSummary(caps: HostCapabilities): string {
@@ -26,26 +26,31 @@ export function renderProbeSummary(caps: HostCapabilities): string {
     return aliases ? `${name} (alias ${aliases.join(', ')})` : name;
   };
   const usable = shown.filter((m) => m.usable);
-  const blocked = shown.filter((m) => !m.usable);
+  const failsToStart = shown.filter((m) => m.vcpuStart?.starts === false);
+  const blocked = shown.filter((m) => !m.usable && m.vcpuStart?.starts !== false);
   out.push(`Usable CPU models (${caps.models.filter((m) => m.usable).length} of ${caps.models.length} names, aliases included):`);
   out.push(...wrap(usable.map((m) => label(m.name)), '  '));
   out.push('');
+  if (failsToStart.length > 0) {
+    out.push(`Listed usable by QEMU, but a VM with them does not start here (a paused VM each, machine type ${failsToStart[0].vcpuStart?.machineType}):`);
+    for (const m of failsToStart) out.push(`  ${label(m.name)}: ${m.vcpuStart?.qemuStderr ?? ''}`);
+    out.push('');
+  }
   out.push(`Not usable, with what this host cannot give each:`);
   for (const m of blocked) {
     out.push(`  ${label(m.name)}: ${m.blockers.length ? m.blockers.map(spoken).join(', ') : '(QEMU gave no reason)'}`);
   }
   out.push('');
-  if (caps.notExposable.length === 0) {
-    out.push('Every CPU feature this host CPU reports can be given to a guest.');
-  } else {
-    out.push(
-      `The host CPU reports ${caps.notExposable.length} feature(s) that no guest on this host can get ` +
-        `(${caps.accelerator === 'kvm' ? 'KVM does not pass them through; typical of nested virtualization or features disabled by the kernel' : 'TCG does not emulate them'}):`,
-    );
-    out.push(...wrap(caps.notExposable.map(spoken), '  '));
-    out.push(
-      '  A guest CPU that asks for any of them fails to start with enforce, and silently loses them without it. /proc/cpuinfo is not what a guest gets.',
-    );
+  if (caps.notExposable.length === 0) out.push('Every CPU feature this host CPU reports can be given to a guest.');
+  else out.push(`The host CPU reports ${caps.notExposable.length} feature(s) that no guest on this host can get.`);
+  const groups = groupByLayer(caps.blockers ?? []);
+  if (groups.length > 0) {
+    out.push('Why guests lack the features above (models\' blockers and the host CPU\'s), by layer:');
+    for (const g of groups) {
+      out.push(`  ${g.layer}: ${LAYER_MEANING[g.layer]}:`);
+      out.push(...wrap(g.features.map(spoken), '    '));
+    }
+    out.push('  A guest CPU that asks for any of them fails to start with enforce, and silently loses them without it. /proc/cpuinfo is not what a guest gets.');
   }
   return out.join('\n') + '\n';
 }

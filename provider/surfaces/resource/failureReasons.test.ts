@@ -62,6 +62,13 @@ describe('host failure reasons', () => {
     expect(parseHostFailure(feature.reason)?.error).toEqual({ kind: 'unknown-feature', message: 'kvm-a: reworded' });
   });
 
+  it('a vCPU QEMU would not start is a failure on model, with QEMU\'s line: a "cannot", not a stage that failed', () => {
+    const qemuStderr = 'qemu-system-x86_64: error: failed to set MSR 0x10a to 0x2000000ab';
+    const [f] = hostFailures(report([verdict({ enforceable: false, resolvedModel: null, machineType: null, refusal: { kind: 'vcpu-start', name: 'host', qemuStderr } })]), { machineType: 'q35' });
+    expect(f.property).toBe('model');
+    expect(parseHostFailure(f.reason)?.error).toEqual({ kind: 'vcpu-start', message: qemuStderr });
+  });
+
   it('never name an input that can hold credentials: the engine prints its value beside the reason', () => {
     expect(failureOn('hosts', 'x')).toEqual({ property: '', reason: 'x' });
     expect(failureOn('inventory', 'x')).toEqual({ property: '', reason: 'x' });

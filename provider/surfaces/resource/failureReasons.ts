@@ -30,7 +30,7 @@ export interface ParsedHostFailure {
   machine: string;
   /** The features the host cannot give the guest; absent when the host could not be asked. */
   missing?: string[];
-  /** Why the host could not be asked: a kind (unknown-model, unknown-feature, or the stage that failed: connect, auth, launch, ...) and QEMU's or the transport's message. */
+  /** Why the host cannot (a refusal: unknown-model, unknown-feature, vcpu-start) or could not be asked (the stage that failed: connect, auth, launch, ...), and QEMU's or the transport's message. */
   error?: { kind: string; message: string };
 }
 
@@ -51,9 +51,9 @@ function classify(message: string): { kind: string; property: FailureProperty } 
   return { kind: STAGE.exec(message)?.[1] ?? 'unknown', property: '' };
 }
 
-/** The input a refusal is about: the model, or the list that asked for the unknown feature. */
+/** The input a refusal is about: the model (unknown, or a vCPU that does not start), or the list that asked for the unknown feature. */
 function refusedProperty(refusal: NonNullable<HostVerdict['refusal']>, report: SelectionReport): FailureProperty {
-  if (refusal.kind === 'unknown-model') return 'model';
+  if (refusal.kind !== 'unknown-feature') return 'model';
   return report.disabledFeatures.includes(refusal.name) ? 'disabledFeatures' : 'requiredFeatures';
 }
 

@@ -57,6 +57,8 @@ type GetHostCpuCapabilitiesResult struct {
 	Accelerator string `pulumi:"accelerator"`
 	// QEMU target architecture (query-target), e.g. "x86_64".
 	Arch string `pulumi:"arch"`
+	// Every feature some model lacks here (models[].blockers) or the host CPU reports but no guest gets (notExposable), with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence.
+	Blockers []HostReportBlockersItem `pulumi:"blockers"`
 	// True when this answer came from qemu-cpu's fingerprint cache: the host's facts were read now and matched (QEMU binary, kernel, CPU microcode and flags, /dev/kvm, kvm parameters), so QEMU was not started again; probedAt is when QEMU last answered. Absent when QEMU answered this time.
 	FromCache *bool `pulumi:"fromCache"`
 	// Label of the probed host (connection name or host[:port]).
@@ -131,6 +133,11 @@ func (o GetHostCpuCapabilitiesResultOutput) Accelerator() pulumi.StringOutput {
 // QEMU target architecture (query-target), e.g. "x86_64".
 func (o GetHostCpuCapabilitiesResultOutput) Arch() pulumi.StringOutput {
 	return o.ApplyT(func(v GetHostCpuCapabilitiesResult) string { return v.Arch }).(pulumi.StringOutput)
+}
+
+// Every feature some model lacks here (models[].blockers) or the host CPU reports but no guest gets (notExposable), with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence.
+func (o GetHostCpuCapabilitiesResultOutput) Blockers() HostReportBlockersItemArrayOutput {
+	return o.ApplyT(func(v GetHostCpuCapabilitiesResult) []HostReportBlockersItem { return v.Blockers }).(HostReportBlockersItemArrayOutput)
 }
 
 // True when this answer came from qemu-cpu's fingerprint cache: the host's facts were read now and matched (QEMU binary, kernel, CPU microcode and flags, /dev/kvm, kvm parameters), so QEMU was not started again; probedAt is when QEMU last answered. Absent when QEMU answered this time.

@@ -749,8 +749,10 @@ type CpuModel struct {
 	MigrationSafe bool `pulumi:"migrationSafe"`
 	// Model name as QEMU spells it (e.g. "Skylake-Client-v4").
 	Name string `pulumi:"name"`
-	// A guest can run this model here: QEMU reported no unavailable features for it.
+	// A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts.
 	Usable bool `pulumi:"usable"`
+	// Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
+	VcpuStart *CpuModelVcpuStart `pulumi:"vcpuStart"`
 }
 
 // One named CPU model QEMU offers.
@@ -793,9 +795,14 @@ func (o CpuModelOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v CpuModel) string { return v.Name }).(pulumi.StringOutput)
 }
 
-// A guest can run this model here: QEMU reported no unavailable features for it.
+// A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts.
 func (o CpuModelOutput) Usable() pulumi.BoolOutput {
 	return o.ApplyT(func(v CpuModel) bool { return v.Usable }).(pulumi.BoolOutput)
+}
+
+// Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
+func (o CpuModelOutput) VcpuStart() CpuModelVcpuStartPtrOutput {
+	return o.ApplyT(func(v CpuModel) *CpuModelVcpuStart { return v.VcpuStart }).(CpuModelVcpuStartPtrOutput)
 }
 
 type CpuModelArrayOutput struct{ *pulumi.OutputState }
@@ -1154,6 +1161,98 @@ func (o CpuModelSelectionX86LevelHostsItemArrayOutput) Index(i pulumi.IntInput) 
 	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CpuModelSelectionX86LevelHostsItem {
 		return vs[0].([]CpuModelSelectionX86LevelHostsItem)[vs[1].(int)]
 	}).(CpuModelSelectionX86LevelHostsItemOutput)
+}
+
+type CpuModelVcpuStart struct {
+	// The machine type of the paused VM.
+	MachineType string `pulumi:"machineType"`
+	// QEMU's own lines when starts is false.
+	QemuStderr *string `pulumi:"qemuStderr"`
+	// True: the vCPU was created; false: QEMU aborted or refused creating it (then usable is false); null: QEMU failed otherwise, nothing learned.
+	Starts *bool `pulumi:"starts"`
+}
+
+type CpuModelVcpuStartOutput struct{ *pulumi.OutputState }
+
+func (CpuModelVcpuStartOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CpuModelVcpuStart)(nil)).Elem()
+}
+
+func (o CpuModelVcpuStartOutput) ToCpuModelVcpuStartOutput() CpuModelVcpuStartOutput {
+	return o
+}
+
+func (o CpuModelVcpuStartOutput) ToCpuModelVcpuStartOutputWithContext(ctx context.Context) CpuModelVcpuStartOutput {
+	return o
+}
+
+// The machine type of the paused VM.
+func (o CpuModelVcpuStartOutput) MachineType() pulumi.StringOutput {
+	return o.ApplyT(func(v CpuModelVcpuStart) string { return v.MachineType }).(pulumi.StringOutput)
+}
+
+// QEMU's own lines when starts is false.
+func (o CpuModelVcpuStartOutput) QemuStderr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CpuModelVcpuStart) *string { return v.QemuStderr }).(pulumi.StringPtrOutput)
+}
+
+// True: the vCPU was created; false: QEMU aborted or refused creating it (then usable is false); null: QEMU failed otherwise, nothing learned.
+func (o CpuModelVcpuStartOutput) Starts() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v CpuModelVcpuStart) *bool { return v.Starts }).(pulumi.BoolPtrOutput)
+}
+
+type CpuModelVcpuStartPtrOutput struct{ *pulumi.OutputState }
+
+func (CpuModelVcpuStartPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**CpuModelVcpuStart)(nil)).Elem()
+}
+
+func (o CpuModelVcpuStartPtrOutput) ToCpuModelVcpuStartPtrOutput() CpuModelVcpuStartPtrOutput {
+	return o
+}
+
+func (o CpuModelVcpuStartPtrOutput) ToCpuModelVcpuStartPtrOutputWithContext(ctx context.Context) CpuModelVcpuStartPtrOutput {
+	return o
+}
+
+func (o CpuModelVcpuStartPtrOutput) Elem() CpuModelVcpuStartOutput {
+	return o.ApplyT(func(v *CpuModelVcpuStart) CpuModelVcpuStart {
+		if v != nil {
+			return *v
+		}
+		var ret CpuModelVcpuStart
+		return ret
+	}).(CpuModelVcpuStartOutput)
+}
+
+// The machine type of the paused VM.
+func (o CpuModelVcpuStartPtrOutput) MachineType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelVcpuStart) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.MachineType
+	}).(pulumi.StringPtrOutput)
+}
+
+// QEMU's own lines when starts is false.
+func (o CpuModelVcpuStartPtrOutput) QemuStderr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelVcpuStart) *string {
+		if v == nil {
+			return nil
+		}
+		return v.QemuStderr
+	}).(pulumi.StringPtrOutput)
+}
+
+// True: the vCPU was created; false: QEMU aborted or refused creating it (then usable is false); null: QEMU failed otherwise, nothing learned.
+func (o CpuModelVcpuStartPtrOutput) Starts() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *CpuModelVcpuStart) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Starts
+	}).(pulumi.BoolPtrOutput)
 }
 
 // A KVM host: SSH connection fields (as @pulumi/command names them) and optionally the QEMU binary path.
@@ -2241,6 +2340,8 @@ func (o HostModelOutput) Vendor() pulumi.StringPtrOutput {
 type HostReport struct {
 	// The accelerator the CPU was checked under.
 	Accelerator string `pulumi:"accelerator"`
+	// Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.
+	Blockers []HostReportBlockersItem `pulumi:"blockers"`
 	// Features the guest CPU gets on this host (QEMU static expansion minus what is missing).
 	EffectiveFeatures []string `pulumi:"effectiveFeatures"`
 	// True when QEMU filtered nothing from the exact CPU; false when it cannot (missing features, or a refusal); null when the host could not be asked (see error).
@@ -2284,6 +2385,11 @@ func (o HostReportOutput) ToHostReportOutputWithContext(ctx context.Context) Hos
 // The accelerator the CPU was checked under.
 func (o HostReportOutput) Accelerator() pulumi.StringOutput {
 	return o.ApplyT(func(v HostReport) string { return v.Accelerator }).(pulumi.StringOutput)
+}
+
+// Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.
+func (o HostReportOutput) Blockers() HostReportBlockersItemArrayOutput {
+	return o.ApplyT(func(v HostReport) []HostReportBlockersItem { return v.Blockers }).(HostReportBlockersItemArrayOutput)
 }
 
 // Features the guest CPU gets on this host (QEMU static expansion minus what is missing).
@@ -2366,10 +2472,68 @@ func (o HostReportArrayOutput) Index(i pulumi.IntInput) HostReportOutput {
 	}).(HostReportOutput)
 }
 
+type HostReportBlockersItem struct {
+	// What proves the layer (or why none is proven), in a few words.
+	Evidence string `pulumi:"evidence"`
+	// The feature, in QEMU spelling.
+	Feature string `pulumi:"feature"`
+	// cpu, kvm-or-qemu, qemu, machine-type, topology, or undecided when the evidence proves none of them.
+	Layer string `pulumi:"layer"`
+}
+
+type HostReportBlockersItemOutput struct{ *pulumi.OutputState }
+
+func (HostReportBlockersItemOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostReportBlockersItem)(nil)).Elem()
+}
+
+func (o HostReportBlockersItemOutput) ToHostReportBlockersItemOutput() HostReportBlockersItemOutput {
+	return o
+}
+
+func (o HostReportBlockersItemOutput) ToHostReportBlockersItemOutputWithContext(ctx context.Context) HostReportBlockersItemOutput {
+	return o
+}
+
+// What proves the layer (or why none is proven), in a few words.
+func (o HostReportBlockersItemOutput) Evidence() pulumi.StringOutput {
+	return o.ApplyT(func(v HostReportBlockersItem) string { return v.Evidence }).(pulumi.StringOutput)
+}
+
+// The feature, in QEMU spelling.
+func (o HostReportBlockersItemOutput) Feature() pulumi.StringOutput {
+	return o.ApplyT(func(v HostReportBlockersItem) string { return v.Feature }).(pulumi.StringOutput)
+}
+
+// cpu, kvm-or-qemu, qemu, machine-type, topology, or undecided when the evidence proves none of them.
+func (o HostReportBlockersItemOutput) Layer() pulumi.StringOutput {
+	return o.ApplyT(func(v HostReportBlockersItem) string { return v.Layer }).(pulumi.StringOutput)
+}
+
+type HostReportBlockersItemArrayOutput struct{ *pulumi.OutputState }
+
+func (HostReportBlockersItemArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]HostReportBlockersItem)(nil)).Elem()
+}
+
+func (o HostReportBlockersItemArrayOutput) ToHostReportBlockersItemArrayOutput() HostReportBlockersItemArrayOutput {
+	return o
+}
+
+func (o HostReportBlockersItemArrayOutput) ToHostReportBlockersItemArrayOutputWithContext(ctx context.Context) HostReportBlockersItemArrayOutput {
+	return o
+}
+
+func (o HostReportBlockersItemArrayOutput) Index(i pulumi.IntInput) HostReportBlockersItemOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) HostReportBlockersItem {
+		return vs[0].([]HostReportBlockersItem)[vs[1].(int)]
+	}).(HostReportBlockersItemOutput)
+}
+
 type HostReportRefusal struct {
-	// What this QEMU does not know: the CPU model, or a CPU feature.
+	// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
 	Kind string `pulumi:"kind"`
-	// The model or feature name QEMU refused.
+	// The model or feature name QEMU refused (for vcpu-start, the model).
 	Name string `pulumi:"name"`
 	// QEMU's own words.
 	QemuStderr string `pulumi:"qemuStderr"`
@@ -2389,12 +2553,12 @@ func (o HostReportRefusalOutput) ToHostReportRefusalOutputWithContext(ctx contex
 	return o
 }
 
-// What this QEMU does not know: the CPU model, or a CPU feature.
+// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
 func (o HostReportRefusalOutput) Kind() pulumi.StringOutput {
 	return o.ApplyT(func(v HostReportRefusal) string { return v.Kind }).(pulumi.StringOutput)
 }
 
-// The model or feature name QEMU refused.
+// The model or feature name QEMU refused (for vcpu-start, the model).
 func (o HostReportRefusalOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v HostReportRefusal) string { return v.Name }).(pulumi.StringOutput)
 }
@@ -2428,7 +2592,7 @@ func (o HostReportRefusalPtrOutput) Elem() HostReportRefusalOutput {
 	}).(HostReportRefusalOutput)
 }
 
-// What this QEMU does not know: the CPU model, or a CPU feature.
+// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
 func (o HostReportRefusalPtrOutput) Kind() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *HostReportRefusal) *string {
 		if v == nil {
@@ -2438,7 +2602,7 @@ func (o HostReportRefusalPtrOutput) Kind() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// The model or feature name QEMU refused.
+// The model or feature name QEMU refused (for vcpu-start, the model).
 func (o HostReportRefusalPtrOutput) Name() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *HostReportRefusal) *string {
 		if v == nil {
@@ -3977,6 +4141,8 @@ func init() {
 	pulumi.RegisterOutputType(CpuModelSelectionX86LevelPtrOutput{})
 	pulumi.RegisterOutputType(CpuModelSelectionX86LevelHostsItemOutput{})
 	pulumi.RegisterOutputType(CpuModelSelectionX86LevelHostsItemArrayOutput{})
+	pulumi.RegisterOutputType(CpuModelVcpuStartOutput{})
+	pulumi.RegisterOutputType(CpuModelVcpuStartPtrOutput{})
 	pulumi.RegisterOutputType(HostOutput{})
 	pulumi.RegisterOutputType(HostArrayOutput{})
 	pulumi.RegisterOutputType(HostConnectionOutput{})
@@ -3992,6 +4158,8 @@ func init() {
 	pulumi.RegisterOutputType(HostModelOutput{})
 	pulumi.RegisterOutputType(HostReportOutput{})
 	pulumi.RegisterOutputType(HostReportArrayOutput{})
+	pulumi.RegisterOutputType(HostReportBlockersItemOutput{})
+	pulumi.RegisterOutputType(HostReportBlockersItemArrayOutput{})
 	pulumi.RegisterOutputType(HostReportRefusalOutput{})
 	pulumi.RegisterOutputType(HostReportRefusalPtrOutput{})
 	pulumi.RegisterOutputType(InventoryOutput{})

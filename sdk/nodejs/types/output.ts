@@ -88,9 +88,13 @@ export interface CpuModel {
      */
     name: string;
     /**
-     * A guest can run this model here: QEMU reported no unavailable features for it.
+     * A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts.
      */
     usable: boolean;
+    /**
+     * Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
+     */
+    vcpuStart?: outputs.CpuModelVcpuStart;
 }
 
 /**
@@ -165,6 +169,21 @@ export interface CpuModelSelectionX86LevelHostsItem {
      * The host, as named in the inputs.
      */
     name: string;
+}
+
+export interface CpuModelVcpuStart {
+    /**
+     * The machine type of the paused VM.
+     */
+    machineType: string;
+    /**
+     * QEMU's own lines when starts is false.
+     */
+    qemuStderr?: string;
+    /**
+     * True: the vCPU was created; false: QEMU aborted or refused creating it (then usable is false); null: QEMU failed otherwise, nothing learned.
+     */
+    starts?: boolean;
 }
 
 /**
@@ -408,6 +427,10 @@ export interface HostReport {
      */
     accelerator: string;
     /**
+     * Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.
+     */
+    blockers?: outputs.HostReportBlockersItem[];
+    /**
      * Features the guest CPU gets on this host (QEMU static expansion minus what is missing).
      */
     effectiveFeatures: string[];
@@ -457,13 +480,28 @@ export interface HostReport {
     source?: string;
 }
 
+export interface HostReportBlockersItem {
+    /**
+     * What proves the layer (or why none is proven), in a few words.
+     */
+    evidence: string;
+    /**
+     * The feature, in QEMU spelling.
+     */
+    feature: string;
+    /**
+     * cpu, kvm-or-qemu, qemu, machine-type, topology, or undecided when the evidence proves none of them.
+     */
+    layer: string;
+}
+
 export interface HostReportRefusal {
     /**
-     * What this QEMU does not know: the CPU model, or a CPU feature.
+     * What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
      */
     kind: string;
     /**
-     * The model or feature name QEMU refused.
+     * The model or feature name QEMU refused (for vcpu-start, the model).
      */
     name: string;
     /**

@@ -25,13 +25,16 @@ __all__ = [
 
 @pulumi.output_type
 class GetHostCpuCapabilitiesResult:
-    def __init__(__self__, accelerator=None, arch=None, from_cache=None, host=None, host_cpu=None, host_model=None, kernel_release=None, kvm=None, machine_type=None, machines=None, models=None, not_exposable=None, probed_at=None, qemu=None):
+    def __init__(__self__, accelerator=None, arch=None, blockers=None, from_cache=None, host=None, host_cpu=None, host_model=None, kernel_release=None, kvm=None, machine_type=None, machines=None, models=None, not_exposable=None, probed_at=None, qemu=None):
         if accelerator and not isinstance(accelerator, str):
             raise TypeError("Expected argument 'accelerator' to be a str")
         pulumi.set(__self__, "accelerator", accelerator)
         if arch and not isinstance(arch, str):
             raise TypeError("Expected argument 'arch' to be a str")
         pulumi.set(__self__, "arch", arch)
+        if blockers and not isinstance(blockers, list):
+            raise TypeError("Expected argument 'blockers' to be a list")
+        pulumi.set(__self__, "blockers", blockers)
         if from_cache and not isinstance(from_cache, bool):
             raise TypeError("Expected argument 'from_cache' to be a bool")
         pulumi.set(__self__, "from_cache", from_cache)
@@ -84,6 +87,14 @@ class GetHostCpuCapabilitiesResult:
         QEMU target architecture (query-target), e.g. "x86_64".
         """
         return pulumi.get(self, "arch")
+
+    @_builtins.property
+    @pulumi.getter
+    def blockers(self) -> Optional[Sequence['outputs.HostReportBlockersItem']]:
+        """
+        Every feature some model lacks here (models[].blockers) or the host CPU reports but no guest gets (notExposable), with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence.
+        """
+        return pulumi.get(self, "blockers")
 
     @_builtins.property
     @pulumi.getter(name="fromCache")
@@ -190,6 +201,7 @@ class AwaitableGetHostCpuCapabilitiesResult(GetHostCpuCapabilitiesResult):
         return GetHostCpuCapabilitiesResult(
             accelerator=self.accelerator,
             arch=self.arch,
+            blockers=self.blockers,
             from_cache=self.from_cache,
             host=self.host,
             host_cpu=self.host_cpu,
@@ -231,6 +243,7 @@ def get_host_cpu_capabilities(accelerator: Optional[_builtins.str] = None,
     return AwaitableGetHostCpuCapabilitiesResult(
         accelerator=pulumi.get(__ret__, 'accelerator'),
         arch=pulumi.get(__ret__, 'arch'),
+        blockers=pulumi.get(__ret__, 'blockers'),
         from_cache=pulumi.get(__ret__, 'from_cache'),
         host=pulumi.get(__ret__, 'host'),
         host_cpu=pulumi.get(__ret__, 'host_cpu'),
@@ -269,6 +282,7 @@ def get_host_cpu_capabilities_output(accelerator: pulumi.Input[Optional[Optional
     return __ret__.apply(lambda __response__: GetHostCpuCapabilitiesResult(
         accelerator=pulumi.get(__response__, 'accelerator'),
         arch=pulumi.get(__response__, 'arch'),
+        blockers=pulumi.get(__response__, 'blockers'),
         from_cache=pulumi.get(__response__, 'from_cache'),
         host=pulumi.get(__response__, 'host'),
         host_cpu=pulumi.get(__response__, 'host_cpu'),

@@ -23,6 +23,7 @@ __all__ = [
     'CpuModelSelectionMigrationWarningsItem',
     'CpuModelSelectionX86Level',
     'CpuModelSelectionX86LevelHostsItem',
+    'CpuModelVcpuStart',
     'HostConnection',
     'HostConnectionProxy',
     'HostCpu',
@@ -30,6 +31,7 @@ __all__ = [
     'HostCredentialsProxy',
     'HostModel',
     'HostReport',
+    'HostReportBlockersItem',
     'HostReportRefusal',
     'Inventory',
     'InventoryDefaults',
@@ -241,7 +243,8 @@ class CpuModel(dict):
                  migration_safe: _builtins.bool,
                  name: _builtins.str,
                  usable: _builtins.bool,
-                 alias_of: Optional[_builtins.str] = None):
+                 alias_of: Optional[_builtins.str] = None,
+                 vcpu_start: Optional['outputs.CpuModelVcpuStart'] = None):
         """
         One named CPU model QEMU offers.
 
@@ -249,8 +252,9 @@ class CpuModel(dict):
         :param _builtins.bool deprecated: QEMU marks the model deprecated.
         :param _builtins.bool migration_safe: QEMU marks the model migration-safe.
         :param _builtins.str name: Model name as QEMU spells it (e.g. "Skylake-Client-v4").
-        :param _builtins.bool usable: A guest can run this model here: QEMU reported no unavailable features for it.
+        :param _builtins.bool usable: A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts.
         :param _builtins.str alias_of: The versioned model this name resolves to (e.g. "Skylake-Client-v1"); null if none.
+        :param 'CpuModelVcpuStart' vcpu_start: Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
         """
         pulumi.set(__self__, "blockers", blockers)
         pulumi.set(__self__, "deprecated", deprecated)
@@ -259,6 +263,8 @@ class CpuModel(dict):
         pulumi.set(__self__, "usable", usable)
         if alias_of is not None:
             pulumi.set(__self__, "alias_of", alias_of)
+        if vcpu_start is not None:
+            pulumi.set(__self__, "vcpu_start", vcpu_start)
 
     @_builtins.property
     @pulumi.getter
@@ -296,7 +302,7 @@ class CpuModel(dict):
     @pulumi.getter
     def usable(self) -> _builtins.bool:
         """
-        A guest can run this model here: QEMU reported no unavailable features for it.
+        A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts.
         """
         return pulumi.get(self, "usable")
 
@@ -307,6 +313,14 @@ class CpuModel(dict):
         The versioned model this name resolves to (e.g. "Skylake-Client-v1"); null if none.
         """
         return pulumi.get(self, "alias_of")
+
+    @_builtins.property
+    @pulumi.getter(name="vcpuStart")
+    def vcpu_start(self) -> Optional['outputs.CpuModelVcpuStart']:
+        """
+        Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
+        """
+        return pulumi.get(self, "vcpu_start")
 
 
 @pulumi.output_type
@@ -544,6 +558,48 @@ class CpuModelSelectionX86LevelHostsItem(dict):
         The level of the guest CPU on this host; null below x86-64-v1.
         """
         return pulumi.get(self, "level")
+
+
+@pulumi.output_type
+class CpuModelVcpuStart(dict):
+    def __init__(__self__, *,
+                 machine_type: _builtins.str,
+                 qemu_stderr: Optional[_builtins.str] = None,
+                 starts: Optional[_builtins.bool] = None):
+        """
+        :param _builtins.str machine_type: The machine type of the paused VM.
+        :param _builtins.str qemu_stderr: QEMU's own lines when starts is false.
+        :param _builtins.bool starts: True: the vCPU was created; false: QEMU aborted or refused creating it (then usable is false); null: QEMU failed otherwise, nothing learned.
+        """
+        pulumi.set(__self__, "machine_type", machine_type)
+        if qemu_stderr is not None:
+            pulumi.set(__self__, "qemu_stderr", qemu_stderr)
+        if starts is not None:
+            pulumi.set(__self__, "starts", starts)
+
+    @_builtins.property
+    @pulumi.getter(name="machineType")
+    def machine_type(self) -> _builtins.str:
+        """
+        The machine type of the paused VM.
+        """
+        return pulumi.get(self, "machine_type")
+
+    @_builtins.property
+    @pulumi.getter(name="qemuStderr")
+    def qemu_stderr(self) -> Optional[_builtins.str]:
+        """
+        QEMU's own lines when starts is false.
+        """
+        return pulumi.get(self, "qemu_stderr")
+
+    @_builtins.property
+    @pulumi.getter
+    def starts(self) -> Optional[_builtins.bool]:
+        """
+        True: the vCPU was created; false: QEMU aborted or refused creating it (then usable is false); null: QEMU failed otherwise, nothing learned.
+        """
+        return pulumi.get(self, "starts")
 
 
 @pulumi.output_type
@@ -1289,6 +1345,7 @@ class HostReport(dict):
                  missing_features: Sequence[_builtins.str],
                  name: _builtins.str,
                  probed_at: _builtins.str,
+                 blockers: Optional[Sequence['outputs.HostReportBlockersItem']] = None,
                  enforceable: Optional[_builtins.bool] = None,
                  error: Optional[_builtins.str] = None,
                  from_cache: Optional[_builtins.bool] = None,
@@ -1303,6 +1360,7 @@ class HostReport(dict):
         :param Sequence[_builtins.str] missing_features: Features this host cannot give the guest, in QEMU spelling.
         :param _builtins.str name: The host, as named in the inputs (or host[:port]).
         :param _builtins.str probed_at: When the host was asked (ISO 8601).
+        :param Sequence['HostReportBlockersItem'] blockers: Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.
         :param _builtins.bool enforceable: True when QEMU filtered nothing from the exact CPU; false when it cannot (missing features, or a refusal); null when the host could not be asked (see error).
         :param _builtins.str error: Why the host could not be asked (unreachable, authentication, QEMU failure), or, with refusal, what its QEMU refused.
         :param _builtins.bool from_cache: True when this verdict came from qemu-cpu's fingerprint cache: the host's facts were read now and matched (QEMU binary, kernel, CPU microcode and flags, /dev/kvm, kvm parameters), so no VM was started again; probedAt is when QEMU last answered. Absent when QEMU answered this time.
@@ -1317,6 +1375,8 @@ class HostReport(dict):
         pulumi.set(__self__, "missing_features", missing_features)
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "probed_at", probed_at)
+        if blockers is not None:
+            pulumi.set(__self__, "blockers", blockers)
         if enforceable is not None:
             pulumi.set(__self__, "enforceable", enforceable)
         if error is not None:
@@ -1373,6 +1433,14 @@ class HostReport(dict):
         When the host was asked (ISO 8601).
         """
         return pulumi.get(self, "probed_at")
+
+    @_builtins.property
+    @pulumi.getter
+    def blockers(self) -> Optional[Sequence['outputs.HostReportBlockersItem']]:
+        """
+        Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.
+        """
+        return pulumi.get(self, "blockers")
 
     @_builtins.property
     @pulumi.getter
@@ -1440,6 +1508,46 @@ class HostReport(dict):
 
 
 @pulumi.output_type
+class HostReportBlockersItem(dict):
+    def __init__(__self__, *,
+                 evidence: _builtins.str,
+                 feature: _builtins.str,
+                 layer: _builtins.str):
+        """
+        :param _builtins.str evidence: What proves the layer (or why none is proven), in a few words.
+        :param _builtins.str feature: The feature, in QEMU spelling.
+        :param _builtins.str layer: cpu, kvm-or-qemu, qemu, machine-type, topology, or undecided when the evidence proves none of them.
+        """
+        pulumi.set(__self__, "evidence", evidence)
+        pulumi.set(__self__, "feature", feature)
+        pulumi.set(__self__, "layer", layer)
+
+    @_builtins.property
+    @pulumi.getter
+    def evidence(self) -> _builtins.str:
+        """
+        What proves the layer (or why none is proven), in a few words.
+        """
+        return pulumi.get(self, "evidence")
+
+    @_builtins.property
+    @pulumi.getter
+    def feature(self) -> _builtins.str:
+        """
+        The feature, in QEMU spelling.
+        """
+        return pulumi.get(self, "feature")
+
+    @_builtins.property
+    @pulumi.getter
+    def layer(self) -> _builtins.str:
+        """
+        cpu, kvm-or-qemu, qemu, machine-type, topology, or undecided when the evidence proves none of them.
+        """
+        return pulumi.get(self, "layer")
+
+
+@pulumi.output_type
 class HostReportRefusal(dict):
     @staticmethod
     def __key_warning(key: str):
@@ -1463,8 +1571,8 @@ class HostReportRefusal(dict):
                  name: _builtins.str,
                  qemu_stderr: _builtins.str):
         """
-        :param _builtins.str kind: What this QEMU does not know: the CPU model, or a CPU feature.
-        :param _builtins.str name: The model or feature name QEMU refused.
+        :param _builtins.str kind: What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
+        :param _builtins.str name: The model or feature name QEMU refused (for vcpu-start, the model).
         :param _builtins.str qemu_stderr: QEMU's own words.
         """
         pulumi.set(__self__, "kind", kind)
@@ -1475,7 +1583,7 @@ class HostReportRefusal(dict):
     @pulumi.getter
     def kind(self) -> _builtins.str:
         """
-        What this QEMU does not know: the CPU model, or a CPU feature.
+        What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
         """
         return pulumi.get(self, "kind")
 
@@ -1483,7 +1591,7 @@ class HostReportRefusal(dict):
     @pulumi.getter
     def name(self) -> _builtins.str:
         """
-        The model or feature name QEMU refused.
+        The model or feature name QEMU refused (for vcpu-start, the model).
         """
         return pulumi.get(self, "name")
 
