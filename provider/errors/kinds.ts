@@ -124,14 +124,15 @@ export class HostUnresponsiveError extends QemuCpuError {
 }
 
 /** The ways a host's QEMU refuses a CPU outright. */
-export const CPU_REFUSAL_KINDS = ['unknown-model', 'unknown-feature', 'vcpu-start'] as const;
+export const CPU_REFUSAL_KINDS = ['unknown-model', 'unknown-feature', 'unknown-machine-type', 'vcpu-start'] as const;
 export type CpuRefusalKind = (typeof CPU_REFUSAL_KINDS)[number];
 
 /** What this host's QEMU refused about the CPU itself: a definite "cannot", never "undecided". */
 export interface CpuRefusal {
   /**
    * unknown-model: this QEMU has no such CPU model; unknown-feature: no such
-   * CPU property; vcpu-start: QEMU knows the CPU but aborted or refused while
+   * CPU property; unknown-machine-type: no such machine type (newer QEMUs
+   * drop the oldest), so no VM with this CPU under it; vcpu-start: QEMU knows the CPU but aborted or refused while
    * creating its vCPU (KVM rejected an MSR or the vCPU's set-up).
    */
   readonly kind: CpuRefusalKind;

@@ -13,6 +13,12 @@ const MAX_LINE_CHARS = 300;
  */
 const VCPU_START = /failed to set MSR|kvm_buf_set_msrs|kvm_init_vcpu|kvm_arch_init_vcpu|vPMU: /;
 
+/** What the failed start asked for: the -cpu argument and machine type of an exact-CPU check (absent for a probe). */
+export interface AskedOf {
+  cpu?: string;
+  machineType?: string;
+}
+
 /**
  * Turn what the launch script or QEMU printed on stderr before dying into an
  * error that says what to do. Returns undefined when stderr explains nothing.
@@ -20,7 +26,8 @@ const VCPU_START = /failed to set MSR|kvm_buf_set_msrs|kvm_init_vcpu|kvm_arch_in
  * @param cpu - the -cpu argument QEMU was started with, if any: a vCPU that
  *   fails to start is a refusal of this CPU (kind vcpu-start).
  */
-export function classifyLaunchFailure(host: string, stderr: string, cause?: unknown, cpu?: string): QemuCpuError | undefined {
+export function classifyLaunchFailure(host: string, stderr: string, cause?: unknown, asked: AskedOf = {}): QemuCpuError | undefined {
+  const { cpu, machineType } = asked;
   const lines = stderr.split('\n');
   const ours = lines.find((l) => l.startsWith(`${MARKER}error=`));
   // The launch script's note on /dev/kvm, printed before QEMU ran; QEMU's failure is what makes it the reason.
@@ -83,6 +90,14 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
   if (unknownProperty) {
     const refusal = { kind: 'unknown-feature', name: unknownProperty[1] ?? unknownProperty[2], qemuStderr: qemuSaid.slice(0, 500) } as const;
     return new CpuRefusedError({ host, cause, refusal, what: `QEMU on this host does not know CPU feature ${refusal.name}`, why: refusal.qemuStderr, hint: 'Older QEMU versions lack newer feature names; drop the feature or upgrade QEMU.' });
+  }
+  // QEMU 7.2 says `unsupported machine type`, 10.0 adds `: "NAME"`. Only an exact-CPU check asks for a CPU under a
+  // machine type: there the host, as it is, cannot run it. A probe under an unknown type stays a start-up failure.
+  const unknownMachine = /unsupported machine type(?:: "([^"]*)")?/.exec(qemuSaid);
+  if (unknownMachine && cpu !== undefined) {
+    const name = unknownMachine[1] ?? machineType ?? '?';
+    const refusal = { kind: 'unknown-machine-type', name, qemuStderr: qemuSaid.slice(0, 500) } as const;
+    return new CpuRefusedError({ host, cause, refusal, what: `QEMU on this host does not know machine type ${name}`, why: refusal.qemuStderr, hint: 'Machine types differ between QEMU versions (newer ones drop the oldest); choose one every host lists (`qemu-cpu probe`; `qemu-cpu baseline` suggests one).' });
   }
   const vcpuLine = cpu === undefined ? undefined : qemuLines.find((l) => VCPU_START.test(l));
   if (cpu !== undefined && vcpuLine !== undefined) {

@@ -63,7 +63,7 @@ export class QemuSession {
       // A session the login shell (or ForceCommand) ended never ran the launch script: QEMU is not to blame.
       const refused = proc.loginShell && (await Promise.race([proc.loginShell, sleep(300).then(() => undefined)]));
       if (refused) return refused;
-      const classified = classifyLaunchFailure(host, qemuSaid, cause, opts.cpu);
+      const classified = classifyLaunchFailure(host, qemuSaid, cause, { cpu: opts.cpu, machineType: opts.machineType });
       if (classified) return classified;
       if (cause instanceof QemuCpuError) return explainFailure(transport, proc, stderrText, cause);
       return new QemuLaunchError({ host, stage: 'launch', what: 'QEMU did not start', why: String(cause), cause });

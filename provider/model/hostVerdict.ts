@@ -32,8 +32,8 @@ export const HostVerdictSchema = z.object({
     .object({
       kind: z
         .enum(CPU_REFUSAL_KINDS)
-        .describe('What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.'),
-      name: z.string().describe('The model or feature name QEMU refused (for vcpu-start, the model).'),
+        .describe('What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.'),
+      name: z.string().describe('The model, feature or machine type name QEMU refused (for vcpu-start, the model).'),
       qemuStderr: z.string().describe("QEMU's own words."),
     })
     .optional()
@@ -121,6 +121,7 @@ export function refusedVerdict(
 export function cannotReason(verdict: Pick<HostVerdict, 'missingFeatures' | 'refusal' | 'blockers'>): string {
   if (verdict.refusal?.kind === 'unknown-model') return `its QEMU does not know CPU model ${verdict.refusal.name}`;
   if (verdict.refusal?.kind === 'unknown-feature') return `its QEMU does not know CPU feature ${verdict.refusal.name}`;
+  if (verdict.refusal?.kind === 'unknown-machine-type') return `its QEMU does not know machine type ${verdict.refusal.name}`;
   if (verdict.refusal?.kind === 'vcpu-start') return `a VM with it does not start (${verdict.refusal.qemuStderr})`;
   const layerOf = new Map((verdict.blockers ?? []).map((b) => [b.feature, b.layer]));
   return `missing ${verdict.missingFeatures.map((f) => (layerOf.has(f) ? `${f} (${layerOf.get(f)})` : f)).join(', ')}`;

@@ -37,10 +37,10 @@ Options:
   -h, --help               show this help
 
 Exit codes: 0 every host can enforce the CPU; 1 at least one host cannot
-(even if others could not be asked): a missing feature, a model or feature
-its QEMU does not know, or a vCPU QEMU will not start; or the CPU is below
---minimum-level, or with --require-migratable a guest could not migrate
-between the hosts; 2 could not decide: a host could not be asked
+(even if others could not be asked): a missing feature, a model, feature
+or machine type its QEMU does not know, or a vCPU QEMU will not start; or
+the CPU is below --minimum-level, or with --require-migratable a guest
+could not migrate between the hosts; 2 could not decide: a host could not be asked
 (unreachable, host key, authentication, time limit, a QEMU that would not
 start at all) or the file is invalid.
 `;

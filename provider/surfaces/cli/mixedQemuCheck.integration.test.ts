@@ -67,4 +67,22 @@ describe('qemu-cpu check: QEMU 7.2 and 10.0 in one fleet', () => {
     expect(fresh.refusal).toBeUndefined();
     expect(fresh.qemuVersion).toBe('10.0.2');
   });
+
+  itWithSecondQemu('a machine type unknown to the 10.0 host (pc-i440fx-2.0) is "cannot" there: exit 1, with QEMU\'s reason', async (qemu10) => {
+    const file = path.join(dir, 'old-machine.yml');
+    fs.writeFileSync(file, toYaml({ hosts: [entry('qemu-7.2'), entry('qemu-10.0', { qemuBinary: qemu10 })], model: 'pentium3', machineType: 'pc-i440fx-2.0', accelerator: realAccel }));
+    const run = await runCli(['check', '--config', file, '--format', 'json', '--no-cache']);
+    recordOutput('cli', `${run.stdout}\n${run.stderr}`);
+    const hosts = (JSON.parse(run.stdout) as { hosts: HostVerdict[] }).hosts;
+    const fresh = hosts.find((h) => h.name === 'qemu-10.0')!;
+    expect(fresh).toMatchObject({ enforceable: false, refusal: { kind: 'unknown-machine-type', name: 'pc-i440fx-2.0' } });
+    expect(fresh.refusal?.qemuStderr).toContain('unsupported machine type');
+    expect(hosts.find((h) => h.name === 'qemu-7.2')).toMatchObject({ enforceable: true });
+    expect(run.code).toBe(1);
+    const text = await runCli(['check', '--config', file, '--no-cache']);
+    recordOutput('cli', `${text.stdout}\n${text.stderr}`);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/qemu-10\.0\s+CANNOT ENFORCE/);
+    expect(text.stdout).toContain('qemu-10.0: QEMU on this host does not know machine type pc-i440fx-2.0');
+  });
 });

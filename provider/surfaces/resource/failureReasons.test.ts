@@ -69,6 +69,13 @@ describe('host failure reasons', () => {
     expect(parseHostFailure(f.reason)?.error).toEqual({ kind: 'vcpu-start', message: qemuStderr });
   });
 
+  it('a machine type the host\'s QEMU does not know is a failure on machineType: a "cannot", with QEMU\'s words', () => {
+    const qemuStderr = 'qemu-system-x86_64: unsupported machine type: "pc-i440fx-2.0"';
+    const [f] = hostFailures(report([verdict({ enforceable: false, resolvedModel: null, machineType: null, refusal: { kind: 'unknown-machine-type', name: 'pc-i440fx-2.0', qemuStderr } })]), { machineType: 'pc-i440fx-2.0' });
+    expect(f.property).toBe('machineType');
+    expect(parseHostFailure(f.reason)?.error).toEqual({ kind: 'unknown-machine-type', message: qemuStderr });
+  });
+
   it('never name an input that can hold credentials: the engine prints its value beside the reason', () => {
     expect(failureOn('hosts', 'x')).toEqual({ property: '', reason: 'x' });
     expect(failureOn('inventory', 'x')).toEqual({ property: '', reason: 'x' });

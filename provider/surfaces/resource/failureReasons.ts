@@ -51,8 +51,9 @@ function classify(message: string): { kind: string; property: FailureProperty } 
   return { kind: STAGE.exec(message)?.[1] ?? 'unknown', property: '' };
 }
 
-/** The input a refusal is about: the model (unknown, or a vCPU that does not start), or the list that asked for the unknown feature. */
+/** The input a refusal is about: the model (unknown, or a vCPU that does not start), the machine type, or the list that asked for the unknown feature. */
 function refusedProperty(refusal: NonNullable<HostVerdict['refusal']>, report: SelectionReport): FailureProperty {
+  if (refusal.kind === 'unknown-machine-type') return 'machineType';
   if (refusal.kind !== 'unknown-feature') return 'model';
   return report.disabledFeatures.includes(refusal.name) ? 'disabledFeatures' : 'requiredFeatures';
 }

@@ -2531,9 +2531,9 @@ func (o HostReportBlockersItemArrayOutput) Index(i pulumi.IntInput) HostReportBl
 }
 
 type HostReportRefusal struct {
-	// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
+	// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
 	Kind string `pulumi:"kind"`
-	// The model or feature name QEMU refused (for vcpu-start, the model).
+	// The model, feature or machine type name QEMU refused (for vcpu-start, the model).
 	Name string `pulumi:"name"`
 	// QEMU's own words.
 	QemuStderr string `pulumi:"qemuStderr"`
@@ -2553,12 +2553,12 @@ func (o HostReportRefusalOutput) ToHostReportRefusalOutputWithContext(ctx contex
 	return o
 }
 
-// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
+// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
 func (o HostReportRefusalOutput) Kind() pulumi.StringOutput {
 	return o.ApplyT(func(v HostReportRefusal) string { return v.Kind }).(pulumi.StringOutput)
 }
 
-// The model or feature name QEMU refused (for vcpu-start, the model).
+// The model, feature or machine type name QEMU refused (for vcpu-start, the model).
 func (o HostReportRefusalOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v HostReportRefusal) string { return v.Name }).(pulumi.StringOutput)
 }
@@ -2592,7 +2592,7 @@ func (o HostReportRefusalPtrOutput) Elem() HostReportRefusalOutput {
 	}).(HostReportRefusalOutput)
 }
 
-// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
+// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
 func (o HostReportRefusalPtrOutput) Kind() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *HostReportRefusal) *string {
 		if v == nil {
@@ -2602,7 +2602,7 @@ func (o HostReportRefusalPtrOutput) Kind() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// The model or feature name QEMU refused (for vcpu-start, the model).
+// The model, feature or machine type name QEMU refused (for vcpu-start, the model).
 func (o HostReportRefusalPtrOutput) Name() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *HostReportRefusal) *string {
 		if v == nil {

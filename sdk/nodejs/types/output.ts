@@ -497,11 +497,11 @@ export interface HostReportBlockersItem {
 
 export interface HostReportRefusal {
     /**
-     * What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
+     * What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
      */
     kind: string;
     /**
-     * The model or feature name QEMU refused (for vcpu-start, the model).
+     * The model, feature or machine type name QEMU refused (for vcpu-start, the model).
      */
     name: string;
     /**

@@ -1571,8 +1571,8 @@ class HostReportRefusal(dict):
                  name: _builtins.str,
                  qemu_stderr: _builtins.str):
         """
-        :param _builtins.str kind: What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
-        :param _builtins.str name: The model or feature name QEMU refused (for vcpu-start, the model).
+        :param _builtins.str kind: What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
+        :param _builtins.str name: The model, feature or machine type name QEMU refused (for vcpu-start, the model).
         :param _builtins.str qemu_stderr: QEMU's own words.
         """
         pulumi.set(__self__, "kind", kind)
@@ -1583,7 +1583,7 @@ class HostReportRefusal(dict):
     @pulumi.getter
     def kind(self) -> _builtins.str:
         """
-        What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
+        What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
         """
         return pulumi.get(self, "kind")
 
@@ -1591,7 +1591,7 @@ class HostReportRefusal(dict):
     @pulumi.getter
     def name(self) -> _builtins.str:
         """
-        The model or feature name QEMU refused (for vcpu-start, the model).
+        The model, feature or machine type name QEMU refused (for vcpu-start, the model).
         """
         return pulumi.get(self, "name")
 
