@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, formatZodIssues } from '../errors';
-import { connectionLabel, homeDir as userHome } from '../launcher';
+import { connectionLabel, homeDir as userHome } from '../transport';
 import { CpuSelectionSchema, normalizeSelection } from '../model';
 import { HostEntrySchema, SelectionInputsSchema, type HostEntry, type SelectionInputs } from '../probe';
 import { ansibleHosts } from './ansibleInventory';

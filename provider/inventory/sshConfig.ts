@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseSshConfigText, type SSHConfig } from 'ssh-config';
 import { ConfigError } from '../errors';
-import { homeDir } from '../launcher';
+import { homeDir } from '../transport';
 import type { HostEntryInput } from './hostEntryInput';
 import { readInputFile } from './inputFile';
 

@@ -6,11 +6,11 @@ import {
   QueryMachinesReplySchema,
   TargetInfoSchema,
   VersionInfoSchema,
-  type QmpClient,
-} from '../qmp';
+  type QemuProbeRecord,
+} from '../model';
+import type { QmpClient } from '../qmp';
 import type { Transport } from '../transport';
 import type { LaunchOptions } from './launchOptions';
-import type { QemuProbeRecord } from './probeRecord';
 import { QemuSession } from './qemuSession';
 
 /**

@@ -6,11 +6,12 @@ import {
   QueryMachinesReplySchema,
   StringListSchema,
   VersionInfoSchema,
-} from '../qmp';
+  type Accelerator,
+  type CpuCheckRecord,
+} from '../model';
 import type { Transport } from '../transport';
-import type { CpuCheckRecord } from './cpuCheckRecord';
 import { enforceRefusals } from './enforceRefusals';
-import type { Accelerator, Timeouts } from './launchOptions';
+import type { Timeouts } from './launchOptions';
 import { QemuSession } from './qemuSession';
 
 /** One exact guest CPU to check: model plus explicit feature switches, names already canonical and validated. */

@@ -1,4 +1,4 @@
-import { CpuModelExpansionReplySchema } from '../qmp';
+import { CpuModelExpansionReplySchema } from '../model';
 import type { Transport } from '../transport';
 import type { LaunchOptions } from './launchOptions';
 import { QemuSession } from './qemuSession';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { QemuSession } from './qemuSession';
 import { probeQemu } from './capabilityProbe';
-import { VersionInfoSchema } from '../qmp';
+import { VersionInfoSchema } from '../model';
 import { LocalTransport, type Transport } from '../transport';
 import { SshTransport } from '../transport/ssh';
 import { startSshd, type Sshd } from '../../test/support/sshd';

@@ -1,18 +1,8 @@
 import { CpuRefusedError } from '../errors';
 import type { Transport } from '../transport';
+import type { VcpuStartRecord } from '../model';
 import type { LaunchOptions } from './launchOptions';
 import { QemuSession } from './qemuSession';
-
-/** One model's start check: whether a paused VM with it got its vCPU. */
-export interface VcpuStartRecord {
-  model: string;
-  /** The machine type the VM had. */
-  machineType: string;
-  /** True: QEMU created the vCPU and answered QMP; false: it aborted or refused (qemuStderr says how); null: QEMU failed for another reason, so nothing was learned. */
-  starts: boolean | null;
-  /** QEMU's own stderr lines when starts is false; else null. */
-  qemuStderr: string | null;
-}
 
 /**
  * Start a paused VM with `-cpu model` and stop it: the cheapest way to learn

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { CpuDefinitionInfo, CpuModelExpansion, MachineInfo, VcpuStartRecord } from '../launcher';
+import type { CpuDefinitionInfo, CpuModelExpansion, MachineInfo } from './qapi';
+import type { VcpuStartRecord } from './vcpuStartRecord';
 import { BlockerSchema, blockerLayers } from './blockerLayer';
 import { parseCpuinfo } from './cpuinfo';
 import { QEMU_X86_FEATURES, cpuinfoFlagFeature, normalizeFeatureList } from './featureNames';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AcceleratorSchema, CpuModelNameSchema, MachineTypeSchema } from '../launcher';
+import { AcceleratorSchema, CpuModelNameSchema, MachineTypeSchema } from './qemuNames';
 import { canonicalFeatureName, QEMU_X86_FEATURES } from './featureNames';
 import { X86LevelSchema } from './x86Levels';
 

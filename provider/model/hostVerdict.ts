@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CPU_REFUSAL_KINDS } from '../errors';
-import type { CpuCheckRecord } from '../launcher';
+import type { CpuCheckRecord } from './cpuCheckRecord';
 import { BlockerSchema, blockerLayers, type Blocker, type LayerEvidence } from './blockerLayer';
 import { expansionFeatureValues } from './capabilities';
 import type { NormalizedSelection } from './cpuSelection';

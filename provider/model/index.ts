@@ -2,7 +2,11 @@
  * The CPU model layer: pure functions from QEMU's raw QMP answers (and a few
  * host facts) to the capabilities a host can give a guest. No I/O.
  */
+export * from './qemuNames';
+export * from './qapi';
 export type { QemuProbeRecord, HostFactsInput } from './probeRecord';
+export type { CpuCheckRecord, UnavailableSource } from './cpuCheckRecord';
+export type { VcpuStartRecord } from './vcpuStartRecord';
 export {
   QEMU_X86_FEATURES,
   LINUX_SYNTHETIC_FLAGS,

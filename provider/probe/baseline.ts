@@ -1,5 +1,5 @@
 import { ConfigError, QemuCpuError } from '../errors';
-import { connectionLabel } from '../launcher';
+import { connectionLabel } from '../transport';
 import {
   baselineCandidates,
   baselinePolicy,

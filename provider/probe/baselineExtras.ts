@@ -1,4 +1,4 @@
-import { connectionLabel } from '../launcher';
+import { connectionLabel } from '../transport';
 import { commonExtraFeatures, type HostCapabilities, type NormalizedSelection } from '../model';
 import { runBounded } from './runBounded';
 import type { HostEntry } from './selectionInputs';

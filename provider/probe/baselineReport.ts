@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { AcceleratorSchema } from '../launcher';
-import { BaselineCandidateSchema, BaselinePolicySchema, MigrationBlockerSchema, X86LevelReachSchema, X86LevelSchema } from '../model';
+import { BaselineCandidateSchema, BaselinePolicySchema, MigrationBlockerSchema, X86LevelReachSchema, X86LevelSchema, AcceleratorSchema } from '../model';
 import { SelectionReportSchema } from './verifySelection';
 
 /** What the probe said about one host, for the baseline's report. */

@@ -16,7 +16,7 @@ import {
   type HostIdentity,
 } from './fingerprint';
 import { hostIdentity } from './probeHost';
-import { LocalTransport } from '../launcher';
+import { LocalTransport } from '../transport';
 
 const CPUINFO = `processor	: 0
 vendor_id	: AuthenticAMD

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { homeDir } from '../launcher';
+import { homeDir } from '../transport';
 import { FingerprintSchema, type Fingerprint } from './fingerprint';
 
 /**

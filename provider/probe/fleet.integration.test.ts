@@ -4,7 +4,7 @@
  * connection per host shared by everything in the process.
  */
 import { ConfigError } from '../errors';
-import { LocalTransport, type Connection } from '../launcher';
+import { LocalTransport, type Connection } from '../transport';
 import { probeHost, probeHosts } from './probeHost';
 import { SelectionInputsSchema, type SelectionInputsInput } from './selectionInputs';
 import { TransportPool, sharedPool } from './transportPool';

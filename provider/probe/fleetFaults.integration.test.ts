@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import { probeHost, verifySelection, SelectionInputsSchema, SelectionReportSchema, type SelectionInputsInput } from '.';
 import { TransportPool } from './transportPool';
-import { openTransport, type Connection, type Transport } from '../launcher';
+import { openTransport, type Connection, type Transport } from '../transport';
 import { KvmUnavailableError } from '../errors';
 import { startSshd, type Sshd } from '../../test/support/sshd';
 import { replayQemuBinary } from '../../test/support/replayHost';

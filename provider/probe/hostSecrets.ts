@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SECRET_CONNECTION_FIELDS } from '../launcher';
+import { SECRET_CONNECTION_FIELDS } from '../transport';
 import { HostEntrySchema, type HostEntry } from './selectionInputs';
 
 type SecretField = (typeof SECRET_CONNECTION_FIELDS)[number];

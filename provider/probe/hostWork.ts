@@ -1,5 +1,6 @@
 import { HostUnresponsiveError, QemuCpuError, TimeoutError, type Stage } from '../errors';
-import { connectionLabel, HOST_SILENCE_MS, withTimeout, type Connection, type Transport } from '../launcher';
+import { connectionLabel, HOST_SILENCE_MS, type Connection, type Transport } from '../transport';
+import { withTimeout } from '../launcher';
 import type { TransportPool } from './transportPool';
 
 /** Bounds on one host's work that a caller (the CLI's --host-timeout) may set. */

@@ -19,7 +19,7 @@ import { probeHost, verifySelection, parseInput, SelectionInputsSchema, ProbeReq
 import { TransportPool } from './transportPool';
 import { ConfigError, QemuCpuError, RemoteCommandError } from '../errors';
 import { FACTS_SCRIPT, KILL_SCRIPT, LAUNCH_SCRIPT } from '../launcher/hostScripts';
-import { BINARY_PATH_PATTERN, CPU_MODEL_PATTERN, FEATURE_PATTERN, MACHINE_TYPE_PATTERN } from '../launcher/launchOptions';
+import { BINARY_PATH_PATTERN, CPU_MODEL_PATTERN, FEATURE_PATTERN, MACHINE_TYPE_PATTERN } from '../model';
 import { HOSTNAME_PATTERN, USERNAME_PATTERN, type Connection, type Transport } from '../transport';
 import { parseSshTarget } from '../surfaces/cli/sshTarget';
 import { parseYamlText } from '../inventory/yamlFile';

@@ -1,5 +1,6 @@
 import { concreteModelNames, modelLevels, type HostCapabilities, type ModelLevel } from '../model';
-import { DEFAULT_TIMEOUTS, expandModels, LocalTransport, type Transport } from '../launcher';
+import { LocalTransport, type Transport } from '../transport';
+import { DEFAULT_TIMEOUTS, expandModels } from '../launcher';
 import { useHost } from './hostWork';
 import { parseInput } from './parseInput';
 import type { ProbeContext } from './probeHost';

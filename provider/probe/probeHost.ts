@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { HostCapabilitiesSchema, buildCapabilities, parseCpuinfo, withVcpuStarts, type HostCapabilities } from '../model';
-import { checkVcpuStart, probeQemu, readHostFacts, DEFAULT_TIMEOUTS, connectionLabel, LocalTransport, type Connection, type HostFacts, type Transport } from '../launcher';
+import { connectionLabel, LocalTransport, type Connection, type Transport } from '../transport';
+import { checkVcpuStart, probeQemu, readHostFacts, DEFAULT_TIMEOUTS, type HostFacts } from '../launcher';
 import type { HostIdentity } from './fingerprint';
 import { answerFingerprinted } from './fingerprinted';
 import type { CacheMode } from './fingerprintCache';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { AcceleratorSchema, ConnectionSchema, MachineTypeSchema, QemuBinarySchema, TimeoutsSchema } from '../launcher';
+import { AcceleratorSchema, MachineTypeSchema, QemuBinarySchema } from '../model';
+import { ConnectionSchema } from '../transport';
+import { TimeoutsSchema } from '../launcher';
 
 /** One capability probe of one host: the data source's arguments and the CLI's `probe`. */
 export const ProbeRequestSchema = z

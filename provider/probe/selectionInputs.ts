@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ConnectionSchema, QemuBinarySchema } from '../launcher';
-import { CpuSelectionSchema } from '../model';
+import { ConnectionSchema } from '../transport';
+import { CpuSelectionSchema, QemuBinarySchema } from '../model';
 
 /** One host of a selection: an SSH connection plus where QEMU lives on it. */
 export const HostEntrySchema = ConnectionSchema.extend({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { openTransport, type Connection, type Transport } from '../launcher';
+import { openTransport, type Connection, type Transport } from '../transport';
 
 /** Close a connection after this long without use; short, so programs and CLIs exit promptly. */
 const DEFAULT_IDLE_MS = 3_000;

@@ -1,25 +1,8 @@
 import { z } from 'zod';
 import { ConfigError, CpuRefusedError, QemuCpuError } from '../errors';
-import { checkCpu, connectionLabel, DEFAULT_TIMEOUTS, MachineTypeSchema, readHostFacts, type Connection, type HostFacts, type Transport } from '../launcher';
-import {
-  attributeAcrossQemus,
-  evaluateCpuCheck,
-  HostVerdictSchema,
-  MigrationVerdictSchema,
-  migrationVerdict,
-  SelectionLevelSchema,
-  selectionLevel,
-  levelLabel,
-  type X86Level,
-  normalizeSelection,
-  renderLibvirtCpu,
-  renderQemuCpuArg,
-  undecidedVerdict,
-  refusedVerdict,
-  type HostVerdict,
-  type LayerEvidence,
-  type NormalizedSelection,
-} from '../model';
+import { connectionLabel, type Connection, type Transport } from '../transport';
+import { checkCpu, DEFAULT_TIMEOUTS, readHostFacts, type HostFacts } from '../launcher';
+import { attributeAcrossQemus, evaluateCpuCheck, HostVerdictSchema, MigrationVerdictSchema, migrationVerdict, SelectionLevelSchema, selectionLevel, levelLabel, type X86Level, normalizeSelection, renderLibvirtCpu, renderQemuCpuArg, undecidedVerdict, refusedVerdict, type HostVerdict, type LayerEvidence, type NormalizedSelection, MachineTypeSchema } from '../model';
 import { answerFingerprinted, type FingerprintedOptions } from './fingerprinted';
 import { StoredVerdictSchema } from './storedVerdict';
 import { parseInput } from './parseInput';

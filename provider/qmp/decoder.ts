@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { QmpProtocolError, formatZodIssues } from '../errors';
 import { quoteExcerpt } from './quote';
-import { VersionInfoSchema, type VersionInfo } from './schemas';
+import { VersionInfoSchema, type VersionInfo } from '../model';
 
 /** The greeting QEMU sends as soon as a QMP client connects. */
 export interface QmpGreeting {

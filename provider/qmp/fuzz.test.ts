@@ -16,7 +16,7 @@ import {
   QueryMachinesReplySchema,
   TargetInfoSchema,
   VersionInfoSchema,
-} from './schemas';
+} from '../model';
 
 interface Exchange {
   execute: string;

@@ -19,4 +19,3 @@ export {
   type QmpClientOptions,
   type QmpExecuteOptions,
 } from './qmpClient';
-export * from './schemas';

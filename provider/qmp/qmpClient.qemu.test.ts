@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { QmpClient } from './qmpClient';
-import { VersionInfoSchema } from './schemas';
+import { VersionInfoSchema } from '../model';
 
 const ARGV = ['-S', '-nodefaults', '-no-user-config', '-display', 'none', '-machine', 'none', '-accel', 'tcg', '-qmp', 'stdio'];
 

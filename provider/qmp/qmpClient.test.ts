@@ -4,7 +4,7 @@ import { DisconnectedError, QmpCommandError, QmpProtocolError, TimeoutError } fr
 import { FAKE_GREETING, FakeQemu } from './fakeQemu.testkit';
 import { QmpClient, type QmpClientOptions } from './qmpClient';
 import type { QmpEvent } from './decoder';
-import { VersionInfoSchema } from './schemas';
+import { VersionInfoSchema } from '../model';
 
 const fakes: FakeQemu[] = [];
 const unhandled: unknown[] = [];

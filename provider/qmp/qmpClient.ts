@@ -11,7 +11,7 @@ import {
 import { decodeQmpLine, type QmpEvent, type QmpGreeting, type QmpMessage } from './decoder';
 import { LineFramer, MAX_BYTES_BEFORE_GREETING, MAX_LINES_BEFORE_GREETING, type LineFramerOptions } from './framer';
 import { quoteExcerpt } from './quote';
-import { EmptyReplySchema } from './schemas';
+import { EmptyReplySchema } from '../model';
 
 /** The two ends of a QMP session: QEMU's output (its stdout) and input (its stdin). */
 export interface QmpIO {

@@ -8,7 +8,7 @@ import {
   QueryMachinesReplySchema,
   TargetInfoSchema,
   VersionInfoSchema,
-} from '../../provider/qmp/schemas';
+} from '../../provider/model';
 import type { QemuProbeRecord } from '../../provider/model';
 import { qmpFixturesDir } from './paths';
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import { ConnectionSchema, HostCapabilitiesSchema, HostVerdictSchema, ProbeRequestSchema, SelectionInputsSchema, SECRET_CONNECTION_FIELDS } from './pluginDeps';
-import { HostEntrySchema } from '../../probe/selectionInputs';
+import { HostCapabilitiesSchema, HostVerdictSchema } from '../../model';
+import { ConnectionSchema, SECRET_CONNECTION_FIELDS } from '../../transport';
+import { HostEntrySchema, ProbeRequestSchema, SelectionInputsSchema } from '../../probe';
 import { HostCredentialsSchema, PublicHostEntrySchema } from '../../probe/hostSecrets';
 import { AutoCpuSchema, BaselineDriftSchema, SelectionOutputsSchema } from '../resource';
 import { buildPackageSchema } from './packageSchema';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { AcceleratorSchema } from '../../launcher';
-import { HostVerdictSchema, type BaselineDrift } from '../../model';
+import { HostVerdictSchema, type BaselineDrift, AcceleratorSchema } from '../../model';
 import { SelectionInputsSchema, SelectionReportSchema, type SelectionInputs, type SelectionReport } from '../../probe';
 import { HostCredentialsSchema, PublicHostEntrySchema, mergeHostSecrets, splitHostSecrets } from '../../probe/hostSecrets';
 

@@ -1,5 +1,5 @@
-import type { CpuDefinitionInfo, CpuModelExpansion, MachineInfo, VersionInfo } from '../qmp';
-import type { Accelerator } from './launchOptions';
+import type { CpuDefinitionInfo, CpuModelExpansion, MachineInfo, VersionInfo } from './qapi';
+import type { Accelerator } from './qemuNames';
 
 /** How the unavailable features of an exact CPU were learned. */
 export type UnavailableSource =
