@@ -5,11 +5,12 @@
  */
 import { probeHosts, verifySelection, SelectionInputsSchema, sharedPool } from '../provider/probe';
 import type { ConnectionInput } from '../provider/transport';
+import type { Accelerator } from '../provider/model';
 
 export interface MemoryJob {
   kind: 'check' | 'probe';
   connection: ConnectionInput;
-  accelerator: 'kvm' | 'tcg';
+  accelerator: Accelerator;
   hosts: number;
   concurrency: number;
   cacheDir: string;

@@ -24,7 +24,7 @@ import {
 } from '../provider/probe';
 import { Client } from 'ssh2';
 import { SshTransport, shellJoin, type ConnectionInput } from '../provider/transport';
-import type { NormalizedSelection } from '../provider/model';
+import { ACCELERATORS, AcceleratorSchema, type Accelerator, type NormalizedSelection } from '../provider/model';
 import { countingPool } from '../test/support/countingTransport';
 import { kvmUsable } from '../test/support/accel';
 import { repoRoot } from '../test/support/paths';
@@ -62,10 +62,11 @@ const PROBE_QUERIES = [
 const QEMU_ARGS = ['-S', '-nodefaults', '-no-user-config', '-display', 'none', '-machine', 'none', '-accel', ACCEL, '-qmp', 'stdio'];
 
 /** BENCH_ACCEL, else KVM where this machine can use it, else TCG. */
-function benchAccelerator(): 'kvm' | 'tcg' {
+function benchAccelerator(): Accelerator {
   const asked = process.env.BENCH_ACCEL;
-  if (asked === 'kvm' || asked === 'tcg') return asked;
-  if (asked) throw new Error(`BENCH_ACCEL must be kvm or tcg, not ${asked}`);
+  const parsed = AcceleratorSchema.safeParse(asked);
+  if (parsed.success) return parsed.data;
+  if (asked) throw new Error(`BENCH_ACCEL must be ${ACCELERATORS.join(' or ')}, not ${asked}`);
   return kvmUsable ? 'kvm' : 'tcg';
 }
 

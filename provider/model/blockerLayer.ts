@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Accelerator } from './qemuNames';
 import { cpuinfoFlagFeature } from './featureNames';
 
 /**
@@ -59,7 +60,7 @@ function cpuinfoSilentOn(feature: string): boolean {
 
 /** What one host's evidence is; every part may be missing (then layers it would prove stay undecided). */
 export interface LayerEvidence {
-  accelerator: 'kvm' | 'tcg';
+  accelerator: Accelerator;
   /** /proc/cpuinfo flags, as Linux spells them. */
   cpuinfoFlags?: readonly string[];
   /** The features the host model (host under KVM, max under TCG) enables under -machine none, canonical. */

@@ -3,6 +3,7 @@ import type { CpuDefinitionInfo, CpuModelExpansion, MachineInfo } from './qapi';
 import type { VcpuStartRecord } from './vcpuStartRecord';
 import { BlockerSchema, blockerLayers } from './blockerLayer';
 import { parseCpuinfo } from './cpuinfo';
+import { AcceleratorSchema } from './qemuNames';
 import { QEMU_X86_FEATURES, cpuinfoFlagFeature, normalizeFeatureList } from './featureNames';
 import type { HostFactsInput, QemuProbeRecord } from './probeRecord';
 
@@ -44,9 +45,7 @@ export const HostCapabilitiesSchema = z
       })
       .describe('The QEMU that answered.'),
     arch: z.string().min(1).describe('QEMU target architecture (query-target), e.g. "x86_64".'),
-    accelerator: z
-      .enum(['kvm', 'tcg'])
-      .describe('Accelerator actually in use: "kvm" only when KVM is enabled in this QEMU, else "tcg" (emulation).'),
+    accelerator: AcceleratorSchema.describe('Accelerator actually in use: "kvm" only when KVM is enabled in this QEMU, else "tcg" (emulation).'),
     kvm: z
       .object({
         present: z.boolean().describe('KVM support is compiled into QEMU and /dev/kvm was found.'),

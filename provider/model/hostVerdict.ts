@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CPU_REFUSAL_KINDS } from '../errors';
 import type { CpuCheckRecord } from './cpuCheckRecord';
+import { AcceleratorSchema } from './qemuNames';
 import { BlockerSchema, blockerLayers, type Blocker, type LayerEvidence } from './blockerLayer';
 import { expansionFeatureValues } from './capabilities';
 import type { NormalizedSelection } from './cpuSelection';
@@ -20,7 +21,7 @@ export const HostVerdictSchema = z.object({
     .optional()
     .describe('Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.'),
   qemuVersion: z.string().nullable().describe('QEMU version on the host, major.minor.micro.'),
-  accelerator: z.enum(['kvm', 'tcg']).describe('The accelerator the CPU was checked under.'),
+  accelerator: AcceleratorSchema.describe('The accelerator the CPU was checked under.'),
   effectiveFeatures: z.array(z.string()).describe('Features the guest CPU gets on this host (QEMU static expansion minus what is missing).'),
   probedAt: z.string().describe('When the host was asked (ISO 8601).'),
   source: z

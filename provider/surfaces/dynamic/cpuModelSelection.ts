@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import type { HostVerdict, MigrationVerdict, SelectionLevel } from '../../model';
+import type { Accelerator, HostVerdict, MigrationVerdict, SelectionLevel } from '../../model';
 import type { SelectionInputsInput } from '../../probe';
 import { sealHostSecrets, type PublicHostEntry } from '../../probe/hostSecrets';
 import { SECRET_OUTPUTS, type AutoCpu } from '../resource';
@@ -49,7 +49,7 @@ export class CpuModelSelection extends pulumi.dynamic.Resource {
   declare readonly requiredFeatures: pulumi.Output<string[]>;
   declare readonly disabledFeatures: pulumi.Output<string[]>;
   declare readonly machineType: pulumi.Output<string>;
-  declare readonly accelerator: pulumi.Output<'kvm' | 'tcg'>;
+  declare readonly accelerator: pulumi.Output<Accelerator>;
   /** Every host can enforce the CPU (as of the last create, update or refresh). */
   declare readonly enforceable: pulumi.Output<boolean>;
   /** The concrete model every host resolved the name to, e.g. 'Skylake-Client-v4'; the name as asked when hosts disagree. */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as pulumiProvider from '@pulumi/pulumi/provider';
 import { QemuCpuError } from '../../errors';
-import { probeHost, ProbeRequestSchema } from '../../probe';
+import { probeHost, ProbeRequestSchema, qemuCpuVersion } from '../../probe';
 import { checkSelection, createSelection, deleteSelection, diffSelection, readSelection, updateSelection, type ResourceContext } from '../resource';
 import type { EngineLog } from './engineLog';
 import { FUNCTION_TOKEN, RESOURCE_TOKEN } from './packageSchema';
@@ -10,7 +10,6 @@ import { isUnknown, unwrapSecrets, wrapSecret } from './wireSecrets';
 
 /** schema.json, as committed at the package root (dist/provider/surfaces/plugin → root). */
 const SCHEMA_PATH = path.resolve(__dirname, '../../../../schema.json');
-const VERSION: string = require('../../../../package.json').version;
 
 /** What the semantics need from this wire: the same shared code as the dynamic provider, with the plugin's encoding. */
 const wire: ResourceContext = { isUnknown, wrapSecret };
@@ -35,7 +34,7 @@ export function nativeProvider(log: EngineLog): pulumiProvider.Provider {
     for (const f of failures) await log.log('warning', `qemu-cpu: ${what}: ${f.reason}`, urn);
   };
   return {
-    version: VERSION,
+    version: qemuCpuVersion(),
     getSchema: async () => fs.readFileSync(SCHEMA_PATH, 'utf8'),
 
     async check(urn, olds, news) {

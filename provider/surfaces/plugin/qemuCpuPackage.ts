@@ -1,13 +1,10 @@
 import type { z } from 'zod';
 import { HostCapabilitiesSchema, HostVerdictSchema } from '../../model';
 import { ConnectionSchema, SECRET_CONNECTION_FIELDS } from '../../transport';
-import { HostEntrySchema, ProbeRequestSchema, SelectionInputsSchema } from '../../probe';
+import { HostEntrySchema, ProbeRequestSchema, SelectionInputsSchema, qemuCpuVersion } from '../../probe';
 import { HostCredentialsSchema, PublicHostEntrySchema } from '../../probe/hostSecrets';
 import { AutoCpuSchema, BaselineDriftSchema, SelectionOutputsSchema } from '../resource';
 import { buildPackageSchema } from './packageSchema';
-
-/** qemu-cpu's own version, which is the package's. */
-const VERSION: string = require('../../../../package.json').version;
 
 /** qemu-cpu's schema.json, generated from the zod schemas that validate the same values at run time. */
 export function qemuCpuPackageSchema(): Record<string, unknown> {
@@ -16,7 +13,7 @@ export function qemuCpuPackageSchema(): Record<string, unknown> {
   const models = caps.models.element;
   const inventory = SelectionInputsSchema.shape.inventory.unwrap();
   return buildPackageSchema({
-    version: VERSION,
+    version: qemuCpuVersion(),
     resourceInputs: SelectionInputsSchema,
     resourceOutputs: SelectionOutputsSchema,
     functionInputs: ProbeRequestSchema,
