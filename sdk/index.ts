@@ -13,5 +13,5 @@ export {
   type GetHostCpuCapabilitiesResult,
 } from '../provider/surfaces/dynamic';
 export type { HostCapabilities, HostVerdict } from '../provider/model';
-export type { PublicHostEntry } from '../provider/probe/hostSecrets';
+export type { PublicHostEntry } from '../provider/surfaces/resource/hostSecrets';
 export { parseHostFailure, type ParsedHostFailure } from '../provider/surfaces/resource';

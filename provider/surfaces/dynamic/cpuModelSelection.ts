@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { Accelerator, HostVerdict, MigrationVerdict, SelectionLevel } from '../../model';
 import type { SelectionInputsInput } from '../../probe';
-import { sealHostSecrets, type PublicHostEntry } from '../../probe/hostSecrets';
+import { sealHostSecrets, type PublicHostEntry } from '../resource/hostSecrets';
 import { SECRET_OUTPUTS, type AutoCpu } from '../resource';
 import type { BaselineDrift } from '../../model';
 import { cpuModelSelectionProvider } from './provider';

@@ -1,4 +1,4 @@
-import { connectEngineLog, silentLog, type EngineLog } from '../plugin/engineLog';
+import { connectEngineLog, silentLog, type EngineLog } from '../pulumiWire/engineLog';
 
 /**
  * The engine's Log service, seen from inside Pulumi's dynamic-provider host.

@@ -8,7 +8,7 @@ import type { ResourceContext } from '../resource';
  * provider returns, encrypted in the state.
  */
 export function dynamicWire(): ResourceContext {
-  // Required lazily: only the dynamic-provider host process needs it. The encoding is the plugin's too.
-  const { isUnknown, wrapSecret } = require('../plugin/wireSecrets') as typeof import('../plugin/wireSecrets');
+  // Required lazily: only the dynamic-provider host process needs it. The encoding is the plugin's too (pulumiWire).
+  const { isUnknown, wrapSecret } = require('../pulumiWire/secrets') as typeof import('../pulumiWire/secrets');
   return { isUnknown, wrapSecret };
 }

@@ -1,4 +1,4 @@
-import { connectEngineLog, silentLog, type EngineLog } from './engineLog';
+import { connectEngineLog, silentLog, type EngineLog } from '../pulumiWire';
 import { nativeProvider } from './nativeProvider';
 
 /**

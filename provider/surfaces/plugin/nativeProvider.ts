@@ -4,9 +4,8 @@ import type * as pulumiProvider from '@pulumi/pulumi/provider';
 import { QemuCpuError } from '../../errors';
 import { probeHost, ProbeRequestSchema, qemuCpuVersion } from '../../probe';
 import { checkSelection, createSelection, deleteSelection, diffSelection, readSelection, updateSelection, type ResourceContext } from '../resource';
-import type { EngineLog } from './engineLog';
 import { FUNCTION_TOKEN, RESOURCE_TOKEN } from './packageSchema';
-import { isUnknown, unwrapSecrets, wrapSecret } from './wireSecrets';
+import { isUnknown, unwrapSecrets, wrapSecret, type EngineLog } from '../pulumiWire';
 
 /** schema.json, as committed at the package root (dist/provider/surfaces/plugin → root). */
 const SCHEMA_PATH = path.resolve(__dirname, '../../../../schema.json');

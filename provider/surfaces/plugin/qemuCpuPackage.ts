@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { HostCapabilitiesSchema, HostVerdictSchema } from '../../model';
 import { ConnectionSchema, SECRET_CONNECTION_FIELDS } from '../../transport';
 import { HostEntrySchema, ProbeRequestSchema, SelectionInputsSchema, qemuCpuVersion } from '../../probe';
-import { HostCredentialsSchema, PublicHostEntrySchema } from '../../probe/hostSecrets';
+import { HostCredentialsSchema, PublicHostEntrySchema } from '../resource/hostSecrets';
 import { AutoCpuSchema, BaselineDriftSchema, SelectionOutputsSchema } from '../resource';
 import { buildPackageSchema } from './packageSchema';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError, formatZodIssues } from '../../errors';
 import { baselineDrift, CpuSelectionSchema } from '../../model';
 import { SelectionInputsSchema, verifySelection, type SelectionInputs } from '../../probe';
-import { sealHostSecrets } from '../../probe/hostSecrets';
+import { sealHostSecrets } from './hostSecrets';
 import { baselineCpu, baselineFailures, carriedPin, cpuLine, driftWarning, findAutoCpu, hostList, parseAutoCpu, pinnedInputs } from './autoPin';
 import { resolveContext, type ResolvedContext, type ResourceContext } from './context';
 import { hostProblems } from './hostProblems';

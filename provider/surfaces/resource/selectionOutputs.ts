@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HostVerdictSchema, type BaselineDrift, AcceleratorSchema } from '../../model';
 import { SelectionInputsSchema, SelectionReportSchema, type SelectionInputs, type SelectionReport } from '../../probe';
-import { HostCredentialsSchema, PublicHostEntrySchema, mergeHostSecrets, splitHostSecrets } from '../../probe/hostSecrets';
+import { HostCredentialsSchema, PublicHostEntrySchema, mergeHostSecrets, splitHostSecrets } from './hostSecrets';
 
 /**
  * A CPU found by model 'auto': the fleet baseline (docs/baseline.md), in

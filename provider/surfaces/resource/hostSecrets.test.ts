@@ -1,4 +1,4 @@
-import { HostEntrySchema } from './selectionInputs';
+import { HostEntrySchema } from '../../probe';
 import { HostCredentialsSchema, mergeHostSecrets, PublicHostEntrySchema, sealHostSecrets, splitHostSecrets } from './hostSecrets';
 
 const entry = HostEntrySchema.parse({

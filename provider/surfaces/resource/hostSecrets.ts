@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { SECRET_CONNECTION_FIELDS } from '../transport';
-import { HostEntrySchema, type HostEntry } from './selectionInputs';
+import { SECRET_CONNECTION_FIELDS } from '../../transport';
+import { HostEntrySchema, type HostEntry } from '../../probe';
 
 type SecretField = (typeof SECRET_CONNECTION_FIELDS)[number];
 const secretMask = Object.fromEntries(SECRET_CONNECTION_FIELDS.map((f) => [f, true])) as { [K in SecretField]: true };
