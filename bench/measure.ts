@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { processTree } from '../test/support/sshdProcessTree';
+import { processTree } from '../harness/sshdProcessTree';
 
 /** The median of some samples (the lower middle one for an even count). */
 export function median(samples: readonly number[]): number {

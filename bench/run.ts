@@ -25,11 +25,11 @@ import {
 import { Client } from 'ssh2';
 import { SshTransport, shellJoin, type ConnectionInput } from '../provider/transport';
 import { ACCELERATORS, AcceleratorSchema, type Accelerator, type NormalizedSelection } from '../provider/model';
-import { countingPool } from '../test/support/countingTransport';
-import { kvmUsable } from '../test/support/accel';
-import { repoRoot } from '../test/support/paths';
-import { rawQmp } from '../test/support/rawQmp';
-import { startSshd, type Sshd } from '../test/support/sshd';
+import { countingPool } from '../harness/countingTransport';
+import { kvmUsable } from '../harness/accel';
+import { repoRoot } from '../harness/paths';
+import { rawQmp } from '../harness/rawQmp';
+import { startSshd, type Sshd } from '../harness/sshd';
 import { cpuMs, machineBusyMs, median, ms, ratio, runProcess, samples, settle, timed, which } from './measure';
 import type { MemoryJob, MemoryResult } from './memoryChild';
 

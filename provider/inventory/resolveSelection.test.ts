@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { scratchDir } from '../../test/support/paths';
+import { scratchDir } from '../../harness/paths';
 import { ConfigError } from '../errors';
 import { resolveSelectionInputs } from './resolveSelection';
 

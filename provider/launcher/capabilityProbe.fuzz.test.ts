@@ -17,7 +17,7 @@ import { QmpClient } from '../qmp';
 import { FakeQemu } from '../qmp/fakeQemu.testkit';
 import { buildCapabilities, HostCapabilitiesSchema } from '../model';
 import { queryCapabilities } from './capabilityProbe';
-import { qmpFixturesDir } from '../../test/support/paths';
+import { qmpFixturesDir } from '../../harness/paths';
 
 interface Exchange {
   execute: string;

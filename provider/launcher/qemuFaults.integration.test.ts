@@ -23,11 +23,11 @@ import {
   QmpProtocolError,
   TimeoutError,
 } from '../errors';
-import { startSshd, type Sshd } from '../../test/support/sshd';
+import { startSshd, type Sshd } from '../../harness/sshd';
 import { replayQemuBinary } from '../../test/support/replayHost';
 import type { ReplayFault } from '../../test/support/replayQemu';
-import { noQemuLeft, qemuProcessesMatching } from '../../test/support/qemuProcesses';
-import { recordOutput } from '../../test/support/secretSink';
+import { noQemuLeft, qemuProcessesMatching } from '../../harness/qemuProcesses';
+import { recordOutput } from '../../harness/secretSink';
 import * as path from 'node:path';
 
 /** Small limits: every fault must end within them, plus a bounded shutdown. */

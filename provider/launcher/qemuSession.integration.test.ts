@@ -11,12 +11,12 @@ import { probeQemu } from './capabilityProbe';
 import { VersionInfoSchema } from '../model';
 import { LocalTransport, type Transport } from '../transport';
 import { SshTransport } from '../transport/ssh';
-import { startSshd, type Sshd } from '../../test/support/sshd';
+import { startSshd, type Sshd } from '../../harness/sshd';
 import { startTcpRelay, processAlive } from '../../test/support/tcpRelay';
 import { replayQemuBinary } from '../../test/support/replayHost';
-import { scratchDir } from '../../test/support/paths';
+import { scratchDir } from '../../harness/paths';
 import { KvmUnavailableError, QemuLaunchError } from '../errors';
-import { itWithKvm, itWithoutKvm, realAccel } from '../../test/support/accel';
+import { itWithKvm, itWithoutKvm, realAccel } from '../../harness/accel';
 
 async function waitUntil(predicate: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;

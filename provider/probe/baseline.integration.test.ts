@@ -4,11 +4,11 @@
  * an AMD EPYC 9654 (QEMU 9.2), an AMD Ryzen 3900X (QEMU 7.2) and two Intel
  * Skylake Xeons (QEMU 4.2), all behind one loopback sshd.
  */
-import { itWithKvm } from '../../test/support/accel';
+import { itWithKvm } from '../../harness/accel';
 import { fleetQemuBinary } from '../../test/support/modelExpansions';
 import { replayQemuBinary } from '../../test/support/replayHost';
-import { recordOutput, registerSecret } from '../../test/support/secretSink';
-import { startSshd, type Sshd } from '../../test/support/sshd';
+import { recordOutput, registerSecret } from '../../harness/secretSink';
+import { startSshd, type Sshd } from '../../harness/sshd';
 import { findBaseline } from './baseline';
 import { SelectionInputsSchema, type SelectionInputsInput } from './selectionInputs';
 import { TransportPool } from './transportPool';

@@ -9,8 +9,8 @@ import { probeHost, probeHosts } from './probeHost';
 import { SelectionInputsSchema, type SelectionInputsInput } from './selectionInputs';
 import { TransportPool, sharedPool } from './transportPool';
 import { verifyMachineTypes, verifySelection } from './verifySelection';
-import { CountingTransport, SpawnCounter, countingPool } from '../../test/support/countingTransport';
-import { startSshd, type Sshd } from '../../test/support/sshd';
+import { CountingTransport, SpawnCounter, countingPool } from '../../harness/countingTransport';
+import { startSshd, type Sshd } from '../../harness/sshd';
 
 const inputs = (i: SelectionInputsInput) => SelectionInputsSchema.parse(i) as ReturnType<typeof SelectionInputsSchema.parse> & { model: string };
 

@@ -13,11 +13,11 @@ import { probeHost, verifySelection, SelectionInputsSchema, SelectionReportSchem
 import { TransportPool } from './transportPool';
 import { openTransport, type Connection, type Transport } from '../transport';
 import { KvmUnavailableError } from '../errors';
-import { startSshd, type Sshd } from '../../test/support/sshd';
+import { startSshd, type Sshd } from '../../harness/sshd';
 import { replayQemuBinary } from '../../test/support/replayHost';
-import { recordOutput } from '../../test/support/secretSink';
-import { generateKeyPair } from '../../test/support/sshdKeys';
-import { kvmUsable } from '../../test/support/accel';
+import { recordOutput } from '../../harness/secretSink';
+import { generateKeyPair } from '../../harness/sshdKeys';
+import { kvmUsable } from '../../harness/accel';
 
 /** Commands run as nobody (uid 65534, no supplementary groups): an SSH user outside the kvm group. */
 function asNobody(inner: Transport, label = inner.label): Transport {

@@ -11,10 +11,10 @@ import * as path from 'node:path';
 import { HostUnresponsiveError, TimeoutError, type QemuCpuError } from '../errors';
 import { probeHost } from './probeHost';
 import { TransportPool } from './transportPool';
-import { noQemuLeft, qemuProcessesMatching } from '../../test/support/qemuProcesses';
+import { noQemuLeft, qemuProcessesMatching } from '../../harness/qemuProcesses';
 import { replayQemuBinary } from '../../test/support/replayHost';
-import { recordOutput } from '../../test/support/secretSink';
-import { startSshd, type Sshd } from '../../test/support/sshd';
+import { recordOutput } from '../../harness/secretSink';
+import { startSshd, type Sshd } from '../../harness/sshd';
 import { startTcpRelay } from '../../test/support/tcpRelay';
 
 let sshd: Sshd;

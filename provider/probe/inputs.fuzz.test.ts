@@ -26,8 +26,8 @@ import { parseYamlText } from '../inventory/yamlFile';
 import { resolveSelectionInputs } from '../inventory/resolveSelection';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { scratchDir } from '../../test/support/paths';
-import { recordOutput } from '../../test/support/secretSink';
+import { scratchDir } from '../../harness/paths';
+import { recordOutput } from '../../harness/secretSink';
 
 /** Everything the probe service asked of the (pretend) hosts during one run. */
 class Recorder {

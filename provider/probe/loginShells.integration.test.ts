@@ -14,10 +14,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LoginShellError, QemuLaunchError, QmpProtocolError, type QemuCpuError } from '../errors';
 import { SshTransport } from '../transport';
-import { startSshd, type Sshd } from '../../test/support/sshd';
+import { startSshd, type Sshd } from '../../harness/sshd';
 import { runToEnd } from '../../test/support/sshdOutput';
-import { repoRoot } from '../../test/support/paths';
-import { recordOutput } from '../../test/support/secretSink';
+import { repoRoot } from '../../harness/paths';
+import { recordOutput } from '../../harness/secretSink';
 import { createUsers, pollFor, processesCarrying, processesOf, removeUsers, type ThrowawayUser, type ThrowawayUserSpec, type UserProcess } from '../../test/support/throwawayUsers';
 import { probeHost } from './probeHost';
 

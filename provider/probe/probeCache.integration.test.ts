@@ -8,12 +8,12 @@ import * as path from 'node:path';
 import { probeHost } from './probeHost';
 import { TransportPool } from './transportPool';
 import { FingerprintCache } from './fingerprintCache';
-import { countingPool, type SpawnCounter } from '../../test/support/countingTransport';
-import { scratchDir } from '../../test/support/paths';
-import { startSshd, type Sshd } from '../../test/support/sshd';
+import { countingPool, type SpawnCounter } from '../../harness/countingTransport';
+import { scratchDir } from '../../harness/paths';
+import { startSshd, type Sshd } from '../../harness/sshd';
 import type { HostCapabilities } from '../model';
 import { runCli } from '../surfaces/cli/cliRunner.testkit';
-import { realAccel } from '../../test/support/accel';
+import { realAccel } from '../../harness/accel';
 import { expectNoCacheCycle } from '../../test/support/noCacheCycle';
 
 describe('probeHost with the fingerprint cache (real loopback sshd, real QEMU)', () => {

@@ -6,10 +6,10 @@
  */
 import * as fs from 'node:fs';
 import { probeHost } from './probeHost';
-import { rawQmp } from '../../test/support/rawQmp';
-import { startSshd, type Sshd } from '../../test/support/sshd';
+import { rawQmp } from '../../harness/rawQmp';
+import { startSshd, type Sshd } from '../../harness/sshd';
 import type { HostCapabilities } from '../model';
-import { itWithKvm, realAccel } from '../../test/support/accel';
+import { itWithKvm, realAccel } from '../../harness/accel';
 
 /** KVM where this machine has it (skipped, and saying so, where not); TCG everywhere. */
 const eachAccel = (name: string, fn: (accel: 'kvm' | 'tcg') => Promise<void>): void => {

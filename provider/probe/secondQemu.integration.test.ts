@@ -5,8 +5,8 @@
  * disagree for real: models only 10.0 knows.
  */
 import { probeHosts } from './probeHost';
-import { startSshd, type Sshd } from '../../test/support/sshd';
-import { realAccel } from '../../test/support/accel';
+import { startSshd, type Sshd } from '../../harness/sshd';
+import { realAccel } from '../../harness/accel';
 import { itWithSecondQemu } from '../../test/support/secondQemu';
 import type { HostCapabilities } from '../model';
 

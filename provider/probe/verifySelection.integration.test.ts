@@ -7,12 +7,12 @@ import * as path from 'node:path';
 import { verifySelection, verifyMachineTypes } from './verifySelection';
 import { SelectionInputsSchema, type SelectionInputsInput } from './selectionInputs';
 import { TransportPool } from './transportPool';
-import { startSshd, type Sshd } from '../../test/support/sshd';
+import { startSshd, type Sshd } from '../../harness/sshd';
 import { replayQemuBinary } from '../../test/support/replayHost';
-import { countingPool } from '../../test/support/countingTransport';
-import { scratchDir } from '../../test/support/paths';
+import { countingPool } from '../../harness/countingTransport';
+import { scratchDir } from '../../harness/paths';
 import { ConfigError } from '../errors';
-import { itWithKvm, kvmSkipNote, realAccel } from '../../test/support/accel';
+import { itWithKvm, kvmSkipNote, realAccel } from '../../harness/accel';
 import { secondQemu } from '../../test/support/secondQemu';
 import type { Blocker, HostVerdict } from '../model';
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { QemuCpuError, QmpProtocolError } from '../errors';
-import { repoRoot } from '../../test/support/paths';
+import { repoRoot } from '../../harness/paths';
 import { decodeQmpLine, type QmpMessage } from './decoder';
 import { FakeQemu } from './fakeQemu.testkit';
 import { LineFramer } from './framer';

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { shellJoin, shellQuote } from './shellQuote';
 import { SshTransport } from './ssh';
 import { scriptArgv } from '../launcher/hostScripts';
-import { startSshd, type Sshd } from '../../test/support/sshd';
+import { startSshd, type Sshd } from '../../harness/sshd';
 import { runToEnd } from '../../test/support/sshdOutput';
 
 const SHELLY = [...'\'"\\`$(){}[]<>|&;*?~#!=%^ \t\n\r\u001b-'];

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot } from '../support/paths';
+import { repoRoot } from '../../harness/paths';
 import { DEFAULT_TIMEOUTS } from '../../provider/launcher/launchOptions';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../provider/qmp/framer';
 import { BACKOFF_BASE_MS, BACKOFF_CAP_MS } from '../../provider/transport/ssh/backoff';

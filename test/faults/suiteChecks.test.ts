@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { TEST_RUN_ENV, qemuProcesses } from '../support/qemuProcesses';
-import { needles, recordOutput, registerSecret, removeSink, scanSink } from '../support/secretSink';
-import { qmpFixturesDir } from '../support/paths';
+import { TEST_RUN_ENV, qemuProcesses } from '../../harness/qemuProcesses';
+import { needles, recordOutput, registerSecret, removeSink, scanSink } from '../../harness/secretSink';
+import { qmpFixturesDir } from '../../harness/paths';
 import { processAlive } from '../support/tcpRelay';
 
 describe('the secret scan', () => {

@@ -13,11 +13,11 @@ import { findBaseline } from '../../provider/probe/baseline';
 import { SelectionInputsSchema, type SelectionInputsInput } from '../../provider/probe/selectionInputs';
 import { TransportPool } from '../../provider/probe/transportPool';
 import { verifySelection } from '../../provider/probe/verifySelection';
-import { kvmSkipNote, kvmUsable, realAccel } from '../support/accel';
+import { kvmSkipNote, kvmUsable, realAccel } from '../../harness/accel';
 import { domainXml, domxmlToNative, itWithLibvirt, type Libvirt } from '../support/libvirt';
 import { fleetQemuBinary } from '../support/modelExpansions';
-import { rawQmp } from '../support/rawQmp';
-import { startSshd, type Sshd } from '../support/sshd';
+import { rawQmp } from '../../harness/rawQmp';
+import { startSshd, type Sshd } from '../../harness/sshd';
 
 /** A -cpu argument as a model and the features it turns on and off, in QEMU's canonical spelling. */
 function parseCpuArg(arg: string): { model: string; on: string[]; off: string[] } {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TEST_RUN_ENV, qemuPids } from './qemuProcesses';
-import { scratchDir } from './paths';
-import { resetSink } from './secretSink';
-import { kvmUsable } from './accel';
+import { TEST_RUN_ENV, qemuPids } from '../../harness/qemuProcesses';
+import { scratchDir } from '../../harness/paths';
+import { resetSink } from '../../harness/secretSink';
+import { kvmUsable } from '../../harness/accel';
 import { SECOND_QEMU_ENV, ensureSecondQemu } from './secondQemu';
 import { PULUMI_BIN_ENV, ensurePulumiTools } from './pulumiTools';
 

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runDir } from './globalSetup';
-import { TEST_RUN_ENV, qemuProcesses, type QemuProcess } from './qemuProcesses';
-import { removeSink, scanSink } from './secretSink';
+import { TEST_RUN_ENV, qemuProcesses, type QemuProcess } from '../../harness/qemuProcesses';
+import { removeSink, scanSink } from '../../harness/secretSink';
 
 /** What jest passes to global teardown that matters here. */
 interface TeardownConfig {

@@ -2,8 +2,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { kvmUsable } from './accel';
-import { scratchDir } from './paths';
+import { kvmUsable } from '../../harness/accel';
+import { scratchDir } from '../../harness/paths';
 
 const run = promisify(execFile);
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { scratchDir } from './paths';
+import { scratchDir } from '../../harness/paths';
 
 /** One side of a live migration: which QEMU, with which machine type and -cpu. */
 export interface MigrationEnd {

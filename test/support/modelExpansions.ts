@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { qmpFixturesDir, scratchDir } from './paths';
-import { rawQmp } from './rawQmp';
+import { qmpFixturesDir, scratchDir } from '../../harness/paths';
+import { rawQmp } from '../../harness/rawQmp';
 
 /**
  * A table of real static expansions of every named model (model → features

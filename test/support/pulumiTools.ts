@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { scratchDir } from './paths';
+import { scratchDir } from '../../harness/paths';
 import { runSetupScript } from './setupScript';
 
 /** The environment entry global setup fills with the bin directory of the real Pulumi tools (scripts/install-pulumi.sh). */

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { qmpFixturesDir, scratchDir } from './paths';
+import { qmpFixturesDir, scratchDir } from '../../harness/paths';
 import type { ReplayFault } from './replayQemu';
 
 /**

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { repoRoot } from './paths';
+import { repoRoot } from '../../harness/paths';
 
 /**
  * Run an idempotent set-up script of scripts/ (it builds or unpacks a real

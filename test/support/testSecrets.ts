@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { registerSecret } from './secretSink';
+import { registerSecret } from '../../harness/secretSink';
 
 let password: string | undefined;
 

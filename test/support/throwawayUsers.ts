@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { processesWithEnv } from './sshdProcessTree';
+import { processesWithEnv } from '../../harness/sshdProcessTree';
 
 /** A process of some user, read from /proc. */
 export interface UserProcess {

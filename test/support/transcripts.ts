@@ -10,7 +10,7 @@ import {
   VersionInfoSchema,
 } from '../../provider/model';
 import type { QemuProbeRecord } from '../../provider/model';
-import { qmpFixturesDir } from './paths';
+import { qmpFixturesDir } from '../../harness/paths';
 
 /** The recorded QMP transcripts, by file name. */
 export const TRANSCRIPT_FILES = [

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { scratchDir } from './paths';
+import { scratchDir } from '../../harness/paths';
 
 /** The system's QEMU 7.2. */
 export const SYSTEM_QEMU = '/usr/bin/qemu-system-x86_64';

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { stringify as toYaml } from 'yaml';
-import { scratchDir } from '../../../test/support/paths';
+import { scratchDir } from '../../../harness/paths';
 import { refusedPort } from '../../../test/support/deadPorts';
 import { MAX_FEATURES, MAX_HOSTS, MAX_INPUT_FILE_BYTES, MAX_NESTING_DEPTH } from '../../inventory/inputLimits';
 import { runBin, runInProcess } from './binRunner.testkit';

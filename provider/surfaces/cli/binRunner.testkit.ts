@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { repoRoot } from '../../../test/support/paths';
-import { recordOutput } from '../../../test/support/secretSink';
+import { repoRoot } from '../../../harness/paths';
+import { recordOutput } from '../../../harness/secretSink';
 import { runCli, type CliRun } from './cliRunner.testkit';
 
 /** What one run of bin/qemu-cpu.js in its own process printed, its exit code, and how long it took. */

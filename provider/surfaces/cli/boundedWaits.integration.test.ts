@@ -12,10 +12,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { blackhole, refusedPort, silentListener, type Blackhole, type SilentListener } from '../../../test/support/deadPorts';
-import { repoRoot, scratchDir } from '../../../test/support/paths';
+import { repoRoot, scratchDir } from '../../../harness/paths';
 import { replayQemuBinary } from '../../../test/support/replayHost';
-import { recordOutput } from '../../../test/support/secretSink';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { recordOutput } from '../../../harness/secretSink';
+import { startSshd, type Sshd } from '../../../harness/sshd';
 
 interface TimedRun {
   code: number;

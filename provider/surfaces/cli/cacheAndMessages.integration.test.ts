@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { refusedPort } from '../../../test/support/deadPorts';
 import { fleetQemuBinary } from '../../../test/support/modelExpansions';
-import { scratchDir } from '../../../test/support/paths';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { scratchDir } from '../../../harness/paths';
+import { startSshd, type Sshd } from '../../../harness/sshd';
 import { runBin, runInProcess } from './binRunner.testkit';
 
 let sshd: Sshd;

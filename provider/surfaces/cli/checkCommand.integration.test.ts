@@ -11,12 +11,12 @@ import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { fleetQemuBinary } from '../../../test/support/modelExpansions';
-import { repoRoot, scratchDir } from '../../../test/support/paths';
-import { recordOutput, registerSecret } from '../../../test/support/secretSink';
-import { proxyChain, type SshdChain } from '../../../test/support/sshd';
+import { repoRoot, scratchDir } from '../../../harness/paths';
+import { recordOutput, registerSecret } from '../../../harness/secretSink';
+import { proxyChain, type SshdChain } from '../../../harness/sshd';
 import { main } from './main';
 import { runCli, type CliRun } from './cliRunner.testkit';
-import { describeWithKvm, kvmUsable, realAccel } from '../../../test/support/accel';
+import { describeWithKvm, kvmUsable, realAccel } from '../../../harness/accel';
 import { expectNoCacheCycle, type CachedAnswer } from '../../../test/support/noCacheCycle';
 
 /** Run the CLI in this process and put everything it printed into the secret sink. */

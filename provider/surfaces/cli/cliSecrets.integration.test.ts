@@ -14,11 +14,11 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { runCli, type CliRun } from './cliRunner.testkit';
-import { startSshd, generateKeyPair, type Sshd, type KeyPair } from '../../../test/support/sshd';
+import { startSshd, generateKeyPair, type Sshd, type KeyPair } from '../../../harness/sshd';
 import { replayQemuBinary } from '../../../test/support/replayHost';
-import { needles, recordOutput, registerSecret } from '../../../test/support/secretSink';
+import { needles, recordOutput, registerSecret } from '../../../harness/secretSink';
 import { testPassword } from '../../../test/support/testSecrets';
-import { repoRoot, scratchDir } from '../../../test/support/paths';
+import { repoRoot, scratchDir } from '../../../harness/paths';
 
 let sshd: Sshd;
 let stranger: KeyPair;

@@ -9,12 +9,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { kvmSkipNote, kvmUsable } from '../../../test/support/accel';
+import { kvmSkipNote, kvmUsable } from '../../../harness/accel';
 import { liveMigrate } from '../../../test/support/liveMigration';
-import { scratchDir } from '../../../test/support/paths';
-import { recordOutput } from '../../../test/support/secretSink';
+import { scratchDir } from '../../../harness/paths';
+import { recordOutput } from '../../../harness/secretSink';
 import { secondQemu } from '../../../test/support/secondQemu';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { startSshd, type Sshd } from '../../../harness/sshd';
 import type { SelectionReport } from '../../probe';
 import { runCli } from './cliRunner.testkit';
 

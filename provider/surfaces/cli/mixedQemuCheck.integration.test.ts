@@ -7,10 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { scratchDir } from '../../../test/support/paths';
-import { recordOutput } from '../../../test/support/secretSink';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
-import { realAccel } from '../../../test/support/accel';
+import { scratchDir } from '../../../harness/paths';
+import { recordOutput } from '../../../harness/secretSink';
+import { startSshd, type Sshd } from '../../../harness/sshd';
+import { realAccel } from '../../../harness/accel';
 import { itWithSecondQemu } from '../../../test/support/secondQemu';
 import { runCli } from './cliRunner.testkit';
 import type { HostVerdict } from '../../model';

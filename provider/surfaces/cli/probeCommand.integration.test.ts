@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot, scratchDir } from '../../../test/support/paths';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { repoRoot, scratchDir } from '../../../harness/paths';
+import { startSshd, type Sshd } from '../../../harness/sshd';
 import { runCli } from './cliRunner.testkit';
-import { itWithKvm, itWithoutKvm, realAccel } from '../../../test/support/accel';
+import { itWithKvm, itWithoutKvm, realAccel } from '../../../harness/accel';
 
 const execFileP = promisify(execFile);
 

@@ -8,10 +8,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { scratchDir } from '../../../test/support/paths';
-import { recordOutput } from '../../../test/support/secretSink';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
-import { itWithKvm, kvmUsable } from '../../../test/support/accel';
+import { scratchDir } from '../../../harness/paths';
+import { recordOutput } from '../../../harness/secretSink';
+import { startSshd, type Sshd } from '../../../harness/sshd';
+import { itWithKvm, kvmUsable } from '../../../harness/accel';
 import { secondQemu } from '../../../test/support/secondQemu';
 import { kvmRejectsThatVcpu, pausedVmStart, SYSTEM_QEMU, vcpuRejectingQemu } from '../../../test/support/vcpuRejectingQemu';
 import { runCli } from './cliRunner.testkit';

@@ -12,9 +12,9 @@ import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { CpuModelSelection, type CpuModelSelectionArgs } from '../../../sdk';
 import { fleetQemuBinary } from '../../../test/support/modelExpansions';
-import { repoRoot, scratchDir } from '../../../test/support/paths';
-import { recordOutput, registerSecret } from '../../../test/support/secretSink';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { repoRoot, scratchDir } from '../../../harness/paths';
+import { recordOutput, registerSecret } from '../../../harness/secretSink';
+import { startSshd, type Sshd } from '../../../harness/sshd';
 import {
   DYNAMIC_PROVIDER_HOST,
   engineCheck,

@@ -10,10 +10,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { CpuModelSelection, getHostCpuCapabilities, type CpuModelSelectionArgs } from '../../../sdk';
-import { scratchDir } from '../../../test/support/paths';
+import { scratchDir } from '../../../harness/paths';
 import { replayQemuBinary } from '../../../test/support/replayHost';
-import { recordOutput, registerSecret } from '../../../test/support/secretSink';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { recordOutput, registerSecret } from '../../../harness/secretSink';
+import { startSshd, type Sshd } from '../../../harness/sshd';
 import {
   engineCheck,
   engineCreate,
@@ -31,7 +31,7 @@ import {
   type Registration,
 } from '../../../test/support/pulumiEngine';
 import { parseHostFailure } from '../resource';
-import { itWithKvm, kvmUsable, kvmSkipNote, realAccel, unenforceableHere } from '../../../test/support/accel';
+import { itWithKvm, kvmUsable, kvmSkipNote, realAccel, unenforceableHere } from '../../../harness/accel';
 
 type Props = Record<string, unknown>;
 

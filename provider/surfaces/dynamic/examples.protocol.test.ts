@@ -6,9 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot } from '../../../test/support/paths';
-import { recordOutput, registerSecret } from '../../../test/support/secretSink';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { repoRoot } from '../../../harness/paths';
+import { recordOutput, registerSecret } from '../../../harness/secretSink';
+import { startSshd, type Sshd } from '../../../harness/sshd';
 import {
   checkFailureLine,
   engineCheck,
@@ -19,7 +19,7 @@ import {
   type DynamicProviderHost,
   type NewResource,
 } from '../../../test/support/pulumiEngine';
-import { describeWithKvm } from '../../../test/support/accel';
+import { describeWithKvm } from '../../../harness/accel';
 
 const README = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 const example = (name: string) => path.join(repoRoot, 'dist/examples/typescript', name, 'index.js');

@@ -9,9 +9,9 @@ import { QemuCpuError } from '../../errors';
 import { HostCapabilitiesSchema } from '../../model';
 import { TransportPool } from '../../probe';
 import { settle } from '../../../test/support/pulumiEngine';
-import { recordOutput, registerSecret } from '../../../test/support/secretSink';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
-import { realAccel } from '../../../test/support/accel';
+import { recordOutput, registerSecret } from '../../../harness/secretSink';
+import { startSshd, type Sshd } from '../../../harness/sshd';
+import { realAccel } from '../../../harness/accel';
 
 const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
 const pool = new TransportPool();

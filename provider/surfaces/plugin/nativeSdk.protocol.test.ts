@@ -8,9 +8,9 @@
  */
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { repoRoot } from '../../../test/support/paths';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
-import { recordOutput, registerSecret } from '../../../test/support/secretSink';
+import { repoRoot } from '../../../harness/paths';
+import { startSshd, type Sshd } from '../../../harness/sshd';
+import { recordOutput, registerSecret } from '../../../harness/secretSink';
 import { outsideSecrets, settle, startProviderProcess, type ProviderProcess } from '../../../test/support/pulumiEngine';
 
 const URN = 'urn:pulumi:test::qemu-cpu::qemu-cpu:index:CpuModelSelection::guest';

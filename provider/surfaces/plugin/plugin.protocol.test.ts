@@ -4,10 +4,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot } from '../../../test/support/paths';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { repoRoot } from '../../../harness/paths';
+import { startSshd, type Sshd } from '../../../harness/sshd';
 import { replayQemuBinary } from '../../../test/support/replayHost';
-import { recordOutput, registerSecret } from '../../../test/support/secretSink';
+import { recordOutput, registerSecret } from '../../../harness/secretSink';
 import {
   outsideSecrets,
   isSecretEnvelope,
@@ -22,7 +22,7 @@ import {
   type ProviderProcess,
 } from '../../../test/support/pulumiEngine';
 import { FUNCTION_TOKEN } from './packageSchema';
-import { realAccel, unenforceableHere } from '../../../test/support/accel';
+import { realAccel, unenforceableHere } from '../../../harness/accel';
 
 const rpc = require('@pulumi/pulumi/runtime/rpc') as { specialSigKey: string; specialSecretSig: string };
 const secret = (value: unknown) => ({ [rpc.specialSigKey]: rpc.specialSecretSig, value });

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot } from '../../../test/support/paths';
+import { repoRoot } from '../../../harness/paths';
 import { renderSchemaJson } from './qemuCpuPackage';
 import { FUNCTION_TOKEN, RESOURCE_TOKEN } from './packageSchema';
 

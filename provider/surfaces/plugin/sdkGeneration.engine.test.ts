@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from '../../../test/support/paths';
+import { repoRoot } from '../../../harness/paths';
 import { describeWithPulumi, scratch } from '../../../test/support/pulumiTools';
 
 const run = promisify(execFile);

@@ -11,11 +11,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
-import { realAccel } from '../../../test/support/accel';
+import { startSshd, type Sshd } from '../../../harness/sshd';
+import { realAccel } from '../../../harness/accel';
 import { secondQemu } from '../../../test/support/secondQemu';
 import { describeWithPulumi, pulumiStack, scratch, type PulumiStack } from '../../../test/support/pulumiTools';
-import { repoRoot } from '../../../test/support/paths';
+import { repoRoot } from '../../../harness/paths';
 
 const QEMU_72 = '/usr/bin/qemu-system-x86_64';
 const ENGINE_TIMEOUT_MS = 240_000;

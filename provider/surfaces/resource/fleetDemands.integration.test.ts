@@ -6,10 +6,10 @@
  * requireMigratable a fleet a guest could not move across passes with a
  * warning.
  */
-import { realAccel } from '../../../test/support/accel';
+import { realAccel } from '../../../harness/accel';
 import { itWithSecondQemu } from '../../../test/support/secondQemu';
-import { registerSecret } from '../../../test/support/secretSink';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { registerSecret } from '../../../harness/secretSink';
+import { startSshd, type Sshd } from '../../../harness/sshd';
 import { TransportPool } from '../../probe';
 import { checkSelection } from './check';
 import { createSelection } from './lifecycle';

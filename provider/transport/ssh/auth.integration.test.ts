@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
 import { AuthenticationError, ConfigError, QemuCpuError } from '../../errors';
-import { generateKeyPair, startSshd, type KeyPair, type Sshd } from '../../../test/support/sshd';
+import { generateKeyPair, startSshd, type KeyPair, type Sshd } from '../../../harness/sshd';
 import { runToEnd } from '../../../test/support/sshdOutput';
 import type { ConnectionInput } from '../connectionSchema';
 import { SshTransport } from './sshTransport';

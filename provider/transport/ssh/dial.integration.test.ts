@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { ConnectionError, DisconnectedError, HostKeyError, QemuCpuError } from '../../errors';
-import { generateKeyPair, proxyChain, startSshd, type SshdChain } from '../../../test/support/sshd';
+import { generateKeyPair, proxyChain, startSshd, type SshdChain } from '../../../harness/sshd';
 import { collectOutput, runToEnd } from '../../../test/support/sshdOutput';
 import type { ConnectionInput } from '../connectionSchema';
 import { SshTransport } from './sshTransport';

@@ -7,8 +7,8 @@
  */
 import { ConnectionError, type QemuCpuError } from '../../errors';
 import { blackhole, refusedPort, silentListener } from '../../../test/support/deadPorts';
-import { recordOutput, registerSecret } from '../../../test/support/secretSink';
-import { generateKeyPair, startSshd } from '../../../test/support/sshd';
+import { recordOutput, registerSecret } from '../../../harness/secretSink';
+import { generateKeyPair, startSshd } from '../../../harness/sshd';
 import type { ConnectionInput } from '../connectionSchema';
 import { SshTransport } from './sshTransport';
 

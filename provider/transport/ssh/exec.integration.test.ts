@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DisconnectedError, RemoteCommandError } from '../../errors';
-import { startSshd, type Sshd } from '../../../test/support/sshd';
+import { startSshd, type Sshd } from '../../../harness/sshd';
 import { collectOutput, runToEnd } from '../../../test/support/sshdOutput';
 import { SshTransport } from './sshTransport';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HostKeyError } from '../../errors';
-import { generateKeyPair, startSshd, type Sshd } from '../../../test/support/sshd';
+import { generateKeyPair, startSshd, type Sshd } from '../../../harness/sshd';
 import { runToEnd } from '../../../test/support/sshdOutput';
 import type { ConnectionInput } from '../connectionSchema';
 import { LocalTransport } from '../localTransport';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { repoRoot } from '../paths';
+import { repoRoot } from '../../../harness/paths';
 import { startProviderProcess, type ProviderProcess } from './providerProcess';
 
 export type { CheckFailure } from './providerProcess';

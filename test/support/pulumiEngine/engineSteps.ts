@@ -1,4 +1,4 @@
-import { recordOutput } from '../secretSink';
+import { recordOutput } from '../../../harness/secretSink';
 import type { CheckFailure, DynamicProviderHost } from './dynamicProviderHost';
 import { outsideSecrets, toPersistedState, toProviderWire } from './engineWire';
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
-import { repoRoot } from '../paths';
+import { repoRoot } from '../../../harness/paths';
 
 /* eslint-disable @typescript-eslint/no-var-requires */
 const provrpc = require('@pulumi/pulumi/proto/provider_grpc_pb');

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ConnectionInput } from '../../provider/transport/connectionSchema';
+import type { ConnectionInput } from '../provider/transport/connectionSchema';
 import { scratchDir } from './paths';
 import { TEST_RUN_ENV } from './qemuProcesses';
 import { registerSecret } from './secretSink';

@@ -1,6 +1,6 @@
-import { FACTS_SCRIPT, LAUNCH_SCRIPT } from '../../provider/launcher/hostScripts';
-import { TransportPool } from '../../provider/probe/transportPool';
-import { openTransport, type HostProcess, type Transport } from '../../provider/transport';
+import { FACTS_SCRIPT, LAUNCH_SCRIPT } from '../provider/launcher/hostScripts';
+import { TransportPool } from '../provider/probe/transportPool';
+import { openTransport, type HostProcess, type Transport } from '../provider/transport';
 
 /** What a {@link CountingTransport} saw. Shared by every transport given the same counter. */
 export class SpawnCounter {
