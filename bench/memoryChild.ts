@@ -3,7 +3,8 @@
  * job's and not the bench's: the parent sends the job over IPC and gets
  * back the wall time, the peak RSS and a summary.
  */
-import { probeHosts, verifySelection, SelectionInputsSchema, sharedPool } from '../provider/probe';
+import { probeHosts, verifySelection, sharedPool } from '../provider/probe';
+import { SelectionInputsSchema } from '../provider/inventory';
 import type { ConnectionInput } from '../provider/transport';
 import type { Accelerator } from '../provider/model';
 

@@ -12,16 +12,8 @@ import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  probeHost,
-  probeHosts,
-  verifyMachineTypes,
-  verifyOver,
-  verifySelection,
-  SelectionInputsSchema,
-  TransportPool,
-  type SelectionInputs,
-} from '../provider/probe';
+import { probeHost, probeHosts, verifyMachineTypes, verifyOver, verifySelection, TransportPool } from '../provider/probe';
+import { SelectionInputsSchema, type SelectionInputs } from '../provider/inventory';
 import { Client } from 'ssh2';
 import { SshTransport, shellJoin, type ConnectionInput } from '../provider/transport';
 import { ACCELERATORS, AcceleratorSchema, type Accelerator, type NormalizedSelection } from '../provider/model';

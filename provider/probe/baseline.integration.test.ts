@@ -10,7 +10,7 @@ import { replayQemuBinary } from '../../test/support/replayHost';
 import { recordOutput, registerSecret } from '../../harness/secretSink';
 import { startSshd, type Sshd } from '../../harness/sshd';
 import { findBaseline } from './baseline';
-import { SelectionInputsSchema, type SelectionInputsInput } from './selectionInputs';
+import { SelectionInputsSchema, type SelectionInputsInput } from '../inventory';
 import { TransportPool } from './transportPool';
 import { verifySelection } from './verifySelection';
 

@@ -27,7 +27,7 @@ import { confirmExtras, type Verifier } from './baselineExtras';
 import type { BaselineHost, BaselineReport } from './baselineReport';
 import { probeHost, type ProbeContext } from './probeHost';
 import { runBounded } from './runBounded';
-import { connectionOf, type HostEntry, type SelectionInputs } from './selectionInputs';
+import { connectionOf, type FleetSelection, type HostEntry } from './selectionInputs';
 import { sharedPool, type TransportPool } from './transportPool';
 import { verifySelection, withDemands, type SelectionReport } from './verifySelection';
 
@@ -62,7 +62,7 @@ type TriedCandidate = BaselineReport['candidates'][number];
  *
  * @throws ConfigError for unknown feature names or no hosts.
  */
-export async function findBaseline(inputs: SelectionInputs, options: BaselineOptions = {}): Promise<BaselineReport> {
+export async function findBaseline(inputs: FleetSelection, options: BaselineOptions = {}): Promise<BaselineReport> {
   if (inputs.hosts.length === 0) throw new ConfigError({ what: 'no hosts to find a baseline for', hint: 'Name hosts, or an inventory that has some.' });
   const { selection: base, problems } = normalizeSelection({ ...inputs, model: 'base' });
   if (problems.length > 0) throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems });

@@ -6,7 +6,7 @@
 import { ConfigError } from '../errors';
 import { LocalTransport, type Connection } from '../transport';
 import { probeHost, probeHosts } from './probeHost';
-import { SelectionInputsSchema, type SelectionInputsInput } from './selectionInputs';
+import { SelectionInputsSchema, type SelectionInputsInput } from '../inventory';
 import { TransportPool, sharedPool } from './transportPool';
 import { verifyMachineTypes, verifySelection } from './verifySelection';
 import { CountingTransport, SpawnCounter, countingPool } from '../../harness/countingTransport';

@@ -9,7 +9,8 @@
  * Test names carry the fault's id from docs/reliability.md in brackets.
  */
 import * as fs from 'node:fs';
-import { probeHost, verifySelection, SelectionInputsSchema, SelectionReportSchema, type SelectionInputsInput } from '.';
+import { probeHost, verifySelection, SelectionReportSchema } from '.';
+import { SelectionInputsSchema, type SelectionInputsInput } from '../inventory';
 import { TransportPool } from './transportPool';
 import { openTransport, type Connection, type Transport } from '../transport';
 import { KvmUnavailableError } from '../errors';

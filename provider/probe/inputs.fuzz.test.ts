@@ -15,7 +15,8 @@
  */
 import fc from 'fast-check';
 import * as YAML from 'yaml';
-import { probeHost, verifySelection, parseInput, SelectionInputsSchema, ProbeRequestSchema, type SelectionReport } from '.';
+import { probeHost, verifySelection, parseInput, ProbeRequestSchema, type SelectionReport } from '.';
+import { SelectionInputsSchema } from '../inventory';
 import { TransportPool } from './transportPool';
 import { ConfigError, QemuCpuError, RemoteCommandError } from '../errors';
 import { FACTS_SCRIPT, KILL_SCRIPT, LAUNCH_SCRIPT } from '../launcher/hostScripts';

@@ -87,7 +87,7 @@ export async function probeHosts(inputs: readonly ProbeRequestInput[], ctx: Flee
   );
 }
 
-/** As SelectionInputsSchema's concurrency default. */
+/** As FleetSelectionSchema's concurrency default. */
 const DEFAULT_CONCURRENCY = 16;
 
 /**

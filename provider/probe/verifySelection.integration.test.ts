@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { verifySelection, verifyMachineTypes } from './verifySelection';
-import { SelectionInputsSchema, type SelectionInputsInput } from './selectionInputs';
+import { SelectionInputsSchema, type SelectionInputsInput } from '../inventory';
 import { TransportPool } from './transportPool';
 import { startSshd, type Sshd } from '../../harness/sshd';
 import { replayQemuBinary } from '../../test/support/replayHost';

@@ -9,7 +9,7 @@ import { parseInput } from './parseInput';
 import { hostIdentity, probeOver } from './probeHost';
 import { useHost, type HostBounds } from './hostWork';
 import { runBounded } from './runBounded';
-import { connectionOf, type HostEntry, type SelectionInputs } from './selectionInputs';
+import { connectionOf, type FleetSelection, type HostEntry } from './selectionInputs';
 import { sharedPool, type TransportPool } from './transportPool';
 
 /** The answer for a whole selection: every host's verdict and how to write the CPU. */
@@ -55,7 +55,7 @@ export interface VerifyOptions extends FingerprintedOptions, HostBounds {
  * still match a stored verdict for the same CPU answers with one exec and
  * no VM.
  */
-export async function verifySelection(inputs: SelectionInputs & { model: string }, options: VerifyOptions = {}): Promise<SelectionReport> {
+export async function verifySelection(inputs: FleetSelection & { model: string }, options: VerifyOptions = {}): Promise<SelectionReport> {
   const [report] = await verifyMachineTypes(inputs, [inputs.machineType], options);
   return report;
 }
@@ -72,7 +72,7 @@ export async function verifySelection(inputs: SelectionInputs & { model: string 
  * @throws ConfigError for an invalid selection or machine type list, before any host is asked.
  */
 export async function verifyMachineTypes(
-  inputs: SelectionInputs & { model: string },
+  inputs: FleetSelection & { model: string },
   machineTypes: readonly string[],
   options: VerifyOptions = {},
 ): Promise<SelectionReport[]> {

@@ -10,7 +10,7 @@
  */
 import { canonicalFeatureName, LIBVIRT_X86_FEATURES, renderLibvirtCpu, renderQemuCpuArg, type LibvirtCpu } from '../../provider/model';
 import { findBaseline } from '../../provider/probe/baseline';
-import { SelectionInputsSchema, type SelectionInputsInput } from '../../provider/probe/selectionInputs';
+import { SelectionInputsSchema, type SelectionInputsInput } from '../../provider/inventory';
 import { TransportPool } from '../../provider/probe/transportPool';
 import { verifySelection } from '../../provider/probe/verifySelection';
 import { kvmSkipNote, kvmUsable, realAccel } from '../../harness/accel';

@@ -1,5 +1,6 @@
 import { renderLibvirtCpu, renderQemuCpuArg } from '../../model';
-import { judgeFleet, type BaselineReport, type SelectionInputs, type SelectionReport } from '../../probe';
+import { judgeFleet, type BaselineReport, type SelectionReport } from '../../probe';
+import type { SelectionInputs } from '../../inventory';
 
 /**
  * A check of `model: auto` answered in the shape of any other check: the

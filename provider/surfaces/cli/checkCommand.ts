@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../errors';
-import { findBaseline, verifySelection, type SelectionInputs, type SelectionReport } from '../../probe';
+import { findBaseline, verifySelection, type SelectionReport } from '../../probe';
+import type { SelectionInputs } from '../../inventory';
 import { autoSelectionReport } from './autoReport';
 import type { CliIo } from './cliIo';
 import { palette } from './colour';

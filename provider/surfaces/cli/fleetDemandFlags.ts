@@ -1,5 +1,5 @@
 import { X86LevelSchema } from '../../model';
-import type { SelectionInputs } from '../../probe';
+import type { SelectionInputs } from '../../inventory';
 
 /** parseArgs options for the fleet demands: --minimum-level (check, baseline) and --require-migratable (check). */
 export const FLEET_DEMAND_OPTIONS = {

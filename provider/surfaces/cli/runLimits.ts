@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatZodIssues } from '../../errors';
-import type { SelectionInputs } from '../../probe';
+import type { SelectionInputs } from '../../inventory';
 
 /** The CLI's per-host time limit when neither the file nor the command line sets one: a gate wants every answer within a minute. */
 export const DEFAULT_HOST_TIMEOUT_S = 60;

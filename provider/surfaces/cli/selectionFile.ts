@@ -1,6 +1,6 @@
 import { ConfigError } from '../../errors';
 import { baseDirOf, readYamlFile, resolveSelectionInputs } from '../../inventory';
-import type { SelectionInputs } from '../../probe';
+import type { SelectionInputs } from '../../inventory';
 import type { CliIo } from './cliIo';
 import { splitRunLimits, type RunLimits } from './runLimits';
 

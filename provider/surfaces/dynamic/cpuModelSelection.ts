@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { Accelerator, HostVerdict, MigrationVerdict, SelectionLevel } from '../../model';
-import type { SelectionInputsInput } from '../../probe';
+import type { SelectionInputsInput } from '../../inventory';
 import { sealHostSecrets, type PublicHostEntry } from '../resource/hostSecrets';
 import { SECRET_OUTPUTS, type AutoCpu } from '../resource';
 import type { BaselineDrift } from '../../model';

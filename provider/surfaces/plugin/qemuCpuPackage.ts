@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { HostCapabilitiesSchema, HostVerdictSchema } from '../../model';
 import { ConnectionSchema, SECRET_CONNECTION_FIELDS } from '../../transport';
-import { HostEntrySchema, ProbeRequestSchema, SelectionInputsSchema, qemuCpuVersion } from '../../probe';
+import { HostEntrySchema, ProbeRequestSchema, qemuCpuVersion } from '../../probe';
+import { SelectionInputsSchema } from '../../inventory';
 import { HostCredentialsSchema, PublicHostEntrySchema } from '../resource/hostSecrets';
 import { AutoCpuSchema, BaselineDriftSchema, SelectionOutputsSchema } from '../resource';
 import { buildPackageSchema } from './packageSchema';

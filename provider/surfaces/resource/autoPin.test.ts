@@ -1,4 +1,4 @@
-import { SelectionInputsSchema } from '../../probe';
+import { SelectionInputsSchema } from '../../inventory';
 import { baselineFailures, carriedPin, driftWarning, pinFits, splitComputedInputs } from './autoPin';
 
 const pin = { model: 'EPYC-Rome-v1', requiredFeatures: ['avx2', 'sse4.1', 'xsaves'], disabledFeatures: ['hle'], machineType: 'q35', accelerator: 'kvm' as const };

@@ -1,5 +1,6 @@
 import { baselineDrift, CpuSelectionSchema, normalizeSelection, undecidedVerdict, type CpuSelection } from '../../model';
-import { findBaseline, judgeFleet, type BaselineReport, type SelectionInputs, type SelectionReport } from '../../probe';
+import { findBaseline, judgeFleet, type BaselineReport, type SelectionReport } from '../../probe';
+import type { SelectionInputs } from '../../inventory';
 import type { ResolvedContext } from './context';
 import { failureOn, hostFailures, type SelectionFailure } from './failureReasons';
 import { AutoCpuSchema, type AutoCpu, type AutoOutputs } from './selectionOutputs';

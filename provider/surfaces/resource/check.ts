@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ConfigError, formatZodIssues } from '../../errors';
 import { baselineDrift, CpuSelectionSchema } from '../../model';
-import { SelectionInputsSchema, verifySelection, type SelectionInputs } from '../../probe';
+import { verifySelection } from '../../probe';
+import { SelectionInputsSchema, type SelectionInputs } from '../../inventory';
 import { sealHostSecrets } from './hostSecrets';
 import { baselineCpu, baselineFailures, carriedPin, cpuLine, driftWarning, findAutoCpu, hostList, parseAutoCpu, pinnedInputs } from './autoPin';
 import { resolveContext, type ResolvedContext, type ResourceContext } from './context';

@@ -1,4 +1,5 @@
-import { judgeFleet, SelectionInputsSchema, type SelectionReport } from '../../probe';
+import { judgeFleet, type SelectionReport } from '../../probe';
+import { SelectionInputsSchema } from '../../inventory';
 import { diffSelection } from './diff';
 import { toOutputs } from './selectionOutputs';
 

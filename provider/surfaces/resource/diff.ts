@@ -1,4 +1,4 @@
-import { SelectionInputsSchema } from '../../probe';
+import { SelectionInputsSchema } from '../../inventory';
 import { splitComputedInputs } from './autoPin';
 import { resolveContext, type ResourceContext } from './context';
 import { appliedInputs, SelectionOutputsSchema } from './selectionOutputs';

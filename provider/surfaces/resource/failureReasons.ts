@@ -1,5 +1,6 @@
 import type { HostVerdict } from '../../model';
-import type { SelectionInputs, SelectionReport } from '../../probe';
+import type { SelectionReport } from '../../probe';
+import type { SelectionInputs } from '../../inventory';
 
 /** The input property a check failure names; '' for the inputs as a whole. */
 export type FailureProperty = keyof SelectionInputs | '';

@@ -1,4 +1,4 @@
-import type { SelectionInputs } from '../../probe';
+import type { SelectionInputs } from '../../inventory';
 import { failureOn, type SelectionFailure } from './failureReasons';
 import { touchesUnknown, type PropertyPath } from './unknownValues';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../../errors';
-import { parseInput, SelectionInputsSchema, verifySelection, type SelectionInputs, type SelectionReport } from '../../probe';
+import { parseInput, verifySelection, type SelectionReport } from '../../probe';
+import { SelectionInputsSchema, type SelectionInputs } from '../../inventory';
 import { autoOutputs, baselineCpu, baselineFailures, carriedPin, findAutoCpu, parseAutoCpu, pinFits, pinnedInputs, splitComputedInputs, type ComputedInputs } from './autoPin';
 import { resolveContext, type ResolvedContext, type ResourceContext } from './context';
 import { hostFailures } from './failureReasons';

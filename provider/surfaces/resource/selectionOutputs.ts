@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HostVerdictSchema, type BaselineDrift, AcceleratorSchema } from '../../model';
-import { SelectionInputsSchema, SelectionReportSchema, type SelectionInputs, type SelectionReport } from '../../probe';
+import { SelectionReportSchema, type SelectionReport } from '../../probe';
+import { SelectionInputsSchema, type SelectionInputs } from '../../inventory';
 import { HostCredentialsSchema, PublicHostEntrySchema, mergeHostSecrets, splitHostSecrets } from './hostSecrets';
 
 /**
