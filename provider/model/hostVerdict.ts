@@ -71,6 +71,27 @@ export const HostVerdictSchema = z.object({
 export type HostVerdict = z.infer<typeof HostVerdictSchema>;
 
 /**
+ * A verdict as stored earlier (the resource's state, the fingerprint
+ * cache): one written before verdicts had `outcome` gets it from its
+ * `enforceable`, and stage, kind and message from its refusal or missing
+ * features; an old undecided one keeps its error as message, with no stage
+ * or kind (they were never data, and words are not read back). Its
+ * `enforceable` stays as stored, so a contradiction is still seen.
+ */
+export const StoredHostVerdictSchema = z.preprocess(upgradeVerdict, HostVerdictSchema);
+
+function upgradeVerdict(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || 'outcome' in value) return value;
+  const old = value as Partial<HostVerdict>;
+  if (old.enforceable === true) return { ...old, outcome: 'can' };
+  if (old.enforceable === null) return { ...old, outcome: 'undecided', ...(old.error !== undefined ? { message: old.error } : {}) };
+  if (old.enforceable !== false || typeof old.name !== 'string') return value;
+  if (old.refusal) return { ...old, outcome: 'cannot', stage: 'launch', kind: old.refusal.kind, message: old.error ?? old.refusal.qemuStderr, qemuStderr: old.refusal.qemuStderr };
+  if (!Array.isArray(old.missingFeatures) || old.missingFeatures.length === 0) return { ...old, outcome: 'cannot' };
+  return { ...withAnswerOutcome(old as HostVerdict), enforceable: false };
+}
+
+/**
  * Pure: what one exact-CPU check says about a selection. `evidence` (the
  * host's /proc/cpuinfo and its -machine none probe) attributes each missing
  * feature to a layer; without it they are undecided.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HostVerdictSchema, withAnswerOutcome, type HostVerdict } from '../model';
+import { StoredHostVerdictSchema } from '../model';
 
 /**
  * A verdict as the fingerprint cache may hold one: what the exact-CPU check
@@ -8,10 +8,10 @@ import { HostVerdictSchema, withAnswerOutcome, type HostVerdict } from '../model
  * itself (`enforceable: true` with a missing feature, a missing feature
  * that is also effective) was not written by qemu-cpu as it is: it is a
  * miss, and QEMU is asked again. Entries written before verdicts carried
- * outcome, stage, kind and message get them from their data, as fresh
- * answers do (withAnswerOutcome), so they stay valid.
+ * outcome, stage, kind and message get them from their data
+ * (StoredHostVerdictSchema), so they stay valid.
  */
-export const StoredVerdictSchema = z.preprocess(upgradeStored, HostVerdictSchema).superRefine((verdict, ctx) => {
+export const StoredVerdictSchema = StoredHostVerdictSchema.superRefine((verdict, ctx) => {
   const contradiction = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
   if (verdict.enforceable === null) contradiction('an undecided verdict is never stored');
   else if (verdict.enforceable !== (verdict.missingFeatures.length === 0)) contradiction('enforceable must be true exactly when no feature is missing');
@@ -25,11 +25,3 @@ export const StoredVerdictSchema = z.preprocess(upgradeStored, HostVerdictSchema
   if (verdict.outcome !== (verdict.enforceable === true ? 'can' : 'cannot')) contradiction('outcome must agree with enforceable');
 });
 
-/** An answered entry without an outcome (written before verdicts had one) gets it from its data; anything else is parsed as it is. */
-function upgradeStored(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || 'outcome' in value) return value;
-  const old = value as Partial<HostVerdict>;
-  if (typeof old.enforceable !== 'boolean' || !Array.isArray(old.missingFeatures) || typeof old.name !== 'string') return value;
-  // enforceable stays as stored, so an entry that contradicts itself is still caught below.
-  return { ...withAnswerOutcome(old as HostVerdict), enforceable: old.enforceable, outcome: old.enforceable ? 'can' : 'cannot' };
-}
