@@ -44,7 +44,8 @@ export function renderCheckText(report: SelectionReport, paint: Palette, askedMa
     out.push('');
     out.push(`  (cached): ${cached.length} host(s) answered from qemu-cpu's fingerprint cache (unchanged since QEMU answered); --no-cache asks QEMU again`);
   }
-  const explained = report.hosts.filter((h) => h.outcome === 'undecided' || h.refusal !== undefined);
+  // Missing features are in the table; every other reason (could not be asked, a refusal, no common model) is explained.
+  const explained = report.hosts.filter((h) => h.outcome !== 'can' && h.kind !== 'missing-features');
   if (explained.length > 0) {
     out.push('');
     // A verdict's message names its host already ("dead: could not connect ...").
