@@ -39,6 +39,7 @@ class Recorder {
     return {
       label,
       remote: true,
+      state: 'open',
       spawn: async (argv) => {
         this.argvs.push([...argv]);
         throw new RemoteCommandError({ host: label, stage: 'exec', what: 'recorded, not run' });
