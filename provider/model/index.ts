@@ -31,7 +31,7 @@ export {
 export { CpuSelectionSchema, normalizeSelection, type CpuSelection, type NormalizedSelection } from './cpuSelection';
 export { HostVerdictSchema, attributeAcrossQemus, cannotReason, evaluateCpuCheck, refusedVerdict, undecidedVerdict, type HostVerdict } from './hostVerdict';
 export { BLOCKER_LAYERS, BlockerSchema, LAYER_MEANING, blockerLayer, blockerLayers, groupByLayer, type Blocker, type BlockerLayer, type LayerEvidence } from './blockerLayer';
-export { renderQemuCpuArg } from './renderers';
+export * from './render';
 export {
   renderLibvirtCpu,
   libvirtModel,

@@ -1,4 +1,4 @@
-import { renderLibvirtCpu, renderQemuCpuArg } from '../../model';
+import { renderCpu } from '../../model';
 import { judgeFleet, type BaselineReport, type SelectionInputs, type SelectionReport } from '../../probe';
 
 /**
@@ -25,7 +25,6 @@ export function autoSelectionReport(baseline: BaselineReport, inputs: SelectionI
   }));
   const requiredFeatures = inputs.requiredFeatures;
   const disabledFeatures = inputs.disabledFeatures;
-  const libvirt = renderLibvirtCpu('auto', requiredFeatures, disabledFeatures);
   return {
     ok: false,
     decided: baseline.decided,
@@ -33,9 +32,7 @@ export function autoSelectionReport(baseline: BaselineReport, inputs: SelectionI
     resolvedModel: 'auto',
     requiredFeatures,
     disabledFeatures,
-    qemuCpuArg: renderQemuCpuArg('auto', requiredFeatures, disabledFeatures),
-    libvirtCpuXml: libvirt.xml,
-    libvirtCpuXmlReason: libvirt.reason,
+    ...renderCpu({ model: 'auto', requiredFeatures, disabledFeatures }),
     effectiveFeatures: [],
     hosts,
     ...judgeFleet(hosts, requiredFeatures, {}),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AcceleratorSchema } from '../../launcher';
-import { HostVerdictSchema, type BaselineDrift } from '../../model';
+import { HostVerdictSchema, pickRenderings, RENDERING_KEYS, RENDERING_SHAPE, type BaselineDrift } from '../../model';
 import { SelectionInputsSchema, SelectionReportSchema, type SelectionInputs, type SelectionReport } from '../../probe';
 import { HostCredentialsSchema, PublicHostEntrySchema, mergeHostSecrets, splitHostSecrets } from '../../probe/hostSecrets';
 
@@ -64,9 +64,19 @@ export const SelectionOutputsSchema = SelectionInputsSchema.omit({ hosts: true }
     ),
     baselineDrift: BaselineDriftSchema.optional().describe("Model 'auto' only: how pinnedSelection compares with latestBaseline."),
   })
-  .merge(SelectionReportSchema.pick({ resolvedModel: true, qemuCpuArg: true, libvirtCpuXml: true, libvirtCpuXmlReason: true, effectiveFeatures: true, x86Level: true, migration: true }).partial({ x86Level: true, migration: true }))
+  .merge(SelectionReportSchema.pick({ resolvedModel: true, effectiveFeatures: true, x86Level: true, migration: true }).partial({ x86Level: true, migration: true }))
+  // The CPU in every output format (provider/model/render).
+  .extend(RENDERING_SHAPE)
   .strip();
 export type SelectionOutputs = z.infer<typeof SelectionOutputsSchema>;
+
+/**
+ * Stored state as read back (refresh, diff): the renderings may be missing,
+ * since state written before a format existed lacks its fields; a refresh
+ * renders them all again from the CPU.
+ */
+export const StoredOutputsSchema = SelectionOutputsSchema.partial(Object.fromEntries(RENDERING_KEYS.map((k) => [k, true])) as { [K in (typeof RENDERING_KEYS)[number]]: true });
+export type StoredOutputs = z.infer<typeof StoredOutputsSchema>;
 
 /** The outputs Pulumi must store as secrets whatever the program marked. */
 export const SECRET_OUTPUTS = ['hostCredentials'] as const;
@@ -86,9 +96,7 @@ export function toOutputs(inputs: SelectionInputs, report: SelectionReport, fail
     enforceable: report.ok,
     resolvedModel: report.resolvedModel,
     concreteModels: Object.fromEntries(report.hosts.map((h) => [h.name, h.resolvedModel])),
-    qemuCpuArg: report.qemuCpuArg,
-    libvirtCpuXml: report.libvirtCpuXml,
-    libvirtCpuXmlReason: report.libvirtCpuXmlReason,
+    ...pickRenderings(report),
     effectiveFeatures: report.effectiveFeatures,
     x86Level: report.x86Level,
     migration: report.migration,
@@ -102,8 +110,8 @@ export function toOutputs(inputs: SelectionInputs, report: SelectionReport, fail
 const SELECTION_KEYS = Object.keys(SelectionInputsSchema.shape).filter((k) => k !== 'hosts');
 
 /** Pure: the inputs these outputs were made from, secrets joined back. */
-export function appliedInputs(outputs: SelectionOutputs): SelectionInputs {
-  const selection = Object.fromEntries(SELECTION_KEYS.filter((k) => k in outputs).map((k) => [k, outputs[k as keyof SelectionOutputs]]));
+export function appliedInputs(outputs: StoredOutputs): SelectionInputs {
+  const selection = Object.fromEntries(SELECTION_KEYS.filter((k) => k in outputs).map((k) => [k, outputs[k as keyof StoredOutputs]]));
   const hosts = outputs.hostConnections.map((h, i) => mergeHostSecrets(h, outputs.hostCredentials[i]));
   return { ...selection, hosts } as SelectionInputs;
 }
