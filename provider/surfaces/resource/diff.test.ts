@@ -1,3 +1,4 @@
+import { renderCpu } from '../../model';
 import { judgeFleet, SelectionInputsSchema, type SelectionReport } from '../../probe';
 import { diffSelection } from './diff';
 import { toOutputs } from './selectionOutputs';
@@ -18,9 +19,7 @@ const report = (ok: boolean): SelectionReport => ({
   resolvedModel: 'pentium3-v1',
   requiredFeatures: ['sse4.1'],
   disabledFeatures: [],
-  qemuCpuArg: 'pentium3-v1,+sse4.1,enforce',
-  libvirtCpuXml: '<cpu/>',
-  libvirtCpuXmlReason: null,
+  ...renderCpu({ model: 'pentium3-v1', requiredFeatures: ['sse4.1'], disabledFeatures: [] }),
   effectiveFeatures: [],
   hosts: [],
   ...judgeFleet([], [], {}),
