@@ -113,6 +113,18 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly pinnedSelection: pulumi.Output<outputs.AutoCpu | undefined>;
     /**
+     * Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf. Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
+     */
+    declare public /*out*/ readonly proxmoxCpu: pulumi.Output<string | undefined>;
+    /**
+     * The custom CPU model section for /etc/pve/virtual-guest/cpu-models.conf (cpu-model: NAME, flags, reported-model), when the CPU needs flags a VM config may not set; null otherwise.
+     */
+    declare public /*out*/ readonly proxmoxCpuModelsConf: pulumi.Output<string | undefined>;
+    /**
+     * Why proxmoxCpu is null, or why the CPU needs a custom model, and what Proxmox VE adds to every guest beyond it (kvm_pv_unhalt); null when proxmoxCpu says everything.
+     */
+    declare public /*out*/ readonly proxmoxCpuReason: pulumi.Output<string | undefined>;
+    /**
      * The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'.
      */
     declare public /*out*/ readonly qemuCpuArg: pulumi.Output<string>;
@@ -178,6 +190,9 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["libvirtCpuXmlReason"] = undefined /*out*/;
             resourceInputs["migration"] = undefined /*out*/;
             resourceInputs["pinnedSelection"] = undefined /*out*/;
+            resourceInputs["proxmoxCpu"] = undefined /*out*/;
+            resourceInputs["proxmoxCpuModelsConf"] = undefined /*out*/;
+            resourceInputs["proxmoxCpuReason"] = undefined /*out*/;
             resourceInputs["qemuCpuArg"] = undefined /*out*/;
             resourceInputs["reports"] = undefined /*out*/;
             resourceInputs["resolvedModel"] = undefined /*out*/;
@@ -202,6 +217,9 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["minimumLevel"] = undefined /*out*/;
             resourceInputs["model"] = undefined /*out*/;
             resourceInputs["pinnedSelection"] = undefined /*out*/;
+            resourceInputs["proxmoxCpu"] = undefined /*out*/;
+            resourceInputs["proxmoxCpuModelsConf"] = undefined /*out*/;
+            resourceInputs["proxmoxCpuReason"] = undefined /*out*/;
             resourceInputs["qemuCpuArg"] = undefined /*out*/;
             resourceInputs["reports"] = undefined /*out*/;
             resourceInputs["requireMigratable"] = undefined /*out*/;

@@ -7,16 +7,18 @@
  */
 import { z } from 'zod';
 import { libvirtRenderer } from './libvirt';
+import { proxmoxRenderer } from './proxmox';
 import { qemuRenderer } from './qemu';
 import type { CpuToRender, Printed, Renderer } from './renderer';
 
 /** The formats, in the order reports and --help list them. */
-export const RENDERERS: ReadonlyArray<Renderer<z.ZodRawShape>> = [qemuRenderer, libvirtRenderer] as unknown as ReadonlyArray<Renderer<z.ZodRawShape>>;
+export const RENDERERS: ReadonlyArray<Renderer<z.ZodRawShape>> = [qemuRenderer, libvirtRenderer, proxmoxRenderer] as unknown as ReadonlyArray<Renderer<z.ZodRawShape>>;
 
 /** Every renderer's fields: part of each report and of the resource's outputs. */
 export const RENDERING_SHAPE = {
   ...qemuRenderer.fields,
   ...libvirtRenderer.fields,
+  ...proxmoxRenderer.fields,
 };
 
 /** All renderings of one CPU. */

@@ -54,6 +54,12 @@ type CpuModelSelection struct {
 	Model pulumi.StringOutput `pulumi:"model"`
 	// Model 'auto' only: the CPU pinned when the resource was created (or re-pinned on request, see docs/provider.md). resolvedModel, qemuCpuArg, libvirtCpuXml and the reports are this CPU. A change of the fleet never changes it.
 	PinnedSelection AutoCpuPtrOutput `pulumi:"pinnedSelection"`
+	// Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf. Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
+	ProxmoxCpu pulumi.StringPtrOutput `pulumi:"proxmoxCpu"`
+	// The custom CPU model section for /etc/pve/virtual-guest/cpu-models.conf (cpu-model: NAME, flags, reported-model), when the CPU needs flags a VM config may not set; null otherwise.
+	ProxmoxCpuModelsConf pulumi.StringPtrOutput `pulumi:"proxmoxCpuModelsConf"`
+	// Why proxmoxCpu is null, or why the CPU needs a custom model, and what Proxmox VE adds to every guest beyond it (kvm_pv_unhalt); null when proxmoxCpu says everything.
+	ProxmoxCpuReason pulumi.StringPtrOutput `pulumi:"proxmoxCpuReason"`
 	// The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'.
 	QemuCpuArg pulumi.StringOutput `pulumi:"qemuCpuArg"`
 	// Per host: QEMU version, accelerator, machine type, enforceable, missing features, effective features, when it was asked.
@@ -308,6 +314,21 @@ func (o CpuModelSelectionOutput) Model() pulumi.StringOutput {
 // Model 'auto' only: the CPU pinned when the resource was created (or re-pinned on request, see docs/provider.md). resolvedModel, qemuCpuArg, libvirtCpuXml and the reports are this CPU. A change of the fleet never changes it.
 func (o CpuModelSelectionOutput) PinnedSelection() AutoCpuPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) AutoCpuPtrOutput { return v.PinnedSelection }).(AutoCpuPtrOutput)
+}
+
+// Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf. Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
+func (o CpuModelSelectionOutput) ProxmoxCpu() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.ProxmoxCpu }).(pulumi.StringPtrOutput)
+}
+
+// The custom CPU model section for /etc/pve/virtual-guest/cpu-models.conf (cpu-model: NAME, flags, reported-model), when the CPU needs flags a VM config may not set; null otherwise.
+func (o CpuModelSelectionOutput) ProxmoxCpuModelsConf() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.ProxmoxCpuModelsConf }).(pulumi.StringPtrOutput)
+}
+
+// Why proxmoxCpu is null, or why the CPU needs a custom model, and what Proxmox VE adds to every guest beyond it (kvm_pv_unhalt); null when proxmoxCpu says everything.
+func (o CpuModelSelectionOutput) ProxmoxCpuReason() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.ProxmoxCpuReason }).(pulumi.StringPtrOutput)
 }
 
 // The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'.

@@ -322,6 +322,9 @@ class CpuModelSelection(pulumi.CustomResource):
             __props__.__dict__["libvirt_cpu_xml_reason"] = None
             __props__.__dict__["migration"] = None
             __props__.__dict__["pinned_selection"] = None
+            __props__.__dict__["proxmox_cpu"] = None
+            __props__.__dict__["proxmox_cpu_models_conf"] = None
+            __props__.__dict__["proxmox_cpu_reason"] = None
             __props__.__dict__["qemu_cpu_arg"] = None
             __props__.__dict__["reports"] = None
             __props__.__dict__["resolved_model"] = None
@@ -367,6 +370,9 @@ class CpuModelSelection(pulumi.CustomResource):
         __props__.__dict__["minimum_level"] = None
         __props__.__dict__["model"] = None
         __props__.__dict__["pinned_selection"] = None
+        __props__.__dict__["proxmox_cpu"] = None
+        __props__.__dict__["proxmox_cpu_models_conf"] = None
+        __props__.__dict__["proxmox_cpu_reason"] = None
         __props__.__dict__["qemu_cpu_arg"] = None
         __props__.__dict__["reports"] = None
         __props__.__dict__["require_migratable"] = None
@@ -527,6 +533,30 @@ class CpuModelSelection(pulumi.CustomResource):
         Model 'auto' only: the CPU pinned when the resource was created (or re-pinned on request, see docs/provider.md). resolvedModel, qemuCpuArg, libvirtCpuXml and the reports are this CPU. A change of the fleet never changes it.
         """
         return pulumi.get(self, "pinned_selection")
+
+    @_builtins.property
+    @pulumi.getter(name="proxmoxCpu")
+    def proxmox_cpu(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf. Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
+        """
+        return pulumi.get(self, "proxmox_cpu")
+
+    @_builtins.property
+    @pulumi.getter(name="proxmoxCpuModelsConf")
+    def proxmox_cpu_models_conf(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The custom CPU model section for /etc/pve/virtual-guest/cpu-models.conf (cpu-model: NAME, flags, reported-model), when the CPU needs flags a VM config may not set; null otherwise.
+        """
+        return pulumi.get(self, "proxmox_cpu_models_conf")
+
+    @_builtins.property
+    @pulumi.getter(name="proxmoxCpuReason")
+    def proxmox_cpu_reason(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Why proxmoxCpu is null, or why the CPU needs a custom model, and what Proxmox VE adds to every guest beyond it (kvm_pv_unhalt); null when proxmoxCpu says everything.
+        """
+        return pulumi.get(self, "proxmox_cpu_reason")
 
     @_builtins.property
     @pulumi.getter(name="qemuCpuArg")
