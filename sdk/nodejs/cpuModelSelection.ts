@@ -81,6 +81,18 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public readonly inventory: pulumi.Output<outputs.Inventory | undefined>;
     /**
+     * KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
+     */
+    declare public /*out*/ readonly kubevirtCpu: pulumi.Output<string | undefined>;
+    /**
+     * Why kubevirtCpu is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
+     */
+    declare public /*out*/ readonly kubevirtCpuReason: pulumi.Output<string | undefined>;
+    /**
+     * The node labels ('cpu-model.node.kubevirt.io/<model>=true', 'cpu-feature.node.kubevirt.io/<feature>=true') the VMI's pod requires: KubeVirt schedules the VM only on nodes carrying every one. Null with kubevirtCpu.
+     */
+    declare public /*out*/ readonly kubevirtNodeLabels: pulumi.Output<string[] | undefined>;
+    /**
      * Model 'auto' only: the fleet's best CPU as of the last check, update or refresh; differs from pinnedSelection when the fleet changed since the pin.
      */
     declare public /*out*/ readonly latestBaseline: pulumi.Output<outputs.AutoCpu | undefined>;
@@ -185,6 +197,9 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["failures"] = undefined /*out*/;
             resourceInputs["hostConnections"] = undefined /*out*/;
             resourceInputs["hostCredentials"] = undefined /*out*/;
+            resourceInputs["kubevirtCpu"] = undefined /*out*/;
+            resourceInputs["kubevirtCpuReason"] = undefined /*out*/;
+            resourceInputs["kubevirtNodeLabels"] = undefined /*out*/;
             resourceInputs["latestBaseline"] = undefined /*out*/;
             resourceInputs["libvirtCpuXml"] = undefined /*out*/;
             resourceInputs["libvirtCpuXmlReason"] = undefined /*out*/;
@@ -209,6 +224,9 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["hostConnections"] = undefined /*out*/;
             resourceInputs["hostCredentials"] = undefined /*out*/;
             resourceInputs["inventory"] = undefined /*out*/;
+            resourceInputs["kubevirtCpu"] = undefined /*out*/;
+            resourceInputs["kubevirtCpuReason"] = undefined /*out*/;
+            resourceInputs["kubevirtNodeLabels"] = undefined /*out*/;
             resourceInputs["latestBaseline"] = undefined /*out*/;
             resourceInputs["libvirtCpuXml"] = undefined /*out*/;
             resourceInputs["libvirtCpuXmlReason"] = undefined /*out*/;

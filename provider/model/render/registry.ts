@@ -6,19 +6,21 @@
  * RENDERING_SHAPE.
  */
 import { z } from 'zod';
+import { kubevirtRenderer } from './kubevirt';
 import { libvirtRenderer } from './libvirt';
 import { proxmoxRenderer } from './proxmox';
 import { qemuRenderer } from './qemu';
 import type { CpuToRender, Printed, Renderer } from './renderer';
 
 /** The formats, in the order reports and --help list them. */
-export const RENDERERS: ReadonlyArray<Renderer<z.ZodRawShape>> = [qemuRenderer, libvirtRenderer, proxmoxRenderer] as unknown as ReadonlyArray<Renderer<z.ZodRawShape>>;
+export const RENDERERS: ReadonlyArray<Renderer<z.ZodRawShape>> = [qemuRenderer, libvirtRenderer, proxmoxRenderer, kubevirtRenderer] as unknown as ReadonlyArray<Renderer<z.ZodRawShape>>;
 
 /** Every renderer's fields: part of each report and of the resource's outputs. */
 export const RENDERING_SHAPE = {
   ...qemuRenderer.fields,
   ...libvirtRenderer.fields,
   ...proxmoxRenderer.fields,
+  ...kubevirtRenderer.fields,
 };
 
 /** All renderings of one CPU. */

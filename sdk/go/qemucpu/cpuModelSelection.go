@@ -38,6 +38,12 @@ type CpuModelSelection struct {
 	HostCredentials HostCredentialsArrayOutput `pulumi:"hostCredentials"`
 	// Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
 	Inventory InventoryPtrOutput `pulumi:"inventory"`
+	// KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
+	KubevirtCpu pulumi.StringPtrOutput `pulumi:"kubevirtCpu"`
+	// Why kubevirtCpu is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
+	KubevirtCpuReason pulumi.StringPtrOutput `pulumi:"kubevirtCpuReason"`
+	// The node labels ('cpu-model.node.kubevirt.io/<model>=true', 'cpu-feature.node.kubevirt.io/<feature>=true') the VMI's pod requires: KubeVirt schedules the VM only on nodes carrying every one. Null with kubevirtCpu.
+	KubevirtNodeLabels pulumi.StringArrayOutput `pulumi:"kubevirtNodeLabels"`
 	// Model 'auto' only: the fleet's best CPU as of the last check, update or refresh; differs from pinnedSelection when the fleet changed since the pin.
 	LatestBaseline AutoCpuPtrOutput `pulumi:"latestBaseline"`
 	// libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features are set. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
@@ -274,6 +280,21 @@ func (o CpuModelSelectionOutput) HostCredentials() HostCredentialsArrayOutput {
 // Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
 func (o CpuModelSelectionOutput) Inventory() InventoryPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) InventoryPtrOutput { return v.Inventory }).(InventoryPtrOutput)
+}
+
+// KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
+func (o CpuModelSelectionOutput) KubevirtCpu() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.KubevirtCpu }).(pulumi.StringPtrOutput)
+}
+
+// Why kubevirtCpu is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
+func (o CpuModelSelectionOutput) KubevirtCpuReason() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.KubevirtCpuReason }).(pulumi.StringPtrOutput)
+}
+
+// The node labels ('cpu-model.node.kubevirt.io/<model>=true', 'cpu-feature.node.kubevirt.io/<feature>=true') the VMI's pod requires: KubeVirt schedules the VM only on nodes carrying every one. Null with kubevirtCpu.
+func (o CpuModelSelectionOutput) KubevirtNodeLabels() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringArrayOutput { return v.KubevirtNodeLabels }).(pulumi.StringArrayOutput)
 }
 
 // Model 'auto' only: the fleet's best CPU as of the last check, update or refresh; differs from pinnedSelection when the fleet changed since the pin.

@@ -317,6 +317,9 @@ class CpuModelSelection(pulumi.CustomResource):
             __props__.__dict__["failures"] = None
             __props__.__dict__["host_connections"] = None
             __props__.__dict__["host_credentials"] = None
+            __props__.__dict__["kubevirt_cpu"] = None
+            __props__.__dict__["kubevirt_cpu_reason"] = None
+            __props__.__dict__["kubevirt_node_labels"] = None
             __props__.__dict__["latest_baseline"] = None
             __props__.__dict__["libvirt_cpu_xml"] = None
             __props__.__dict__["libvirt_cpu_xml_reason"] = None
@@ -362,6 +365,9 @@ class CpuModelSelection(pulumi.CustomResource):
         __props__.__dict__["host_connections"] = None
         __props__.__dict__["host_credentials"] = None
         __props__.__dict__["inventory"] = None
+        __props__.__dict__["kubevirt_cpu"] = None
+        __props__.__dict__["kubevirt_cpu_reason"] = None
+        __props__.__dict__["kubevirt_node_labels"] = None
         __props__.__dict__["latest_baseline"] = None
         __props__.__dict__["libvirt_cpu_xml"] = None
         __props__.__dict__["libvirt_cpu_xml_reason"] = None
@@ -469,6 +475,30 @@ class CpuModelSelection(pulumi.CustomResource):
         Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
         """
         return pulumi.get(self, "inventory")
+
+    @_builtins.property
+    @pulumi.getter(name="kubevirtCpu")
+    def kubevirt_cpu(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
+        """
+        return pulumi.get(self, "kubevirt_cpu")
+
+    @_builtins.property
+    @pulumi.getter(name="kubevirtCpuReason")
+    def kubevirt_cpu_reason(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Why kubevirtCpu is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
+        """
+        return pulumi.get(self, "kubevirt_cpu_reason")
+
+    @_builtins.property
+    @pulumi.getter(name="kubevirtNodeLabels")
+    def kubevirt_node_labels(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        The node labels ('cpu-model.node.kubevirt.io/<model>=true', 'cpu-feature.node.kubevirt.io/<feature>=true') the VMI's pod requires: KubeVirt schedules the VM only on nodes carrying every one. Null with kubevirtCpu.
+        """
+        return pulumi.get(self, "kubevirt_node_labels")
 
     @_builtins.property
     @pulumi.getter(name="latestBaseline")
