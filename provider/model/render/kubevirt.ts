@@ -19,7 +19,7 @@
  * for a custom CPU apply.
  */
 import { z } from 'zod';
-import { isKvmParavirtFeature, libvirtFeatureName, libvirtModel, QEMU_KVM_DEFAULT_ON } from '../libvirtCpu';
+import { libvirtNamed } from './libvirtNames';
 import { defineRenderer, type CpuToRender } from './renderer';
 
 /** KubeVirt's node label prefixes (kubevirt.io/api core/v1 CPUModelLabel and CPUFeatureLabel). */
@@ -42,24 +42,9 @@ export interface KubevirtCpu {
 
 /** The CPU as a KubeVirt VMI asks for it. */
 export function renderKubevirtCpu(cpu: CpuToRender): KubevirtCpu {
-  const gaps: string[] = [];
-  const left: string[] = [];
-  let model: string | null = null;
-  if (cpu.model === 'host') model = 'host-passthrough';
-  else if (cpu.model === 'max') gaps.push("max (KubeVirt's model is host-model, host-passthrough or a libvirt model name; libvirt's maximum mode cannot be asked for)");
-  else {
-    const resolved = libvirtModel(cpu.model);
-    if ('gap' in resolved) gaps.push(`${resolved.gap.name} (${resolved.gap.reason})`);
-    else model = resolved.element.model;
-  }
-  const features: Array<{ name: string; policy: 'require' | 'disable' }> = [];
-  const wanted: Array<[string, boolean]> = [...cpu.requiredFeatures.map((f): [string, boolean] => [f, true]), ...cpu.disabledFeatures.map((f): [string, boolean] => [f, false])];
-  for (const [name, on] of wanted) {
-    const spelled = libvirtFeatureName(name);
-    if (spelled !== undefined) features.push({ name: spelled, policy: on ? 'require' : 'disable' });
-    else if (isKvmParavirtFeature(name) && QEMU_KVM_DEFAULT_ON.has(name) === on) left.push(`${name} (QEMU turns it ${on ? 'on' : 'off'} by default under KVM, so the guest is the same)`);
-    else gaps.push(`${name} (${isKvmParavirtFeature(name) ? 'a KVM paravirtual feature, which spec.domain.cpu.features cannot set' : "libvirt 9.0's CPU map has no such feature"})`);
-  }
+  const named = libvirtNamed(cpu, 'spec.domain.cpu');
+  const { features, gaps, left } = named;
+  const model = named.model === 'host' ? 'host-passthrough' : named.model;
   if (gaps.length > 0 || model === null) return { yaml: null, nodeLabels: null, reason: `KubeVirt cannot express this CPU: ${gaps.join('; ')}.` };
   const lines = ['cpu:', `  model: ${scalar(model)}`];
   if (features.length) lines.push('  features:', ...features.flatMap((f) => [`    - name: ${scalar(f.name)}`, `      policy: ${f.policy}`]));
