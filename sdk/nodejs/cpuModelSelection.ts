@@ -121,6 +121,14 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public readonly model: pulumi.Output<string>;
     /**
+     * The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled). Null when Nova cannot express the CPU: see novaLibvirtConfReason.
+     */
+    declare public /*out*/ readonly novaLibvirtConf: pulumi.Output<string | undefined>;
+    /**
+     * Why novaLibvirtConf is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
+     */
+    declare public /*out*/ readonly novaLibvirtConfReason: pulumi.Output<string | undefined>;
+    /**
      * Model 'auto' only: the CPU pinned when the resource was created (or re-pinned on request, see docs/provider.md). resolvedModel, qemuCpuArg, libvirtCpuXml and the reports are this CPU. A change of the fleet never changes it.
      */
     declare public /*out*/ readonly pinnedSelection: pulumi.Output<outputs.AutoCpu | undefined>;
@@ -204,6 +212,8 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["libvirtCpuXml"] = undefined /*out*/;
             resourceInputs["libvirtCpuXmlReason"] = undefined /*out*/;
             resourceInputs["migration"] = undefined /*out*/;
+            resourceInputs["novaLibvirtConf"] = undefined /*out*/;
+            resourceInputs["novaLibvirtConfReason"] = undefined /*out*/;
             resourceInputs["pinnedSelection"] = undefined /*out*/;
             resourceInputs["proxmoxCpu"] = undefined /*out*/;
             resourceInputs["proxmoxCpuModelsConf"] = undefined /*out*/;
@@ -234,6 +244,8 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["migration"] = undefined /*out*/;
             resourceInputs["minimumLevel"] = undefined /*out*/;
             resourceInputs["model"] = undefined /*out*/;
+            resourceInputs["novaLibvirtConf"] = undefined /*out*/;
+            resourceInputs["novaLibvirtConfReason"] = undefined /*out*/;
             resourceInputs["pinnedSelection"] = undefined /*out*/;
             resourceInputs["proxmoxCpu"] = undefined /*out*/;
             resourceInputs["proxmoxCpuModelsConf"] = undefined /*out*/;

@@ -8,12 +8,13 @@
 import { z } from 'zod';
 import { kubevirtRenderer } from './kubevirt';
 import { libvirtRenderer } from './libvirt';
+import { novaRenderer } from './nova';
 import { proxmoxRenderer } from './proxmox';
 import { qemuRenderer } from './qemu';
 import type { CpuToRender, Printed, Renderer } from './renderer';
 
 /** The formats, in the order reports and --help list them. */
-export const RENDERERS: ReadonlyArray<Renderer<z.ZodRawShape>> = [qemuRenderer, libvirtRenderer, proxmoxRenderer, kubevirtRenderer] as unknown as ReadonlyArray<Renderer<z.ZodRawShape>>;
+export const RENDERERS: ReadonlyArray<Renderer<z.ZodRawShape>> = [qemuRenderer, libvirtRenderer, proxmoxRenderer, kubevirtRenderer, novaRenderer] as unknown as ReadonlyArray<Renderer<z.ZodRawShape>>;
 
 /** Every renderer's fields: part of each report and of the resource's outputs. */
 export const RENDERING_SHAPE = {
@@ -21,6 +22,7 @@ export const RENDERING_SHAPE = {
   ...libvirtRenderer.fields,
   ...proxmoxRenderer.fields,
   ...kubevirtRenderer.fields,
+  ...novaRenderer.fields,
 };
 
 /** All renderings of one CPU. */

@@ -58,6 +58,10 @@ type CpuModelSelection struct {
 	MinimumLevel pulumi.StringPtrOutput `pulumi:"minimumLevel"`
 	// A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
 	Model pulumi.StringOutput `pulumi:"model"`
+	// The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled). Null when Nova cannot express the CPU: see novaLibvirtConfReason.
+	NovaLibvirtConf pulumi.StringPtrOutput `pulumi:"novaLibvirtConf"`
+	// Why novaLibvirtConf is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
+	NovaLibvirtConfReason pulumi.StringPtrOutput `pulumi:"novaLibvirtConfReason"`
 	// Model 'auto' only: the CPU pinned when the resource was created (or re-pinned on request, see docs/provider.md). resolvedModel, qemuCpuArg, libvirtCpuXml and the reports are this CPU. A change of the fleet never changes it.
 	PinnedSelection AutoCpuPtrOutput `pulumi:"pinnedSelection"`
 	// Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf. Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
@@ -330,6 +334,16 @@ func (o CpuModelSelectionOutput) MinimumLevel() pulumi.StringPtrOutput {
 // A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
 func (o CpuModelSelectionOutput) Model() pulumi.StringOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringOutput { return v.Model }).(pulumi.StringOutput)
+}
+
+// The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled). Null when Nova cannot express the CPU: see novaLibvirtConfReason.
+func (o CpuModelSelectionOutput) NovaLibvirtConf() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.NovaLibvirtConf }).(pulumi.StringPtrOutput)
+}
+
+// Why novaLibvirtConf is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
+func (o CpuModelSelectionOutput) NovaLibvirtConfReason() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.NovaLibvirtConfReason }).(pulumi.StringPtrOutput)
 }
 
 // Model 'auto' only: the CPU pinned when the resource was created (or re-pinned on request, see docs/provider.md). resolvedModel, qemuCpuArg, libvirtCpuXml and the reports are this CPU. A change of the fleet never changes it.

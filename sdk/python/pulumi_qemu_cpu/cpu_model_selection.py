@@ -324,6 +324,8 @@ class CpuModelSelection(pulumi.CustomResource):
             __props__.__dict__["libvirt_cpu_xml"] = None
             __props__.__dict__["libvirt_cpu_xml_reason"] = None
             __props__.__dict__["migration"] = None
+            __props__.__dict__["nova_libvirt_conf"] = None
+            __props__.__dict__["nova_libvirt_conf_reason"] = None
             __props__.__dict__["pinned_selection"] = None
             __props__.__dict__["proxmox_cpu"] = None
             __props__.__dict__["proxmox_cpu_models_conf"] = None
@@ -375,6 +377,8 @@ class CpuModelSelection(pulumi.CustomResource):
         __props__.__dict__["migration"] = None
         __props__.__dict__["minimum_level"] = None
         __props__.__dict__["model"] = None
+        __props__.__dict__["nova_libvirt_conf"] = None
+        __props__.__dict__["nova_libvirt_conf_reason"] = None
         __props__.__dict__["pinned_selection"] = None
         __props__.__dict__["proxmox_cpu"] = None
         __props__.__dict__["proxmox_cpu_models_conf"] = None
@@ -555,6 +559,22 @@ class CpuModelSelection(pulumi.CustomResource):
         A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
         """
         return pulumi.get(self, "model")
+
+    @_builtins.property
+    @pulumi.getter(name="novaLibvirtConf")
+    def nova_libvirt_conf(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled). Null when Nova cannot express the CPU: see novaLibvirtConfReason.
+        """
+        return pulumi.get(self, "nova_libvirt_conf")
+
+    @_builtins.property
+    @pulumi.getter(name="novaLibvirtConfReason")
+    def nova_libvirt_conf_reason(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Why novaLibvirtConf is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
+        """
+        return pulumi.get(self, "nova_libvirt_conf_reason")
 
     @_builtins.property
     @pulumi.getter(name="pinnedSelection")
