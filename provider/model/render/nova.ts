@@ -26,7 +26,7 @@ export interface NovaConf {
 
 /** The CPU as nova.conf's [libvirt] options ask for it. */
 export function renderNovaConf(cpu: CpuToRender): NovaConf {
-  const named = libvirtNamed(cpu, "Nova's cpu_mode");
+  const named = libvirtNamed(cpu, "nova.conf's [libvirt] options");
   if (named.gaps.length > 0 || named.model === null) return { conf: null, reason: `Nova cannot express this CPU: ${named.gaps.join('; ')}.` };
   const lines = ['[libvirt]', ...(named.model === 'host' ? ['cpu_mode = host-passthrough'] : ['cpu_mode = custom', `cpu_models = ${named.model}`])];
   if (named.features.length) lines.push(`cpu_model_extra_flags = ${named.features.map((f) => (f.policy === 'disable' ? `-${f.name}` : f.name)).join(', ')}`);
