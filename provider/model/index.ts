@@ -69,6 +69,7 @@ export {
   baselineDrift,
   type BaselineCandidate,
   type MigrationBlocker,
+  BaselineDriftSchema,
   type BaselineDrift,
 } from './baseline';
 export { suggestMachineType } from './baselineMachine';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AcceleratorSchema } from '../../launcher';
-import { HostVerdictSchema, pickRenderings, RENDERING_KEYS, RENDERING_SHAPE, type BaselineDrift } from '../../model';
+import { BaselineDriftSchema, HostVerdictSchema, pickRenderings, RENDERING_KEYS, RENDERING_SHAPE } from '../../model';
 import { SelectionInputsSchema, SelectionReportSchema, type SelectionInputs, type SelectionReport } from '../../probe';
 import { HostCredentialsSchema, PublicHostEntrySchema, mergeHostSecrets, splitHostSecrets } from '../../probe/hostSecrets';
 
@@ -23,17 +23,8 @@ export const AutoCpuSchema = z
   .describe("A CPU model 'auto' found: the newest named model every host can enforce plus the extra features all hosts share.");
 export type AutoCpu = z.infer<typeof AutoCpuSchema>;
 
-/** How the pinned CPU differs from the fleet's latest best (baselineDrift in provider/model). */
-export const BaselineDriftSchema = z
-  .object({
-    changed: z.boolean().describe("The fleet's best CPU differs from the pinned one (model or features)."),
-    modelChanged: z.boolean().describe("The fleet's best model differs from the pinned model."),
-    pinnedModel: z.string().describe('The pinned model.'),
-    bestModel: z.string().describe("The fleet's best model now."),
-    addedFeatures: z.array(z.string()).describe('Features the best CPU has that the pinned one does not.'),
-    removedFeatures: z.array(z.string()).describe('Features the pinned CPU has that the best one does not.'),
-  })
-  .describe("How the pinned CPU compares with the fleet's best CPU as of the last check, update or refresh.") satisfies z.ZodType<BaselineDrift>;
+/** How the pinned CPU differs from the fleet's latest best: defined in provider/model (baselineDrift). */
+export { BaselineDriftSchema };
 
 /**
  * CpuModelSelection's outputs (its state): the inputs as applied, with the
