@@ -53,6 +53,11 @@ describe('diffSelection', () => {
     expect(diffSelection(olds(false), news, ctx)).toEqual(expect.objectContaining({ changes: true, diffs: [], staleVerdict: true }));
   });
 
+  it('state stored before an output format existed (no fields of the formats after -cpu and libvirt) is read as it was: no change', () => {
+    const { proxmoxCpu: _p, proxmoxCpuModelsConf: _m, proxmoxCpuReason: _r, kubevirtCpu: _k, kubevirtNodeLabels: _l, kubevirtCpuReason: _kr, novaLibvirtConf: _n, novaLibvirtConfReason: _nr, ...older } = olds() as Record<string, unknown>;
+    expect(diffSelection(older, news, ctx)).toEqual(expect.objectContaining({ changes: false, staleVerdict: false }));
+  });
+
   it('state this version cannot read is rewritten', () => {
     expect(diffSelection({ model: 'pentium3' }, news, ctx).changes).toBe(true);
   });
