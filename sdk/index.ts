@@ -12,6 +12,6 @@ export {
   type GetHostCpuCapabilitiesOutputArgs,
   type GetHostCpuCapabilitiesResult,
 } from '../provider/surfaces/dynamic';
-export type { HostCapabilities, HostVerdict } from '../provider/model';
+export type { HostCapabilities, HostVerdict, Outcome, VerdictKind } from '../provider/model';
 export type { PublicHostEntry } from '../provider/probe/hostSecrets';
 export { parseHostFailure, type ParsedHostFailure } from '../provider/surfaces/resource';

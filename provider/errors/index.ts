@@ -1,4 +1,6 @@
 export * from './stage';
 export * from './qemuCpuError';
 export * from './kinds';
+export * from './errorKind';
+export * from './problem';
 export { formatZodIssues } from './zodIssues';

@@ -1,14 +1,19 @@
+import type { ErrorKind } from './errorKind';
 import { QemuCpuError, type QemuCpuErrorInit } from './qemuCpuError';
 
 type Init = QemuCpuErrorInit;
 
 /** User input (arguments, YAML, resource inputs) failed validation. Never retried. */
 export class ConfigError extends QemuCpuError {
+  override readonly kind: ErrorKind = 'config';
   /** Every problem found, one line each. */
   readonly issues: readonly string[];
-  constructor(init: Omit<Init, 'stage'> & { issues?: readonly string[] }) {
+  /** The input each issue is about, index for index, where the code that found it knows (e.g. requiredFeatures). */
+  readonly issueFields: readonly (string | undefined)[];
+  constructor(init: Omit<Init, 'stage'> & { issues?: readonly string[]; issueFields?: readonly (string | undefined)[] }) {
     super({ ...init, stage: 'config' });
     this.issues = init.issues ?? [];
+    this.issueFields = init.issueFields ?? [];
   }
 }
 
@@ -18,6 +23,7 @@ export class ConfigError extends QemuCpuError {
  * from (privateKeyPassword; the CLI's probe: QEMU_CPU_SSH_KEY_PASSPHRASE).
  */
 export class KeyPassphraseError extends ConfigError {
+  override readonly kind: ErrorKind = 'key-passphrase';
   readonly problem: 'missing' | 'wrong';
   /** The key's origin: "privateKey" or "privateKeyPath PATH". */
   readonly keySource: string;
@@ -41,10 +47,13 @@ export class KeyPassphraseError extends ConfigError {
 }
 
 /** The host could not be reached (refused, timed out, DNS, proxy). */
-export class ConnectionError extends QemuCpuError {}
+export class ConnectionError extends QemuCpuError {
+  override readonly kind: ErrorKind = 'connection';
+}
 
 /** The host's SSH key is unknown or differs from the one expected. */
 export class HostKeyError extends QemuCpuError {
+  override readonly kind: ErrorKind = 'host-key';
   readonly fingerprint: string;
   constructor(init: Omit<Init, 'stage'> & { fingerprint: string }) {
     super({ ...init, stage: 'host-key' });
@@ -54,29 +63,39 @@ export class HostKeyError extends QemuCpuError {
 
 /** The host refused every authentication method offered. */
 export class AuthenticationError extends QemuCpuError {
+  override readonly kind: ErrorKind = 'authentication';
   constructor(init: Omit<Init, 'stage'>) {
     super({ ...init, stage: 'auth' });
   }
 }
 
 /** A command on the host failed to start or exited unexpectedly. */
-export class RemoteCommandError extends QemuCpuError {}
+export class RemoteCommandError extends QemuCpuError {
+  override readonly kind: ErrorKind = 'remote-command';
+}
 
 /**
  * The SSH account's login shell or sshd's ForceCommand ended the session
  * without running qemu-cpu's command (nologin, /bin/false, a wrapper that
  * refuses): a fault of the account, never of QEMU. Stage `exec`.
  */
-export class LoginShellError extends RemoteCommandError {}
+export class LoginShellError extends RemoteCommandError {
+  override readonly kind: ErrorKind = 'login-shell';
+}
 
 /** QEMU could not be found or started, or KVM is not usable. */
-export class QemuLaunchError extends QemuCpuError {}
+export class QemuLaunchError extends QemuCpuError {
+  override readonly kind: ErrorKind = 'qemu-launch';
+}
 
 /** KVM was asked for but the host (or the SSH user) cannot use it. */
-export class KvmUnavailableError extends QemuLaunchError {}
+export class KvmUnavailableError extends QemuLaunchError {
+  override readonly kind: ErrorKind = 'kvm-unavailable';
+}
 
 /** QEMU answered a QMP command with an error reply. */
 export class QmpCommandError extends QemuCpuError {
+  override readonly kind: ErrorKind = 'qmp-command';
   /** QMP error class, e.g. CommandNotFound, GenericError. */
   readonly errorClass: string;
   readonly desc: string;
@@ -95,10 +114,13 @@ export class QmpCommandError extends QemuCpuError {
 }
 
 /** QEMU sent something that is not valid QMP, or a reply of the wrong shape. */
-export class QmpProtocolError extends QemuCpuError {}
+export class QmpProtocolError extends QemuCpuError {
+  override readonly kind: ErrorKind = 'qmp-protocol';
+}
 
 /** A stage did not finish within its configured time. */
 export class TimeoutError extends QemuCpuError {
+  override readonly kind: ErrorKind = 'timeout';
   readonly timeoutMs: number;
   constructor(init: Init & { timeoutMs: number }) {
     super(init);
@@ -107,7 +129,9 @@ export class TimeoutError extends QemuCpuError {
 }
 
 /** The connection or process went away while calls were pending. */
-export class DisconnectedError extends QemuCpuError {}
+export class DisconnectedError extends QemuCpuError {
+  override readonly kind: ErrorKind = 'disconnected';
+}
 
 /**
  * Nothing came from the host over SSH, not even replies to keepalives, while
@@ -115,6 +139,7 @@ export class DisconnectedError extends QemuCpuError {}
  * own error said. The stage is the one that was waiting.
  */
 export class HostUnresponsiveError extends QemuCpuError {
+  override readonly kind: ErrorKind = 'host-unresponsive';
   /** How long the host had been silent when the stage gave up. */
   readonly silentMs: number;
   constructor(init: Init & { silentMs: number }) {
@@ -148,6 +173,7 @@ export interface CpuRefusal {
  * "cannot", with the refusal as data.
  */
 export class CpuRefusedError extends QemuLaunchError {
+  override readonly kind: ErrorKind = 'cpu-refused';
   readonly refusal: CpuRefusal;
   constructor(init: Omit<Init, 'stage'> & { refusal: CpuRefusal }) {
     super({ ...init, stage: 'launch' });

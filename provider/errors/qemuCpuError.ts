@@ -1,3 +1,4 @@
+import type { ErrorKind } from './errorKind';
 import type { Stage } from './stage';
 
 /** What every qemu-cpu error is built from. */
@@ -12,6 +13,8 @@ export interface QemuCpuErrorInit {
   host?: string;
   stage: Stage;
   cause?: unknown;
+  /** QEMU's own stderr lines behind this error, when QEMU said something: evidence kept as data, never parsed back out of the message. */
+  qemuStderr?: string;
 }
 
 /**
@@ -25,6 +28,10 @@ export class QemuCpuError extends Error {
   readonly what: string;
   readonly why: string | undefined;
   readonly hint: string | undefined;
+  /** What QEMU printed on stderr, when it explains this error. */
+  readonly qemuStderr: string | undefined;
+  /** Which error this is, one per class; each subclass names its own. */
+  readonly kind: ErrorKind = 'internal';
 
   constructor(init: QemuCpuErrorInit) {
     super(formatMessage(init), init.cause === undefined ? undefined : { cause: init.cause });
@@ -34,11 +41,12 @@ export class QemuCpuError extends Error {
     this.what = init.what;
     this.why = init.why;
     this.hint = init.hint;
+    this.qemuStderr = init.qemuStderr;
   }
 
   /** A plain, secret-free object for JSON reports. */
-  toJSON(): { name: string; host?: string; stage: Stage; message: string } {
-    return { name: this.name, host: this.host, stage: this.stage, message: this.message };
+  toJSON(): { name: string; kind: ErrorKind; host?: string; stage: Stage; message: string } {
+    return { name: this.name, kind: this.kind, host: this.host, stage: this.stage, message: this.message };
   }
 }
 

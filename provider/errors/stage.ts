@@ -5,18 +5,20 @@
  * `ssh-banner` (the server's SSH identification line and key exchange),
  * `host-key` and `auth`, in that order.
  */
-export type Stage =
-  | 'config'
-  | 'connect'
-  | 'ssh-banner'
-  | 'host-key'
-  | 'auth'
-  | 'exec'
-  | 'host-facts'
-  | 'launch'
-  | 'qmp-greeting'
-  | 'qmp-negotiate'
-  | 'qmp-command'
-  | 'qmp-protocol'
-  | 'shutdown'
-  | 'evaluate';
+export const STAGES = [
+  'config',
+  'connect',
+  'ssh-banner',
+  'host-key',
+  'auth',
+  'exec',
+  'host-facts',
+  'launch',
+  'qmp-greeting',
+  'qmp-negotiate',
+  'qmp-command',
+  'qmp-protocol',
+  'shutdown',
+  'evaluate',
+] as const;
+export type Stage = (typeof STAGES)[number];

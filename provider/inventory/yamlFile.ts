@@ -38,6 +38,7 @@ export function parseYamlText(text: string, source: string, onWarning?: (message
   }
   // uniqueKeys: a key written twice is a mistake, not an override.
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // Boundary: the yaml library's own messages (external text), cut to their first line for ours.
   const firstLine = (message: string) => message.split('\n')[0].replace(/:$/, '');
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => firstLine(e.message));

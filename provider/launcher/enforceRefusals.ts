@@ -10,7 +10,7 @@ import { QemuSession } from './qemuSession';
  */
 const REFUSAL = /(?:host|TCG) doesn't support requested feature: [^\s]*?\.([A-Za-z0-9_.-]+) \[bit \d+\]/g;
 
-/** Pure: the feature names QEMU refused, from its stderr. */
+/** Pure: the feature names QEMU refused, from its stderr (boundary: QEMU's own words, external input). */
 export function parseEnforceRefusals(stderr: string): string[] {
   return [...new Set([...stderr.matchAll(REFUSAL)].map((m) => m[1]))];
 }
@@ -33,8 +33,8 @@ export async function enforceRefusals(transport: Transport, req: CpuCheckRequest
     await session.shutdown();
     return parseEnforceRefusals(stderr);
   } catch (err) {
-    const text = err instanceof QemuCpuError ? `${err.why ?? ''}\n${err.message}` : String(err);
-    const refused = parseEnforceRefusals(text.replace(/ \| /g, '\n'));
+    // QEMU's stderr, as the error carries it: its message is for people and is never read back.
+    const refused = err instanceof QemuCpuError && err.qemuStderr !== undefined ? parseEnforceRefusals(err.qemuStderr) : [];
     if (refused.length > 0) return refused;
     throw err;
   }

@@ -22,6 +22,8 @@ export interface AskedOf {
 /**
  * Turn what the launch script or QEMU printed on stderr before dying into an
  * error that says what to do. Returns undefined when stderr explains nothing.
+ * Boundary: the regexes here read QEMU's and the launch script's own stderr
+ * (external input), never a qemu-cpu message.
  *
  * @param cpu - the -cpu argument QEMU was started with, if any: a vCPU that
  *   fails to start is a refusal of this CPU (kind vcpu-start).
@@ -39,27 +41,29 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
     .slice(-5)
     .map((l) => (l.length > MAX_LINE_CHARS ? `${l.slice(0, MAX_LINE_CHARS)}… (${l.length} characters)` : l));
   const qemuSaid = qemuLines.join(' | ');
+  // Every QEMU line (not only the last five), as data on the error: callers read it, never the message.
+  const qemuStderr = lines.filter((l) => l.trim() && !l.startsWith(MARKER)).join('\n') || undefined;
   const said = ours ? ours.slice(`${MARKER}error=`.length) : kvmNote && /kvm/i.test(qemuSaid) ? kvmNote.slice(`${MARKER}note=`.length) : undefined;
   if (said) {
     const [kind, ...detail] = said.split(' ');
     switch (kind) {
       case 'no-binary':
         return new QemuLaunchError({
-          host, stage: 'launch', cause,
+          host, stage: 'launch', cause, qemuStderr,
           what: 'no QEMU binary found',
           why: `${detail.join(' ') || 'qemu-system-<arch>'} is not an executable file`,
           hint: 'Install QEMU (Debian: qemu-system-x86; RHEL: qemu-kvm) or set qemuBinary to its absolute path.',
         });
       case 'no-setpriv':
         return new QemuLaunchError({
-          host, stage: 'launch', cause,
+          host, stage: 'launch', cause, qemuStderr,
           what: 'setpriv is not installed',
           why: 'qemu-cpu runs QEMU under `setpriv --pdeathsig KILL` so that no QEMU outlives a dropped connection',
           hint: 'Install util-linux (it ships setpriv) on the host.',
         });
       case 'kvm-missing':
         return new KvmUnavailableError({
-          host, stage: 'launch', cause,
+          host, stage: 'launch', cause, qemuStderr,
           what: 'KVM is not available',
           why: `/dev/kvm does not exist: the kvm module is not loaded, or the host (or its hypervisor) has no hardware virtualization${qemuSaid ? ` (QEMU: ${qemuSaid})` : ''}`,
           hint: "Load kvm_intel or kvm_amd (enable nested virtualization on a VM host), or ask for accelerator 'tcg' explicitly to emulate.",
@@ -70,7 +74,7 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
         const kvmGroup = group && group !== 'root' ? group : 'kvm';
         const regroup = group && group !== 'root' ? '' : 'Give /dev/kvm to the kvm group (chgrp kvm /dev/kvm && chmod 0660 /dev/kvm, or install your distribution\'s udev rule), then add';
         return new KvmUnavailableError({
-          host, stage: 'launch', cause,
+          host, stage: 'launch', cause, qemuStderr,
           what: 'KVM is not accessible',
           why: `user ${user ?? '?'} cannot read and write /dev/kvm${group ? ` (owned by group ${group})` : ''}`,
           hint: `${regroup || 'Add'} the user to the ${kvmGroup} group (usermod -aG ${kvmGroup} ${user ?? 'USER'}) and reconnect, or ask for accelerator 'tcg' explicitly.`,
@@ -79,17 +83,17 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
     }
   }
   if (/kvm/i.test(qemuSaid) && /(permission denied|failed to initialize kvm|could not access kvm)/i.test(qemuSaid)) {
-    return new KvmUnavailableError({ host, stage: 'launch', cause, what: 'QEMU could not use KVM', why: qemuSaid, hint: "Check /dev/kvm permissions and the kvm module, or ask for accelerator 'tcg' explicitly." });
+    return new KvmUnavailableError({ host, stage: 'launch', cause, qemuStderr, what: 'QEMU could not use KVM', why: qemuSaid, hint: "Check /dev/kvm permissions and the kvm module, or ask for accelerator 'tcg' explicitly." });
   }
   const unknownModel = /unable to find CPU model '([^']*)'/.exec(qemuSaid);
   if (unknownModel) {
     const refusal = { kind: 'unknown-model', name: unknownModel[1], qemuStderr: qemuSaid.slice(0, 500) } as const;
-    return new CpuRefusedError({ host, cause, refusal, what: `QEMU on this host does not know CPU model ${unknownModel[1]}`, why: refusal.qemuStderr, hint: 'Check the name against `qemu-cpu probe` on this host (models differ between QEMU versions).' });
+    return new CpuRefusedError({ host, cause, qemuStderr, refusal, what: `QEMU on this host does not know CPU model ${unknownModel[1]}`, why: refusal.qemuStderr, hint: 'Check the name against `qemu-cpu probe` on this host (models differ between QEMU versions).' });
   }
   const unknownProperty = /Property '[^']*\.([^'.]+)' not found|can't apply global [^=]*\.([A-Za-z0-9_.-]+)=/.exec(qemuSaid);
   if (unknownProperty) {
     const refusal = { kind: 'unknown-feature', name: unknownProperty[1] ?? unknownProperty[2], qemuStderr: qemuSaid.slice(0, 500) } as const;
-    return new CpuRefusedError({ host, cause, refusal, what: `QEMU on this host does not know CPU feature ${refusal.name}`, why: refusal.qemuStderr, hint: 'Older QEMU versions lack newer feature names; drop the feature or upgrade QEMU.' });
+    return new CpuRefusedError({ host, cause, qemuStderr, refusal, what: `QEMU on this host does not know CPU feature ${refusal.name}`, why: refusal.qemuStderr, hint: 'Older QEMU versions lack newer feature names; drop the feature or upgrade QEMU.' });
   }
   // QEMU 7.2 says `unsupported machine type`, 10.0 adds `: "NAME"`. Only an exact-CPU check asks for a CPU under a
   // machine type: there the host, as it is, cannot run it. A probe under an unknown type stays a start-up failure.
@@ -97,21 +101,21 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
   if (unknownMachine && cpu !== undefined) {
     const name = unknownMachine[1] ?? machineType ?? '?';
     const refusal = { kind: 'unknown-machine-type', name, qemuStderr: qemuSaid.slice(0, 500) } as const;
-    return new CpuRefusedError({ host, cause, refusal, what: `QEMU on this host does not know machine type ${name}`, why: refusal.qemuStderr, hint: 'Machine types differ between QEMU versions (newer ones drop the oldest); choose one every host lists (`qemu-cpu probe`; `qemu-cpu baseline` suggests one).' });
+    return new CpuRefusedError({ host, cause, qemuStderr, refusal, what: `QEMU on this host does not know machine type ${name}`, why: refusal.qemuStderr, hint: 'Machine types differ between QEMU versions (newer ones drop the oldest); choose one every host lists (`qemu-cpu probe`; `qemu-cpu baseline` suggests one).' });
   }
   const vcpuLine = cpu === undefined ? undefined : qemuLines.find((l) => VCPU_START.test(l));
   if (cpu !== undefined && vcpuLine !== undefined) {
     const model = cpu.split(',')[0];
     const refusal = { kind: 'vcpu-start', name: model, qemuStderr: qemuSaid.slice(0, 500) } as const;
     return new CpuRefusedError({
-      host, cause, refusal,
+      host, cause, qemuStderr, refusal,
       what: `QEMU on this host could not start a vCPU with CPU ${model}`,
       why: vcpuLine,
       hint: 'A VM with this CPU does not start on this host (KVM, or QEMU with KVM, rejects its vCPU); choose another model, or drop the features or properties that need what KVM refuses.',
     });
   }
   if (qemuSaid) {
-    return new QemuLaunchError({ host, stage: 'launch', cause, what: 'QEMU exited during start-up', why: qemuSaid.slice(-1000), hint: 'Check the machine type, CPU model and feature names against this QEMU version.' });
+    return new QemuLaunchError({ host, stage: 'launch', cause, qemuStderr, what: 'QEMU exited during start-up', why: qemuSaid.slice(-1000), hint: 'Check the machine type, CPU model and feature names against this QEMU version.' });
   }
   return undefined;
 }

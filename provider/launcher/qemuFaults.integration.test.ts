@@ -251,6 +251,7 @@ describe('a start that outlives its exec limit', () => {
     const slow: Transport = {
       label: 'slow-exec',
       remote: false,
+      state: 'open',
       spawn: async (argv) => {
         await new Promise((r) => setTimeout(r, 1_500));
         return local.spawn(argv);

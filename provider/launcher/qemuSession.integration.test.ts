@@ -121,7 +121,7 @@ describe('QemuSession locally', () => {
   (kvmIsPrivate ? it : it.skip)('says KVM is not accessible, and how to fix it, instead of emulating', async () => {
     // A non-root user without the kvm group: run the launch script as nobody.
     const err = await QemuSession.start(
-      { label: 'as-nobody', remote: false, spawn: (argv) => local.spawn(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--', ...argv]), close: async () => undefined },
+      { label: 'as-nobody', remote: false, state: 'open', spawn: (argv) => local.spawn(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--', ...argv]), close: async () => undefined },
       { accelerator: 'kvm', machineType: 'none' },
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KvmUnavailableError);

@@ -161,6 +161,7 @@ function watchStderr(proc: HostProcess): { pid: Promise<number | undefined>; tex
     while ((nl = lineBuffer.indexOf('\n')) >= 0) {
       const line = lineBuffer.slice(0, nl);
       lineBuffer = lineBuffer.slice(nl + 1);
+      // Boundary: the launch script's own pid line on QEMU's stderr (external input), not a qemu-cpu message.
       const m = /^qemu-cpu:pid=(\d+) binary=(.*)$/.exec(line);
       if (m) {
         binary = m[2];
@@ -184,8 +185,8 @@ async function reapLate(transport: Transport, proc: HostProcess, tag: string, ti
 async function explainFailure<E>(transport: Transport, proc: HostProcess, stderr: () => string, err: E): Promise<E | DisconnectedError> {
   if (!(err instanceof DisconnectedError)) return err;
   const host = err.host ?? transport.label;
-  // SshTransport says when its connection is gone; QEMU then went with the session (pdeathsig).
-  if ((transport as { connected?: unknown }).connected === false) {
+  // The transport says when its connection is gone; QEMU then went with the session (pdeathsig).
+  if (transport.state !== 'open') {
     return new DisconnectedError({
       host,
       stage: err.stage,
@@ -197,9 +198,10 @@ async function explainFailure<E>(transport: Transport, proc: HostProcess, stderr
   }
   const status = await Promise.race([proc.exit, sleep(300).then(() => undefined)]);
   if (!status) return err;
-  const said = stderr()
+  const qemuLines = stderr()
     .split('\n')
-    .filter((l) => l.trim() && !l.startsWith(MARKER))
+    .filter((l) => l.trim() && !l.startsWith(MARKER));
+  const said = qemuLines
     .slice(-3)
     .map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l))
     .join(' | ');
@@ -211,6 +213,7 @@ async function explainFailure<E>(transport: Transport, proc: HostProcess, stderr
     why: `${err.why ? `${err.why}; ` : ''}QEMU exited ${how}${said ? `, saying: ${said}` : ' and said nothing on stderr'}`,
     hint: 'QEMU ended in the middle of the conversation; run the same QEMU by hand on the host to see why.',
     cause: err,
+    qemuStderr: qemuLines.join('\n') || undefined,
   });
 }
 

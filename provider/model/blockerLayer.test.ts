@@ -44,9 +44,9 @@ describe('blockerLayer says only what the evidence proves', () => {
 
 describe('attributeAcrossQemus', () => {
   const verdict = (name: string, qemuVersion: string, over: Partial<HostVerdict>): HostVerdict => ({
-    name, enforceable: true, resolvedModel: 'pentium3-v1', machineType: 'pc-q35-7.2', missingFeatures: [], qemuVersion, accelerator: 'kvm', effectiveFeatures: [], probedAt: '2026-12-03T00:00:00Z', source: 'qom-unavailable-features', ...over,
+    name, outcome: 'can', enforceable: true, resolvedModel: 'pentium3-v1', machineType: 'pc-q35-7.2', missingFeatures: [], qemuVersion, accelerator: 'kvm', effectiveFeatures: [], probedAt: '2026-12-03T00:00:00Z', source: 'qom-unavailable-features', ...over,
   });
-  const old = verdict('old', '7.2.22', { enforceable: false, missingFeatures: ['erms'], blockers: [blockerLayer('erms', kvm)] });
+  const old = verdict('old', '7.2.22', { outcome: 'cannot', enforceable: false, missingFeatures: ['erms'], blockers: [blockerLayer('erms', kvm)] });
   const fresh = verdict('new', '10.0.2', { effectiveFeatures: ['erms'] });
 
   it('kvm-or-qemu becomes qemu when another QEMU on the same machine gives the feature', () => {

@@ -43,24 +43,38 @@ export interface NormalizedSelection {
 
 /**
  * Canonicalize feature names. Returns every problem at once: unknown names
- * and features both required and disabled.
+ * and features both required and disabled, with the input each is about
+ * (problemFields, index for index).
  */
-export function normalizeSelection(selection: CpuSelection & { model: string }): { selection: NormalizedSelection; problems: string[] } {
+/** The two feature-list inputs of a selection. */
+export type FeatureField = 'requiredFeatures' | 'disabledFeatures';
+
+export function normalizeSelection(selection: CpuSelection & { model: string }): { selection: NormalizedSelection; problems: string[]; problemFields: FeatureField[] } {
   const problems: string[] = [];
-  const canon = (names: readonly string[], field: string) => {
+  const problemFields: FeatureField[] = [];
+  const canon = (names: readonly string[], field: FeatureField) => {
     const out: string[] = [];
     for (const name of names) {
       const c = canonicalFeatureName(name, QEMU_X86_FEATURES);
-      if (c === undefined) problems.push(`${field}: ${JSON.stringify(name)} is not a CPU feature QEMU knows`);
+      if (c === undefined) {
+        problems.push(`${field}: ${JSON.stringify(name)} is not a CPU feature QEMU knows`);
+        problemFields.push(field);
+      }
       else if (!out.includes(c)) out.push(c);
     }
     return out;
   };
   const requiredFeatures = canon(selection.requiredFeatures, 'requiredFeatures');
   const disabledFeatures = canon(selection.disabledFeatures, 'disabledFeatures');
-  for (const f of requiredFeatures) if (disabledFeatures.includes(f)) problems.push(`${f} is both required and disabled`);
+  for (const f of requiredFeatures) {
+    if (disabledFeatures.includes(f)) {
+      problems.push(`${f} is both required and disabled`);
+      problemFields.push('requiredFeatures');
+    }
+  }
   return {
     selection: { model: selection.model, requiredFeatures, disabledFeatures, machineType: selection.machineType, accelerator: selection.accelerator },
     problems,
+    problemFields,
   };
 }

@@ -1,17 +1,38 @@
 import { z } from 'zod';
-import { CPU_REFUSAL_KINDS } from '../errors';
+import { CPU_REFUSAL_KINDS, ERROR_KINDS, STAGES, type Problem } from '../errors';
 import type { CpuCheckRecord } from '../launcher';
 import { BlockerSchema, blockerLayers, type Blocker, type LayerEvidence } from './blockerLayer';
 import { expansionFeatureValues } from './capabilities';
 import type { NormalizedSelection } from './cpuSelection';
 
+/** A host's answer: it can enforce the CPU, it cannot (missing features, or its QEMU refused), or it could not be asked. */
+export const OUTCOMES = ['can', 'cannot', 'undecided'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** Why a host cannot, or could not be asked: a refusal's kind, missing features, or the error's kind (provider/errors). */
+export const VERDICT_KINDS = [...CPU_REFUSAL_KINDS, 'missing-features', ...ERROR_KINDS] as const;
+export type VerdictKind = (typeof VERDICT_KINDS)[number];
+
 /** One host's answer to "can you enforce this CPU?". */
 export const HostVerdictSchema = z.object({
   name: z.string().describe('The host, as named in the inputs (or host[:port]).'),
+  outcome: z
+    .enum(OUTCOMES)
+    .describe("can: QEMU filtered nothing from the exact CPU; cannot: missing features or a refusal (see kind); undecided: the host could not be asked (see stage, kind and message)."),
+  stage: z
+    .enum(STAGES)
+    .optional()
+    .describe("Where the answer other than can arose: the stage that failed (connect, auth, launch, ...), or 'evaluate' for missing features. Absent when the outcome is can."),
+  kind: z
+    .enum(VERDICT_KINDS)
+    .optional()
+    .describe('Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.'),
+  message: z.string().optional().describe('The same in words, "host: what (stage): why. hint". Absent when the outcome is can.'),
+  qemuStderr: z.string().optional().describe("QEMU's own stderr lines, when QEMU said something about a refusal or a failure."),
   enforceable: z
     .boolean()
     .nullable()
-    .describe('True when QEMU filtered nothing from the exact CPU; false when it cannot (missing features, or a refusal); null when the host could not be asked (see error).'),
+    .describe('Derived from outcome, for compatibility: true for can, false for cannot, null for undecided.'),
   resolvedModel: z.string().nullable().describe("The concrete model the name resolved to for this machine type, e.g. 'Skylake-Client-v4'."),
   machineType: z.string().nullable().describe("The concrete machine type, e.g. 'pc-q35-7.2' for 'q35'."),
   missingFeatures: z.array(z.string()).describe('Features this host cannot give the guest, in QEMU spelling.'),
@@ -27,7 +48,7 @@ export const HostVerdictSchema = z.object({
     .enum(['qom-unavailable-features', 'enforce-stderr'])
     .nullable()
     .describe("How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce."),
-  error: z.string().optional().describe('Why the host could not be asked (unreachable, authentication, QEMU failure), or, with refusal, what its QEMU refused.'),
+  error: z.string().optional().describe('Derived, for compatibility: message, where the host could not be asked or its QEMU refused (absent for missing features).'),
   refusal: z
     .object({
       kind: z
@@ -50,6 +71,27 @@ export const HostVerdictSchema = z.object({
 export type HostVerdict = z.infer<typeof HostVerdictSchema>;
 
 /**
+ * A verdict as stored earlier (the resource's state, the fingerprint
+ * cache): one written before verdicts had `outcome` gets it from its
+ * `enforceable`, and stage, kind and message from its refusal or missing
+ * features; an old undecided one keeps its error as message, with no stage
+ * or kind (they were never data, and words are not read back). Its
+ * `enforceable` stays as stored, so a contradiction is still seen.
+ */
+export const StoredHostVerdictSchema = z.preprocess(upgradeVerdict, HostVerdictSchema);
+
+function upgradeVerdict(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || 'outcome' in value) return value;
+  const old = value as Partial<HostVerdict>;
+  if (old.enforceable === true) return { ...old, outcome: 'can' };
+  if (old.enforceable === null) return { ...old, outcome: 'undecided', ...(old.error !== undefined ? { message: old.error } : {}) };
+  if (old.enforceable !== false || typeof old.name !== 'string') return value;
+  if (old.refusal) return { ...old, outcome: 'cannot', stage: 'launch', kind: old.refusal.kind, message: old.error ?? old.refusal.qemuStderr, qemuStderr: old.refusal.qemuStderr };
+  if (!Array.isArray(old.missingFeatures) || old.missingFeatures.length === 0) return { ...old, outcome: 'cannot' };
+  return { ...withAnswerOutcome(old as HostVerdict), enforceable: false };
+}
+
+/**
  * Pure: what one exact-CPU check says about a selection. `evidence` (the
  * host's /proc/cpuinfo and its -machine none probe) attributes each missing
  * feature to a layer; without it they are undecided.
@@ -63,8 +105,9 @@ export function evaluateCpuCheck(name: string, record: CpuCheckRecord, selection
     .filter(([f, on]) => on && !missing.includes(f))
     .map(([f]) => f)
     .sort();
-  return {
+  return withAnswerOutcome({
     name,
+    outcome: missing.length === 0 ? 'can' : 'cannot',
     enforceable: missing.length === 0,
     // Legacy machine types (before pc-*-4.1) resolve aliases to legacy definitions and report no alias-of.
     resolvedModel: definition?.['alias-of'] ?? selection.model,
@@ -76,13 +119,38 @@ export function evaluateCpuCheck(name: string, record: CpuCheckRecord, selection
     effectiveFeatures: effective,
     probedAt,
     source: record.unavailableSource,
+  });
+}
+
+/**
+ * An answered verdict (QEMU said can, or named what is missing) with its
+ * outcome, stage, kind and message made from its data again: the
+ * fingerprint cache serves stored verdicts through this, so entries written
+ * before these fields existed, or under another host name, read the same
+ * as fresh ones.
+ */
+export function withAnswerOutcome(verdict: HostVerdict): HostVerdict {
+  const { outcome: _o, stage: _s, kind: _k, message: _m, ...rest } = verdict;
+  if (verdict.missingFeatures.length === 0) return { ...rest, outcome: 'can', enforceable: true };
+  return {
+    ...rest,
+    outcome: 'cannot',
+    enforceable: false,
+    stage: 'evaluate',
+    kind: 'missing-features',
+    message: `${verdict.name}: QEMU cannot give the guest the whole CPU (evaluate): ${cannotReason(verdict)}.`,
   };
 }
 
-/** A verdict for a host that could not be asked. Undecided, never "not enforceable". */
-export function undecidedVerdict(name: string, selection: Pick<NormalizedSelection, 'accelerator'>, error: string, probedAt: string): HostVerdict {
+/** A verdict for a host that could not be asked, with the problem as data. Undecided, never "not enforceable". */
+export function undecidedVerdict(name: string, selection: Pick<NormalizedSelection, 'accelerator'>, problem: Problem, probedAt: string): HostVerdict {
   return {
     name,
+    outcome: 'undecided',
+    stage: problem.stage,
+    kind: problem.kind,
+    message: problem.message,
+    ...(problem.qemuStderr ? { qemuStderr: problem.qemuStderr } : {}),
     enforceable: null,
     resolvedModel: null,
     machineType: null,
@@ -92,9 +160,10 @@ export function undecidedVerdict(name: string, selection: Pick<NormalizedSelecti
     effectiveFeatures: [],
     probedAt,
     source: null,
-    error,
+    error: problem.message,
   };
 }
+
 
 /**
  * A verdict for a host whose QEMU refused the CPU itself (an unknown model or
@@ -109,7 +178,9 @@ export function refusedVerdict(
   probedAt: string,
 ): HostVerdict {
   return {
-    ...undecidedVerdict(name, selection, message, probedAt),
+    ...undecidedVerdict(name, selection, { stage: 'launch', kind: 'cpu-refused', message, qemuStderr: refusal.qemuStderr }, probedAt),
+    outcome: 'cannot',
+    kind: refusal.kind,
     enforceable: false,
     missingFeatures: refusal.kind === 'unknown-feature' ? [refusal.name] : [],
     ...(refusal.kind === 'unknown-feature' ? { blockers: [{ feature: refusal.name, layer: 'qemu', evidence: 'this QEMU does not know the feature' } satisfies Blocker] } : {}),

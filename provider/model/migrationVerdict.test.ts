@@ -4,6 +4,7 @@ import { selectionLevel } from './selectionLevel';
 
 const host = (name: string, over: Partial<HostVerdict> = {}): HostVerdict => ({
   name,
+  outcome: 'can',
   enforceable: true,
   resolvedModel: 'kvm64-v1',
   machineType: 'pc-q35-7.2',
@@ -30,9 +31,9 @@ describe('migrationVerdict', () => {
     expect(v.warnings).toEqual([expect.objectContaining({ kind: 'non-migratable-feature', hosts: ['a'], reason: expect.stringMatching(/^the CPU has invtsc: .*tsc-frequency/) })]);
   });
   it('effective features that differ, and hosts not asked left out', () => {
-    const v = migrationVerdict([host('a'), host('b', { effectiveFeatures: [...host('b').effectiveFeatures, 'x2apic'] }), host('gone', { enforceable: null, machineType: null, effectiveFeatures: [] })], []);
+    const v = migrationVerdict([host('a'), host('b', { effectiveFeatures: [...host('b').effectiveFeatures, 'x2apic'] }), host('gone', { outcome: 'undecided', enforceable: null, machineType: null, effectiveFeatures: [] })], []);
     expect(v).toEqual({ migratable: false, warnings: [expect.objectContaining({ kind: 'feature-sets', hosts: ['a', 'b'], reason: expect.stringMatching(/^the guest CPU differs between hosts: x2apic only on b; /) })] });
-    expect(migrationVerdict([host('a'), host('gone', { enforceable: null, machineType: null })], []).migratable).toBeNull();
+    expect(migrationVerdict([host('a'), host('gone', { outcome: 'undecided', enforceable: null, machineType: null })], []).migratable).toBeNull();
   });
 });
 

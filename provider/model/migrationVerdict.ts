@@ -37,7 +37,7 @@ export type MigrationVerdict = z.infer<typeof MigrationVerdictSchema>;
  * - the guest CPU's effective features differ between hosts.
  */
 export function migrationVerdict(hosts: readonly HostVerdict[], requiredFeatures: readonly string[]): MigrationVerdict {
-  const answered = hosts.filter((h) => h.enforceable !== null && h.refusal === undefined);
+  const answered = hosts.filter((h) => h.outcome !== 'undecided' && h.refusal === undefined);
   const warnings: MigrationWarning[] = [];
   const byMachine = groupBy(answered.filter((h) => h.machineType !== null), (h) => h.machineType!);
   if (byMachine.size > 1) {

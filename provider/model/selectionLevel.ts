@@ -26,7 +26,7 @@ export type SelectionLevel = z.infer<typeof SelectionLevelSchema>;
  * some hosts could not be asked.
  */
 export function selectionLevel(hosts: readonly HostVerdict[], minimumLevel: X86Level | undefined): SelectionLevel {
-  const answered = hosts.filter((h) => h.enforceable !== null && h.refusal === undefined);
+  const answered = hosts.filter((h) => h.outcome !== 'undecided' && h.refusal === undefined);
   const common = answered.length
     ? answered.map((h) => h.effectiveFeatures).reduce((acc, fs) => acc.filter((f) => fs.includes(f)))
     : [];

@@ -1,4 +1,4 @@
-import { ConfigError, QemuCpuError } from '../errors';
+import { ConfigError, problemOf, type Problem } from '../errors';
 import { connectionLabel } from '../launcher';
 import {
   baselineCandidates,
@@ -44,7 +44,7 @@ export interface BaselineOptions {
   probe?: Omit<ProbeContext, 'transport' | 'pool'>;
 }
 
-type Probed = { entry: HostEntry; name: string; caps?: HostCapabilities; error?: string };
+type Probed = { entry: HostEntry; name: string; caps?: HostCapabilities; problem?: Problem };
 type TriedCandidate = BaselineReport['candidates'][number];
 
 /**
@@ -64,13 +64,13 @@ type TriedCandidate = BaselineReport['candidates'][number];
  */
 export async function findBaseline(inputs: SelectionInputs, options: BaselineOptions = {}): Promise<BaselineReport> {
   if (inputs.hosts.length === 0) throw new ConfigError({ what: 'no hosts to find a baseline for', hint: 'Name hosts, or an inventory that has some.' });
-  const { selection: base, problems } = normalizeSelection({ ...inputs, model: 'base' });
-  if (problems.length > 0) throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems });
+  const { selection: base, problems, problemFields } = normalizeSelection({ ...inputs, model: 'base' });
+  if (problems.length > 0) throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems, issueFields: problemFields });
   const pool = options.pool ?? sharedPool;
   const probed = await runBounded(inputs.hosts, inputs.concurrency, (entry) => probeEntry({ ...options.probe, pool }, entry, base));
   const unprobed = emptyReport(probed, base, inputs.minimumLevel);
-  if (probed.some((p) => p.error !== undefined)) {
-    return { ...unprobed, decided: false, reason: `${count(probed.filter((p) => p.error !== undefined).length, 'host')} could not be asked` };
+  if (probed.some((p) => p.problem !== undefined)) {
+    return { ...unprobed, decided: false, reason: `${count(probed.filter((p) => p.problem !== undefined).length, 'host')} could not be asked` };
   }
   const caps = probed.map((p) => p.caps!);
   const candidates = baselineCandidates(caps, base.disabledFeatures);
@@ -170,8 +170,7 @@ async function probeEntry(ctx: ProbeContext, entry: HostEntry, sel: NormalizedSe
     return { entry, name, caps: { ...caps, host: name } };
   } catch (err) {
     // As in verifyHost: even a bug must not hide the other hosts.
-    const error = err instanceof QemuCpuError ? err.message : `${name}: internal error while probing this host: ${err instanceof Error ? err.message : String(err)}`;
-    return { entry, name, error };
+    return { entry, name, problem: problemOf(err, name, 'probing this host') };
   }
 }
 
@@ -185,7 +184,9 @@ function emptyReport(probed: Probed[], sel: NormalizedSelection, minimumLevel: X
     machineType: null,
     usableModels: p.caps ? p.caps.models.filter((m) => m.usable && m.aliasOf === null && m.migrationSafe).length : null,
     ...(p.caps ? { hostModelLevel: x86LevelOf(p.caps.hostModel.features).level } : {}),
-    ...(p.error !== undefined ? { error: p.error } : {}),
+    ...(p.problem !== undefined
+      ? { error: p.problem.message, stage: p.problem.stage, kind: p.problem.kind, ...(p.problem.qemuStderr ? { qemuStderr: p.problem.qemuStderr } : {}) }
+      : {}),
   }));
   const caps = probed.flatMap((p) => (p.caps ? [p.caps] : []));
   return {
@@ -237,7 +238,7 @@ function tried(all: BaselineCandidate[], attempts: TriedCandidate[], options: Ba
 
 /** Which hosts the ground truth could not ask. */
 function unasked(truth: SelectionReport): string {
-  return `could not ask ${truth.hosts.filter((h) => h.enforceable === null).map((h) => h.name).join(', ')} for the ground truth`;
+  return `could not ask ${truth.hosts.filter((h) => h.outcome === 'undecided').map((h) => h.name).join(', ')} for the ground truth`;
 }
 
 function count(n: number, noun: string): string {

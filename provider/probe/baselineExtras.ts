@@ -40,7 +40,7 @@ export async function confirmExtras(
       h.missingFeatures.forEach((f) => refused.add(f));
       refusedBy.push({ host: h.name, features: h.missingFeatures, why: 'missing' });
     }
-    const failed = hosts.filter((e) => truth.hosts.some((h) => h.name === connectionLabel(e) && h.enforceable === null));
+    const failed = hosts.filter((e) => truth.hosts.some((h) => h.name === connectionLabel(e) && h.outcome === 'undecided'));
     for (const entry of failed) {
       const culprits = await isolate(entry, model, base, extras, verify);
       if (culprits === undefined) return { truth, extras, refused: refusedBy };
@@ -70,6 +70,6 @@ export interface ConfirmedExtras {
  */
 async function isolate(entry: HostEntry, model: string, base: NormalizedSelection, extras: string[], verify: Verifier): Promise<string[] | undefined> {
   const verdicts = await runBounded(extras, ISOLATION_PARALLELISM, async (f) => (await verify(model, [...base.requiredFeatures, f], [entry])).hosts[0]);
-  if (verdicts.every((v) => v.enforceable === null)) return undefined;
-  return extras.filter((_, i) => verdicts[i].enforceable !== true);
+  if (verdicts.every((v) => v.outcome === 'undecided')) return undefined;
+  return extras.filter((_, i) => verdicts[i].outcome !== 'can');
 }

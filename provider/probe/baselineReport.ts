@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_KINDS, STAGES, type Problem } from '../errors';
 import { AcceleratorSchema } from '../launcher';
 import { BaselineCandidateSchema, BaselinePolicySchema, MigrationBlockerSchema, OPTIONAL_CPU_RENDERING_SHAPE, X86LevelReachSchema, X86LevelSchema } from '../model';
 import { SelectionReportSchema } from './verifySelection';
@@ -13,9 +14,18 @@ export const BaselineHostSchema = z.object({
   machineType: z.string().nullable().describe('The concrete machine type the requested one resolves to on this host (after the ground truth).'),
   usableModels: z.number().int().nullable().describe('How many concrete named models this host can run.'),
   hostModelLevel: X86LevelSchema.nullable().optional().describe("The highest x86-64 level any guest on this host can reach: its host model's; null below x86-64-v1, absent when the host could not be probed."),
-  error: z.string().optional().describe('Why this host could not be asked.'),
+  error: z.string().optional().describe('Why this host could not be asked, in words.'),
+  stage: z.enum(STAGES).optional().describe('Where asking this host failed (connect, auth, launch, ...); present with error.'),
+  kind: z.enum(ERROR_KINDS).optional().describe('The kind of error that kept this host from being asked (connection, authentication, timeout, ...); present with error.'),
+  qemuStderr: z.string().optional().describe("QEMU's own stderr lines, when QEMU said something."),
 });
 export type BaselineHost = z.infer<typeof BaselineHostSchema>;
+
+/** Why this host could not be asked, as data; undefined when it was asked. */
+export function baselineHostProblem(host: BaselineHost): Problem | undefined {
+  if (host.error === undefined) return undefined;
+  return { stage: host.stage ?? 'evaluate', kind: host.kind ?? 'internal', message: host.error, ...(host.qemuStderr ? { qemuStderr: host.qemuStderr } : {}) };
+}
 
 /** One candidate model and what the ground truth said about it. */
 export const TriedCandidateSchema = BaselineCandidateSchema.extend({

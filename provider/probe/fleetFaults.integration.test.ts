@@ -24,6 +24,9 @@ function asNobody(inner: Transport, label = inner.label): Transport {
   return {
     label,
     remote: inner.remote,
+    get state() {
+      return inner.state;
+    },
     spawn: (argv) => inner.spawn(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--', ...argv]),
     close: () => inner.close(),
   };

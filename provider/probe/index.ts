@@ -10,4 +10,4 @@ export { verifySelection, verifyMachineTypes, verifyHost, verifyOver, summarize,
 export { TransportPool, sharedPool } from './transportPool';
 export { runBounded } from './runBounded';
 export { findBaseline, type BaselineOptions } from './baseline';
-export { BaselineReportSchema, BaselineSelectionSchema, BaselineHostSchema, type BaselineReport, type BaselineSelection, type BaselineHost } from './baselineReport';
+export { baselineHostProblem, BaselineReportSchema, BaselineSelectionSchema, BaselineHostSchema, type BaselineReport, type BaselineSelection, type BaselineHost } from './baselineReport';

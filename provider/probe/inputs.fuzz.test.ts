@@ -38,6 +38,7 @@ class Recorder {
     return {
       label,
       remote: true,
+      state: 'open',
       spawn: async (argv) => {
         this.argvs.push([...argv]);
         throw new RemoteCommandError({ host: label, stage: 'exec', what: 'recorded, not run' });

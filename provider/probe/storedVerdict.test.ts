@@ -1,7 +1,8 @@
 import type { HostVerdict } from '../model';
 import { StoredVerdictSchema } from './storedVerdict';
 
-const ANSWERED: HostVerdict = {
+/** An entry as written before verdicts carried outcome, stage, kind and message. */
+const ANSWERED: Omit<HostVerdict, 'outcome'> = {
   name: 'kvm-01',
   enforceable: false,
   resolvedModel: 'Westmere-v1',
@@ -19,6 +20,14 @@ describe('[cache-contradiction] a stored verdict must agree with itself', () => 
   it('takes what the exact-CPU check answers', () => {
     expect(StoredVerdictSchema.safeParse(ANSWERED).success).toBe(true);
     expect(StoredVerdictSchema.safeParse({ ...ANSWERED, enforceable: true, missingFeatures: [], blockers: undefined }).success).toBe(true);
+  });
+
+  it('reads an entry from before outcomes with them made from its data, and a current entry as it is', () => {
+    const old = StoredVerdictSchema.parse(ANSWERED);
+    expect(old).toMatchObject({ outcome: 'cannot', enforceable: false, stage: 'evaluate', kind: 'missing-features' });
+    expect(old.message).toContain('sha-ni (cpu)');
+    expect(StoredVerdictSchema.parse(old)).toEqual(old);
+    expect(StoredVerdictSchema.safeParse({ ...old, outcome: 'can' }).success).toBe(false);
   });
 
   it.each<[string, Partial<HostVerdict>]>([

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HostVerdictSchema } from '../model';
+import { StoredHostVerdictSchema } from '../model';
 
 /**
  * A verdict as the fingerprint cache may hold one: what the exact-CPU check
@@ -7,9 +7,11 @@ import { HostVerdictSchema } from '../model';
  * are not stored), and agreeing with itself. An entry that contradicts
  * itself (`enforceable: true` with a missing feature, a missing feature
  * that is also effective) was not written by qemu-cpu as it is: it is a
- * miss, and QEMU is asked again.
+ * miss, and QEMU is asked again. Entries written before verdicts carried
+ * outcome, stage, kind and message get them from their data
+ * (StoredHostVerdictSchema), so they stay valid.
  */
-export const StoredVerdictSchema = HostVerdictSchema.superRefine((verdict, ctx) => {
+export const StoredVerdictSchema = StoredHostVerdictSchema.superRefine((verdict, ctx) => {
   const contradiction = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
   if (verdict.enforceable === null) contradiction('an undecided verdict is never stored');
   else if (verdict.enforceable !== (verdict.missingFeatures.length === 0)) contradiction('enforceable must be true exactly when no feature is missing');
@@ -20,4 +22,6 @@ export const StoredVerdictSchema = HostVerdictSchema.superRefine((verdict, ctx) 
   if (layered.length !== verdict.missingFeatures.length || verdict.missingFeatures.some((f) => !layered.includes(f))) {
     contradiction('blockers name exactly the missing features, each with its layer');
   }
+  if (verdict.outcome !== (verdict.enforceable === true ? 'can' : 'cannot')) contradiction('outcome must agree with enforceable');
 });
+

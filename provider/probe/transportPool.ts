@@ -32,7 +32,7 @@ export class TransportPool {
     const key = poolKey(connection);
     let entry = this.entries.get(key);
     // A connection that dropped (a partition, keepalives unanswered) or was closed at a host's time limit is not reused.
-    if (entry?.open?.connected === false) {
+    if (entry?.open && entry.open.state !== 'open') {
       if (entry.idleTimer) clearTimeout(entry.idleTimer);
       this.entries.delete(key);
       entry = undefined;

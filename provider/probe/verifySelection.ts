@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, CpuRefusedError, QemuCpuError } from '../errors';
+import { ConfigError, CpuRefusedError, problemOf } from '../errors';
 import { checkCpu, connectionLabel, DEFAULT_TIMEOUTS, MachineTypeSchema, readHostFacts, type Connection, type HostFacts, type Transport } from '../launcher';
 import {
   attributeAcrossQemus,
@@ -16,6 +16,7 @@ import {
   renderCpu,
   undecidedVerdict,
   refusedVerdict,
+  withAnswerOutcome,
   type HostVerdict,
   type LayerEvidence,
   type NormalizedSelection,
@@ -87,9 +88,9 @@ export async function verifyMachineTypes(
   const types = parseInput(MachineTypesSchema, machineTypes, 'machine type list');
   // hosts may be empty in the inputs when an inventory is to supply them (provider/inventory resolves it first).
   if (inputs.hosts.length === 0) throw new ConfigError({ what: 'no hosts to ask', why: 'hosts: name at least one host, or an inventory that has some', hint: 'Resolve inventory references first (resolveSelectionInputs).', issues: ['hosts: name at least one host, or an inventory that has some'] });
-  const { selection, problems } = normalizeSelection(inputs);
+  const { selection, problems, problemFields } = normalizeSelection(inputs);
   if (problems.length > 0) {
-    throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems });
+    throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems, issueFields: problemFields });
   }
   const selections = types.map((machineType) => ({ ...selection, machineType }));
   const pool = options.pool ?? sharedPool;
@@ -137,9 +138,8 @@ export async function verifyHost(pool: TransportPool, entry: HostEntry, selectio
 
 /** A verdict for a host that could not be asked; even a bug must not hide the other hosts. */
 function undecided(name: string, selection: NormalizedSelection, err: unknown): HostVerdict {
-  if (err instanceof CpuRefusedError) return refusedVerdict(name, selection, err.refusal, err.message, new Date().toISOString());
-  const message = err instanceof QemuCpuError ? err.message : `${name}: internal error while asking this host (evaluate): ${err instanceof Error ? err.message : String(err)}`;
-  return undecidedVerdict(name, selection, message, new Date().toISOString());
+  if (err instanceof CpuRefusedError) return refusedVerdict(name, selection, err.refusal, problemOf(err, name).message, new Date().toISOString());
+  return undecidedVerdict(name, selection, problemOf(err, name), new Date().toISOString());
 }
 
 /** What {@link verifyOver} needs besides the transport and the selection. */
@@ -178,7 +178,7 @@ export async function verifyOver(transport: Transport, name: string, qemuBinary:
       schema: StoredVerdictSchema,
       qemuVersionOf: (verdict) => verdict.qemuVersion,
       ask,
-      fromCache: (verdict) => ({ ...verdict, name, fromCache: true }),
+      fromCache: (verdict) => ({ ...withAnswerOutcome({ ...verdict, name }), fromCache: true }),
     },
     options,
   );
@@ -222,15 +222,15 @@ export interface FleetDemands {
 
 /** Pure: fold host verdicts into the report, judge the fleet's demands, and render the CPU in every format. */
 export function summarize(selection: NormalizedSelection, hosts: HostVerdict[], demands: FleetDemands = {}): SelectionReport {
-  const decided = hosts.every((h) => h.enforceable !== null);
+  const decided = hosts.every((h) => h.outcome !== 'undecided');
   const resolvedModel = resolvedModelOf(selection, hosts);
-  const enforceable = hosts.filter((h) => h.enforceable === true);
+  const enforceable = hosts.filter((h) => h.outcome === 'can');
   const effectiveFeatures = enforceable.length
     ? enforceable.map((h) => h.effectiveFeatures).reduce((acc, fs) => acc.filter((f) => fs.includes(f)))
     : [];
   const fleet = judgeFleet(hosts, selection.requiredFeatures, demands);
   return {
-    ok: hosts.every((h) => h.enforceable === true) && fleet.unmet.length === 0,
+    ok: hosts.every((h) => h.outcome === 'can') && fleet.unmet.length === 0,
     decided,
     model: selection.model,
     resolvedModel,
@@ -253,7 +253,7 @@ export function judgeFleet(hosts: readonly HostVerdict[], requiredFeatures: read
 /** A report judged again under other demands (the baseline asks its hosts without them, then applies the file's). */
 export function withDemands(report: SelectionReport, demands: FleetDemands): SelectionReport {
   const fleet = judgeFleet(report.hosts, report.requiredFeatures, demands);
-  return { ...report, ...fleet, ok: report.hosts.every((h) => h.enforceable === true) && fleet.unmet.length === 0 };
+  return { ...report, ...fleet, ok: report.hosts.every((h) => h.outcome === 'can') && fleet.unmet.length === 0 };
 }
 
 /** The fleet demands the answers already show to be unmet. */

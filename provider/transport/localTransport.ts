@@ -8,6 +8,8 @@ import type { ExitStatus, HostProcess, Transport } from './transport';
 export class LocalTransport implements Transport {
   readonly label: string;
   readonly remote = false;
+  /** Nothing is held open that could drop. */
+  readonly state = 'open' as const;
 
   constructor(label = 'localhost') {
     this.label = label;

@@ -43,6 +43,13 @@ export interface Transport {
   close(): Promise<void>;
   /** How long nothing has arrived from the host; only for remote transports that can tell. */
   silentForMs?(): number;
-  /** False once the connection has dropped or been closed; absent where it cannot drop (this machine). */
-  readonly connected?: boolean;
+  /**
+   * The connection's state, for callers that must tell a lost connection
+   * from a process that ended: open; closed (by qemu-cpu); or lost (the host,
+   * sshd or the network dropped it). This machine's transport is always open.
+   */
+  readonly state: TransportState;
 }
+
+/** Where a transport's connection stands; see {@link Transport.state}. */
+export type TransportState = 'open' | 'closed' | 'lost';

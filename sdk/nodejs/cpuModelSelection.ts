@@ -149,7 +149,7 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly qemuCpuArg: pulumi.Output<string>;
     /**
-     * Per host: QEMU version, accelerator, machine type, enforceable, missing features, effective features, when it was asked.
+     * Per host: outcome (can, cannot, undecided) with stage, kind and message when not can, QEMU version, accelerator, machine type, missing features, effective features, when it was asked.
      */
     declare public /*out*/ readonly reports: pulumi.Output<outputs.HostReport[]>;
     /**

@@ -1,6 +1,6 @@
 import { FACTS_SCRIPT, LAUNCH_SCRIPT } from '../../provider/launcher/hostScripts';
 import { TransportPool } from '../../provider/probe/transportPool';
-import { openTransport, type HostProcess, type Transport } from '../../provider/transport';
+import { openTransport, type HostProcess, type Transport, type TransportState } from '../../provider/transport';
 
 /** What a {@link CountingTransport} saw. Shared by every transport given the same counter. */
 export class SpawnCounter {
@@ -35,6 +35,10 @@ export class CountingTransport implements Transport {
 
   get remote(): boolean {
     return this.inner.remote;
+  }
+
+  get state(): TransportState {
+    return this.inner.state;
   }
 
   async spawn(argv: readonly string[]): Promise<HostProcess> {

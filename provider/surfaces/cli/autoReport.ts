@@ -1,5 +1,5 @@
 import { renderCpu } from '../../model';
-import { judgeFleet, type BaselineReport, type SelectionInputs, type SelectionReport } from '../../probe';
+import { baselineHostProblem, judgeFleet, type BaselineReport, type SelectionInputs, type SelectionReport } from '../../probe';
 
 /**
  * A check of `model: auto` answered in the shape of any other check: the
@@ -9,20 +9,29 @@ import { judgeFleet, type BaselineReport, type SelectionInputs, type SelectionRe
  */
 export function autoSelectionReport(baseline: BaselineReport, inputs: SelectionInputs): SelectionReport {
   if (baseline.verification) return { ...baseline.verification, model: 'auto' };
-  const hosts: SelectionReport['hosts'] = baseline.hosts.map((h) => ({
-    name: h.name,
-    // Undecided where the host could not be asked; otherwise the fleet has no common model, which no host can fix alone.
-    enforceable: h.error !== undefined || !baseline.decided ? null : false,
-    resolvedModel: null,
-    machineType: h.machineType,
-    missingFeatures: [],
-    qemuVersion: h.qemuVersion,
-    accelerator: h.accelerator ?? inputs.accelerator,
-    effectiveFeatures: [],
-    probedAt: new Date().toISOString(),
-    source: null,
-    error: h.error ?? baseline.reason ?? undefined,
-  }));
+  const hosts: SelectionReport['hosts'] = baseline.hosts.map((h) => {
+    // Undecided where the host (or another) could not be asked; otherwise the fleet has no common model, which no host can fix alone.
+    const problem = baselineHostProblem(h) ?? { stage: 'evaluate', kind: 'no-baseline', message: `${h.name}: ${baseline.reason ?? 'no baseline'}` };
+    const outcome = h.error !== undefined || !baseline.decided ? ('undecided' as const) : ('cannot' as const);
+    return {
+      name: h.name,
+      outcome,
+      stage: problem.stage,
+      kind: problem.kind,
+      message: problem.message,
+      ...(problem.qemuStderr ? { qemuStderr: problem.qemuStderr } : {}),
+      enforceable: outcome === 'undecided' ? null : false,
+      resolvedModel: null,
+      machineType: h.machineType,
+      missingFeatures: [],
+      qemuVersion: h.qemuVersion,
+      accelerator: h.accelerator ?? inputs.accelerator,
+      effectiveFeatures: [],
+      probedAt: new Date().toISOString(),
+      source: null,
+      error: problem.message,
+    };
+  });
   const requiredFeatures = inputs.requiredFeatures;
   const disabledFeatures = inputs.disabledFeatures;
   return {

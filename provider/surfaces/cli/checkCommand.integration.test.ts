@@ -245,6 +245,10 @@ describe('qemu-cpu check and baseline', () => {
       expect(gh.stdout).toMatch(/^::error file=.*,title=qemu-cpu%3A dead could not be asked::dead: could not connect/m);
       const json = await cli(['check', '--config', file, '--format', 'json']);
       expect(JSON.parse(json.stdout).hosts[1]).toEqual(expect.objectContaining({ name: 'dead', enforceable: null, error: expect.stringMatching(/^dead: could not connect/) }));
+      // The same as data: programs switch on outcome, stage and kind, never on the words.
+      expect(JSON.parse(json.stdout).hosts[1]).toEqual(expect.objectContaining({ outcome: 'undecided', stage: 'connect', kind: 'connection', message: expect.stringMatching(/^dead: could not connect/) }));
+      expect(JSON.parse(json.stdout).hosts[0]).toEqual(expect.objectContaining({ outcome: 'can' }));
+      expect(JSON.parse(json.stdout).hosts[0].kind).toBeUndefined();
     });
 
     it('run again on an unchanged host, the gate answers from the fingerprint cache; --no-cache asks QEMU again', async () => {

@@ -138,7 +138,7 @@ export function checkExitCode(report: Pick<SelectionReport, 'ok' | 'hosts'> & Pa
   if (report.ok) return EXIT.ok;
   // An unmet fleet demand (minimum level, migration) is a "no" whatever undecided hosts would say.
   if (report.unmet?.length) return EXIT.notSatisfied;
-  return report.hosts.some((h) => h.enforceable === false) ? EXIT.notSatisfied : EXIT.undecided;
+  return report.hosts.some((h) => h.outcome === 'cannot') ? EXIT.notSatisfied : EXIT.undecided;
 }
 
 /** Validate the options every file-driven command shares; returns the format. */

@@ -22,22 +22,22 @@ export function renderCheckGithub(report: SelectionReport, source: string): stri
   const lines: string[] = [];
   const at = (title: string) => `file=${property(source)},title=${property(title)}`;
   for (const h of report.hosts) {
-    if (h.enforceable === false) {
+    if (h.outcome === 'cannot') {
       lines.push(
         `::error ${at(`qemu-cpu: ${h.name} cannot enforce the CPU`)}::${data(
           `${h.name} (QEMU ${h.qemuVersion ?? '?'}, ${h.machineType ?? '?'}) cannot enforce ${cpuLabel(report)}: ${cannotReason(h)}`,
         )}`,
       );
-    } else if (h.enforceable === null) {
-      lines.push(`::error ${at(`qemu-cpu: ${h.name} could not be asked`)}::${data(h.error ?? `${h.name} could not be asked`)}`);
+    } else if (h.outcome === 'undecided') {
+      lines.push(`::error ${at(`qemu-cpu: ${h.name} could not be asked`)}::${data(h.message ?? `${h.name} could not be asked`)}`);
     }
   }
   for (const u of report.unmet) lines.push(`::error ${at(`qemu-cpu: ${u.kind}`)}::${data(u.reason)}`);
   if (!report.unmet.some((u) => u.kind === 'require-migratable')) {
     for (const w of report.migration.warnings) lines.push(`::warning ${at(`qemu-cpu: not migratable (${w.kind})`)}::${data(`${w.hosts.join(', ')}: ${w.reason}`)}`);
   }
-  const cannot = report.hosts.filter((h) => h.enforceable === false).length;
-  const undecided = report.hosts.filter((h) => h.enforceable === null).length;
+  const cannot = report.hosts.filter((h) => h.outcome === 'cannot').length;
+  const undecided = report.hosts.filter((h) => h.outcome === 'undecided').length;
   const unmet = report.unmet.length ? `; ${report.unmet.map((u) => u.reason).join('; ')}` : '';
   const summary = report.ok
     ? `all ${report.hosts.length} host(s) can enforce ${report.qemuCpuArg}`

@@ -25,8 +25,8 @@ function xml(text: string): string {
 export function renderCheckJunit(report: SelectionReport, seconds: number, source: string): string {
   // Fleet demands (minimumLevel, requireMigratable) not met are one more test case, failed.
   const fleet = report.unmet.length > 0 ? 1 : 0;
-  const failures = report.hosts.filter((h) => h.enforceable === false).length + fleet;
-  const errors = report.hosts.filter((h) => h.enforceable === null).length;
+  const failures = report.hosts.filter((h) => h.outcome === 'cannot').length + fleet;
+  const errors = report.hosts.filter((h) => h.outcome === 'undecided').length;
   const counts = `tests="${report.hosts.length + fleet}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds.toFixed(3)}"`;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -42,13 +42,13 @@ export function renderCheckJunit(report: SelectionReport, seconds: number, sourc
     const open = `    <testcase classname="qemu-cpu.check" name="${xml(h.name)}"`;
     const cached = h.fromCache ? `; from qemu-cpu's fingerprint cache: the host is unchanged since QEMU answered at ${h.probedAt}` : '';
     const facts = `QEMU ${h.qemuVersion ?? '?'}, machine ${h.machineType ?? '?'}, model ${h.resolvedModel ?? '?'}, accelerator ${h.accelerator}${cached}`;
-    if (h.enforceable === true) {
+    if (h.outcome === 'can') {
       lines.push(`${open}>`, `      <system-out>${xml(`${h.name} can enforce ${cpuLabel(report)} (${facts})`)}</system-out>`, '    </testcase>');
-    } else if (h.enforceable === false) {
+    } else if (h.outcome === 'cannot') {
       const message = `${h.name} cannot enforce ${cpuLabel(report)}: ${cannotReason(h)}`;
       lines.push(`${open}>`, `      <failure type="NotEnforceable" message="${xml(message)}">${xml(`${message}\n${facts}\n-cpu ${report.qemuCpuArg}`)}</failure>`, '    </testcase>');
     } else {
-      const message = h.error ?? `${h.name} could not be asked`;
+      const message = h.message ?? `${h.name} could not be asked`;
       lines.push(`${open}>`, `      <error type="Undecided" message="${xml(message)}">${xml(message)}</error>`, '    </testcase>');
     }
   }

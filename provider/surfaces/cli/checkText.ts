@@ -1,4 +1,4 @@
-import { BLOCKER_LAYERS, LAYER_MEANING, levelLabel } from '../../model';
+import { BLOCKER_LAYERS, LAYER_MEANING, levelLabel, type Outcome } from '../../model';
 import type { SelectionReport } from '../../probe';
 import type { Palette } from './colour';
 
@@ -19,13 +19,13 @@ export function renderCheckText(report: SelectionReport, paint: Palette, askedMa
   const rows = report.hosts.map((h) => ({
     cells: [
       h.name,
-      (h.enforceable === true ? 'ok' : h.enforceable === false ? 'CANNOT ENFORCE' : 'UNDECIDED') + (h.fromCache ? ' (cached)' : ''),
+      RESULT_WORD[h.outcome] + (h.fromCache ? ' (cached)' : ''),
       h.qemuVersion ?? '-',
       h.machineType ?? '-',
       h.resolvedModel ?? '-',
       h.missingFeatures.length ? h.missingFeatures.join(', ') : '-',
     ],
-    paint: h.enforceable === true ? paint.good : h.enforceable === false ? paint.bad : paint.warn,
+    paint: h.outcome === 'can' ? paint.good : h.outcome === 'cannot' ? paint.bad : paint.warn,
   }));
   const header = ['HOST', 'RESULT', 'QEMU', 'MACHINE', 'MODEL', 'MISSING'];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((r) => r.cells[i].length)));
@@ -44,11 +44,12 @@ export function renderCheckText(report: SelectionReport, paint: Palette, askedMa
     out.push('');
     out.push(`  (cached): ${cached.length} host(s) answered from qemu-cpu's fingerprint cache (unchanged since QEMU answered); --no-cache asks QEMU again`);
   }
-  const explained = report.hosts.filter((h) => h.enforceable === null || h.error !== undefined);
+  // Missing features are in the table; every other reason (could not be asked, a refusal, no common model) is explained.
+  const explained = report.hosts.filter((h) => h.outcome !== 'can' && h.kind !== 'missing-features');
   if (explained.length > 0) {
     out.push('');
-    // Errors name their host already ("dead: could not connect ..."); only a bare reason gets the name.
-    for (const h of explained) out.push(`  ${namedReason(h.name, h.error ?? 'could not be asked')}`);
+    // A verdict's message names its host already ("dead: could not connect ...").
+    for (const h of explained) out.push(`  ${h.message ?? `${h.name}: could not be asked`}`);
   }
   out.push(...layerLines(report));
   out.push('');
@@ -57,6 +58,9 @@ export function renderCheckText(report: SelectionReport, paint: Palette, askedMa
   out.push(verdictLine(report, paint));
   return out.join('\n') + '\n';
 }
+
+/** The RESULT column for each outcome. */
+const RESULT_WORD: Record<Outcome, string> = { can: 'ok', cannot: 'CANNOT ENFORCE', undecided: 'UNDECIDED' };
 
 /** The missing features by layer, each layer's hosts with theirs: "  qemu (...): qemu-7.2 erms, fsrm". */
 function layerLines(report: SelectionReport): string[] {
@@ -83,15 +87,10 @@ export function fleetLines(report: Pick<SelectionReport, 'x86Level' | 'migration
   return lines;
 }
 
-/** A host's reason, starting with the host's name once. */
-function namedReason(name: string, reason: string): string {
-  return reason.startsWith(`${name}: `) ? reason : `${name}: ${reason}`;
-}
-
 /** The one-sentence result. */
 export function verdictLine(report: SelectionReport, paint: Palette): string {
-  const cannot = report.hosts.filter((h) => h.enforceable === false).map((h) => h.name);
-  const undecided = report.hosts.filter((h) => h.enforceable === null).map((h) => h.name);
+  const cannot = report.hosts.filter((h) => h.outcome === 'cannot').map((h) => h.name);
+  const undecided = report.hosts.filter((h) => h.outcome === 'undecided').map((h) => h.name);
   if (report.ok) return paint.good(`OK: all ${report.hosts.length} host(s) can enforce ${report.qemuCpuArg}`);
   const parts: string[] = report.unmet.map((u) => u.reason);
   if (cannot.length) parts.push(`${cannot.length} of ${report.hosts.length} host(s) cannot enforce this CPU: ${cannot.join(', ')}`);

@@ -38,7 +38,8 @@ describe('qemu-cpu check: QEMU 7.2 and 10.0 in one fleet', () => {
     expect(run.code).toBe(1);
     const hosts = (JSON.parse(run.stdout) as { hosts: HostVerdict[] }).hosts;
     const old = hosts.find((h) => h.name === 'qemu-7.2')!;
-    expect(old).toMatchObject({ enforceable: false, refusal: { kind: 'unknown-model', name: 'EPYC-Genoa' } });
+    expect(old).toMatchObject({ outcome: 'cannot', stage: 'launch', kind: 'unknown-model', enforceable: false, refusal: { kind: 'unknown-model', name: 'EPYC-Genoa' } });
+    expect(old.qemuStderr).toContain("unable to find CPU model 'EPYC-Genoa'");
     expect(old.refusal?.qemuStderr).toContain("unable to find CPU model 'EPYC-Genoa'");
     // 10.0 knows the model: whatever it answers, it is an answer (true, or false with the features it lacks).
     const fresh = hosts.find((h) => h.name === 'qemu-10.0')!;
@@ -60,7 +61,7 @@ describe('qemu-cpu check: QEMU 7.2 and 10.0 in one fleet', () => {
     expect(run.code).toBe(1);
     const hosts = (JSON.parse(run.stdout) as { hosts: HostVerdict[] }).hosts;
     const old = hosts.find((h) => h.name === 'qemu-7.2')!;
-    expect(old).toMatchObject({ enforceable: false, missingFeatures: ['succor'], refusal: { kind: 'unknown-feature', name: 'succor' } });
+    expect(old).toMatchObject({ outcome: 'cannot', kind: 'unknown-feature', enforceable: false, missingFeatures: ['succor'], refusal: { kind: 'unknown-feature', name: 'succor' } });
     expect(old.refusal?.qemuStderr).toContain("Property 'pentium3-x86_64-cpu.succor' not found");
     // 10.0 knows succor: its answer is about the host (it lacks the feature here), not about the name.
     const fresh = hosts.find((h) => h.name === 'qemu-10.0')!;
@@ -75,7 +76,7 @@ describe('qemu-cpu check: QEMU 7.2 and 10.0 in one fleet', () => {
     recordOutput('cli', `${run.stdout}\n${run.stderr}`);
     const hosts = (JSON.parse(run.stdout) as { hosts: HostVerdict[] }).hosts;
     const fresh = hosts.find((h) => h.name === 'qemu-10.0')!;
-    expect(fresh).toMatchObject({ enforceable: false, refusal: { kind: 'unknown-machine-type', name: 'pc-i440fx-2.0' } });
+    expect(fresh).toMatchObject({ outcome: 'cannot', kind: 'unknown-machine-type', enforceable: false, refusal: { kind: 'unknown-machine-type', name: 'pc-i440fx-2.0' } });
     expect(fresh.refusal?.qemuStderr).toContain('unsupported machine type');
     expect(hosts.find((h) => h.name === 'qemu-7.2')).toMatchObject({ enforceable: true });
     expect(run.code).toBe(1);

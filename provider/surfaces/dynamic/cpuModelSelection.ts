@@ -72,7 +72,7 @@ export class CpuModelSelection extends pulumi.dynamic.Resource {
   declare readonly x86Level: pulumi.Output<SelectionLevel | undefined>;
   /** Whether a guest could live-migrate between the hosts, with a warning per reason it could not (machine types, invtsc, differing CPUs). */
   declare readonly migration: pulumi.Output<MigrationVerdict | undefined>;
-  /** Per host: QEMU version, accelerator, machine type, enforceable, missing features, when it was asked. */
+  /** Per host: outcome (can, cannot, undecided) with stage, kind and message when not can, QEMU version, accelerator, machine type, missing features, when it was asked. */
   declare readonly reports: pulumi.Output<HostVerdict[]>;
   /** One line per host that cannot enforce the CPU, in the form Check reports; empty when enforceable. */
   declare readonly failures: pulumi.Output<string[]>;

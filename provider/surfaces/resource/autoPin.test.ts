@@ -45,7 +45,7 @@ describe('the pin model auto keeps', () => {
       ok: false,
       decided: false,
       reason: '1 host could not be asked',
-      hosts: [{ name: 'dead', qemuVersion: null, cpu: null, vendor: null, accelerator: null, machineType: null, usableModels: null, error: 'dead: could not connect (connect): ECONNREFUSED.' }],
+      hosts: [{ name: 'dead', qemuVersion: null, cpu: null, vendor: null, accelerator: null, machineType: null, usableModels: null, error: 'dead: could not connect (connect): ECONNREFUSED.', stage: 'connect', kind: 'connection' }],
       verification: null,
     };
     expect(baselineFailures(report as never, inputs)).toEqual([

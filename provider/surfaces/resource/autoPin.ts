@@ -1,5 +1,5 @@
 import { baselineDrift, CpuSelectionSchema, cpuSwitches, normalizeSelection, renderCpu, undecidedVerdict, type CpuSelection } from '../../model';
-import { findBaseline, judgeFleet, type BaselineReport, type SelectionInputs, type SelectionReport } from '../../probe';
+import { baselineHostProblem, findBaseline, judgeFleet, type BaselineReport, type SelectionInputs, type SelectionReport } from '../../probe';
 import type { ResolvedContext } from './context';
 import { failureOn, hostFailures, type SelectionFailure } from './failureReasons';
 import { AutoCpuSchema, type AutoCpu, type AutoOutputs } from './selectionOutputs';
@@ -97,7 +97,10 @@ export function autoOutputs(pin: AutoCpu, latest: AutoCpu): AutoOutputs {
  */
 export function baselineFailures(report: BaselineReport, inputs: SelectionInputs): SelectionFailure[] {
   const summary = failureOn('model', `model 'auto': ${report.decided ? 'no CPU every host can enforce' : 'could not ask every host'}: ${report.reason ?? 'no baseline'}`);
-  const unasked = report.hosts.filter((h) => h.error !== undefined).map((h) => undecidedVerdict(h.name, inputs, h.error!, new Date().toISOString()));
+  const unasked = report.hosts.flatMap((h) => {
+    const problem = baselineHostProblem(h);
+    return problem ? [undecidedVerdict(h.name, inputs, problem, new Date().toISOString())] : [];
+  });
   const probe: SelectionReport = {
     ok: false,
     decided: false,

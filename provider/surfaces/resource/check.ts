@@ -160,10 +160,10 @@ async function askHosts(inputs: SelectionInputs & { model: string }, ctx: Resolv
   }
 }
 
-/** A ConfigError about the features as failures on the feature inputs; anything else is rethrown. */
+/** A ConfigError about the features as failures on the feature inputs the error names (issueFields); anything else is rethrown. */
 function configFailures(err: unknown): SelectionFailure[] {
   if (!(err instanceof ConfigError)) throw err;
-  return err.issues.map((reason) => failureOn(/^disabledFeatures:/.test(reason) ? 'disabledFeatures' : 'requiredFeatures', reason));
+  return err.issues.map((reason, i) => failureOn(err.issueFields[i] === 'disabledFeatures' ? 'disabledFeatures' : 'requiredFeatures', reason));
 }
 
 /** The inputs with every host secret marked, so the engine stores them encrypted even if the program did not mark them. */

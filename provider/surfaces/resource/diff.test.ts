@@ -58,6 +58,12 @@ describe('diffSelection', () => {
     expect(diffSelection(older, news, ctx)).toEqual(expect.objectContaining({ changes: false, staleVerdict: false }));
   });
 
+  it('state written before verdicts had outcome still reads: the same inputs are no change', () => {
+    const verdict = { name: 'kvm-a', resolvedModel: 'pentium3-v1', machineType: 'pc-q35-7.2', missingFeatures: [], qemuVersion: '7.2.22', accelerator: 'kvm', effectiveFeatures: [], probedAt: '2026-01-01T00:00:00.000Z', source: 'qom-unavailable-features' };
+    const before = { ...olds(), reports: [{ ...verdict, enforceable: true }, { ...verdict, name: 'dead', enforceable: null, error: 'dead: could not connect (connect): refused.' }] };
+    expect(diffSelection(before, news, ctx)).toEqual(expect.objectContaining({ changes: false, diffs: [] }));
+  });
+
   it('state this version cannot read is rewritten', () => {
     expect(diffSelection({ model: 'pentium3' }, news, ctx).changes).toBe(true);
   });

@@ -23,7 +23,11 @@ export function failureOn(property: FailureProperty, reason: string): SelectionF
   return { property: SECRET_BEARING.includes(property) ? '' : property, reason };
 }
 
-/** A host failure reason, read back. */
+/**
+ * A host failure reason, read back: for programs that hold only the reason
+ * text (Pulumi's check failures carry no data). qemu-cpu itself never reads
+ * its reasons back; it has the verdicts.
+ */
 export interface ParsedHostFailure {
   host: string;
   model: string;
@@ -44,13 +48,6 @@ export function parseHostFailure(reason: string): ParsedHostFailure | undefined 
   return missing !== undefined ? { host, model, machine, missing: missing.split(',') } : { host, model, machine, error: { kind, message } };
 }
 
-/** Errors are "label: what (stage): why. hint" (provider/errors); the stage says where asking the host failed. */
-const STAGE = / \(([a-z][a-z-]*)\)[:.]/;
-
-function classify(message: string): { kind: string; property: FailureProperty } {
-  return { kind: STAGE.exec(message)?.[1] ?? 'unknown', property: '' };
-}
-
 /** The input a refusal is about: the model (unknown, or a vCPU that does not start), the machine type, or the list that asked for the unknown feature. */
 function refusedProperty(refusal: NonNullable<HostVerdict['refusal']>, report: SelectionReport): FailureProperty {
   if (refusal.kind === 'unknown-machine-type') return 'machineType';
@@ -58,17 +55,19 @@ function refusedProperty(refusal: NonNullable<HostVerdict['refusal']>, report: S
   return report.disabledFeatures.includes(refusal.name) ? 'disabledFeatures' : 'requiredFeatures';
 }
 
-/** The reason for one host, or undefined when it can enforce the CPU. */
+/**
+ * The reason for one host, or undefined when it can enforce the CPU. Made
+ * from the verdict's data (outcome, refusal, stage, message), never from its
+ * words: error= names the refusal's kind, or the stage where asking failed.
+ */
 export function hostFailure(verdict: HostVerdict, report: SelectionReport, inputs: Pick<SelectionInputs, 'machineType'>): SelectionFailure | undefined {
-  if (verdict.enforceable === true) return undefined;
+  if (verdict.outcome === 'can') return undefined;
   const head = `host=${verdict.name} model=${verdict.resolvedModel ?? report.model} machine=${verdict.machineType ?? inputs.machineType}`;
   if (verdict.refusal) {
-    return failureOn(refusedProperty(verdict.refusal, report), `${head} error=${verdict.refusal.kind}: ${verdict.error ?? verdict.refusal.qemuStderr}`);
+    return failureOn(refusedProperty(verdict.refusal, report), `${head} error=${verdict.refusal.kind}: ${verdict.message ?? verdict.refusal.qemuStderr}`);
   }
-  if (verdict.enforceable === false) return failureOn('hosts', `${head} missing=${verdict.missingFeatures.join(',')}`);
-  const message = verdict.error ?? 'the host could not be asked';
-  const { kind, property } = classify(message);
-  return failureOn(property, `${head} error=${kind}: ${message}`);
+  if (verdict.outcome === 'cannot') return failureOn('hosts', `${head} missing=${verdict.missingFeatures.join(',')}`);
+  return failureOn('', `${head} error=${verdict.stage ?? 'unknown'}: ${verdict.message ?? 'the host could not be asked'}`);
 }
 
 /** One failure per host that cannot enforce the CPU, in host order. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AcceleratorSchema } from '../../launcher';
-import { BaselineDriftSchema, HostVerdictSchema, pickRenderings, RENDERING_KEYS, RENDERING_SHAPE } from '../../model';
+import { BaselineDriftSchema, pickRenderings, RENDERING_KEYS, RENDERING_SHAPE, StoredHostVerdictSchema } from '../../model';
 import { SelectionInputsSchema, SelectionReportSchema, type SelectionInputs, type SelectionReport } from '../../probe';
 import { HostCredentialsSchema, PublicHostEntrySchema, mergeHostSecrets, splitHostSecrets } from '../../probe/hostSecrets';
 
@@ -43,7 +43,8 @@ export const SelectionOutputsSchema = SelectionInputsSchema.omit({ hosts: true }
     concreteModels: z
       .record(z.string().nullable())
       .describe("Per host name: the concrete model the name resolved to for that host's machine type; null when the host could not be asked."),
-    reports: z.array(HostVerdictSchema).describe("Per host: QEMU version, accelerator, machine type, enforceable, missing features, effective features, when it was asked."),
+    // State written before verdicts had outcome still reads (a refresh, a diff), with outcome made from its data.
+    reports: z.array(StoredHostVerdictSchema).describe("Per host: outcome (can, cannot, undecided) with stage, kind and message when not can, QEMU version, accelerator, machine type, missing features, effective features, when it was asked."),
     failures: z
       .array(z.string())
       .describe("One line per host that cannot enforce the CPU, as Check reports it: 'host=H model=M machine=T missing=f1,f2' or 'host=H model=M machine=T error=KIND: message'. Empty when enforceable."),

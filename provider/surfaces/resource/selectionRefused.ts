@@ -1,4 +1,4 @@
-import { QemuCpuError } from '../../errors';
+import { QemuCpuError, type ErrorKind } from '../../errors';
 import type { BaselineReport, SelectionReport } from '../../probe';
 
 /**
@@ -9,12 +9,13 @@ import type { BaselineReport, SelectionReport } from '../../probe';
  * parses to its end.
  */
 export class SelectionRefusedError extends QemuCpuError {
+  override readonly kind: ErrorKind = 'selection-refused';
   /** One reason per host, as in {@link hostFailures}. */
   readonly failures: readonly string[];
   readonly report: SelectionReport;
 
   constructor(report: SelectionReport, failures: readonly string[]) {
-    const bad = report.hosts.filter((h) => h.enforceable !== true).length;
+    const bad = report.hosts.filter((h) => h.outcome !== 'can').length;
     super({
       stage: 'evaluate',
       what: `the CPU ${report.qemuCpuArg} cannot be enforced on ${bad} of ${report.hosts.length} host(s)`,
@@ -33,6 +34,7 @@ export class SelectionRefusedError extends QemuCpuError {
  * The message lists the reason and one line per host, as Check reports them.
  */
 export class NoBaselineError extends QemuCpuError {
+  override readonly kind: ErrorKind = 'no-baseline';
   readonly failures: readonly string[];
   readonly report: BaselineReport;
 

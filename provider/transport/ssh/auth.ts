@@ -79,6 +79,7 @@ async function loadPrivateKey(fields: AuthFields, secrets: string[]): Promise<Pa
 }
 
 function keyError(fields: AuthFields, source: string, message: string): ConfigError {
+  // Boundary: ssh2's own parse-error words (external text; it has no error codes for them), read where they enter.
   if (/no passphrase given/i.test(message)) return new KeyPassphraseError({ host: fields.label, problem: 'missing', keySource: source });
   if (/passphrase/i.test(message)) return new KeyPassphraseError({ host: fields.label, problem: 'wrong', keySource: source });
   return new ConfigError({

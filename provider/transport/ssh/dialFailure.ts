@@ -67,6 +67,7 @@ export function classifyDialError(err: unknown, hostKeyError?: HostKeyError): Di
   }
   if (e.level === 'client-authentication') return { ...base, kind: 'auth', retryable: false };
   if (e.level === 'client-timeout') return { ...base, kind: 'timeout', retryable: false };
+  // Boundary: ssh2's and the socket's own messages (external text), for the cases they give no code for.
   // sshd closes before its banner when over MaxStartups, or while starting.
   if (/lost before handshake/i.test(detail)) return { ...base, kind: 'reset', retryable: true };
   // A jump host's failure to open the forwarded channel: "(SSH) Channel open failure: Connection refused".

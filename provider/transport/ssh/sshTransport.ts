@@ -1,7 +1,7 @@
 import type { Client } from 'ssh2';
 import { ConfigError, DisconnectedError, RemoteCommandError, formatZodIssues } from '../../errors';
 import { ConnectionSchema, connectionLabel, type Connection, type ConnectionInput } from '../connectionSchema';
-import type { HostProcess, Transport } from '../transport';
+import type { HostProcess, Transport, TransportState } from '../transport';
 import { channelProcess, type ChannelProcess, type LoginShellOutcome } from './channelProcess';
 import { ChannelSlots } from './channelSlots';
 import { connectHop } from './connectHop';
@@ -127,9 +127,14 @@ export class SshTransport implements Transport {
     return Date.now() - this.lastHeard();
   }
 
+  /** Lost once the connection has dropped, closed once qemu-cpu closed it. */
+  get state(): TransportState {
+    return this.lost ? 'lost' : this.closing !== undefined ? 'closed' : 'open';
+  }
+
   /** False once the connection has dropped or been closed. */
   get connected(): boolean {
-    return !this.lost && this.closing === undefined;
+    return this.state === 'open';
   }
 
   async spawn(argv: readonly string[]): Promise<HostProcess> {
@@ -174,6 +179,7 @@ export class SshTransport implements Transport {
         );
       } catch (err) {
         if (!this.connected) throw this.disconnected(program, err);
+        // Boundary: ssh2's own words for a refused channel (external text; it gives no code).
         const refused = /open failure/i.test((err as Error).message);
         if (refused && attempt < OPEN_ATTEMPTS) {
           this.log(`${this.label}: session channel refused (attempt ${attempt}); retrying`);

@@ -72,7 +72,7 @@ type CpuModelSelection struct {
 	ProxmoxCpuReason pulumi.StringPtrOutput `pulumi:"proxmoxCpuReason"`
 	// The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'.
 	QemuCpuArg pulumi.StringOutput `pulumi:"qemuCpuArg"`
-	// Per host: QEMU version, accelerator, machine type, enforceable, missing features, effective features, when it was asked.
+	// Per host: outcome (can, cannot, undecided) with stage, kind and message when not can, QEMU version, accelerator, machine type, missing features, effective features, when it was asked.
 	Reports HostReportArrayOutput `pulumi:"reports"`
 	// A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
 	RequireMigratable pulumi.BoolOutput `pulumi:"requireMigratable"`
@@ -371,7 +371,7 @@ func (o CpuModelSelectionOutput) QemuCpuArg() pulumi.StringOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringOutput { return v.QemuCpuArg }).(pulumi.StringOutput)
 }
 
-// Per host: QEMU version, accelerator, machine type, enforceable, missing features, effective features, when it was asked.
+// Per host: outcome (can, cannot, undecided) with stage, kind and message when not can, QEMU version, accelerator, machine type, missing features, effective features, when it was asked.
 func (o CpuModelSelectionOutput) Reports() HostReportArrayOutput {
 	return o.ApplyT(func(v *CpuModelSelection) HostReportArrayOutput { return v.Reports }).(HostReportArrayOutput)
 }

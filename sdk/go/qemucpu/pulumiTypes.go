@@ -2344,20 +2344,28 @@ type HostReport struct {
 	Blockers []HostReportBlockersItem `pulumi:"blockers"`
 	// Features the guest CPU gets on this host (QEMU static expansion minus what is missing).
 	EffectiveFeatures []string `pulumi:"effectiveFeatures"`
-	// True when QEMU filtered nothing from the exact CPU; false when it cannot (missing features, or a refusal); null when the host could not be asked (see error).
+	// Derived from outcome, for compatibility: true for can, false for cannot, null for undecided.
 	Enforceable *bool `pulumi:"enforceable"`
-	// Why the host could not be asked (unreachable, authentication, QEMU failure), or, with refusal, what its QEMU refused.
+	// Derived, for compatibility: message, where the host could not be asked or its QEMU refused (absent for missing features).
 	Error *string `pulumi:"error"`
 	// True when this verdict came from qemu-cpu's fingerprint cache: the host's facts were read now and matched (QEMU binary, kernel, CPU microcode and flags, /dev/kvm, kvm parameters), so no VM was started again; probedAt is when QEMU last answered. Absent when QEMU answered this time.
 	FromCache *bool `pulumi:"fromCache"`
+	// Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
+	Kind *string `pulumi:"kind"`
 	// The concrete machine type, e.g. 'pc-q35-7.2' for 'q35'.
 	MachineType *string `pulumi:"machineType"`
+	// The same in words, "host: what (stage): why. hint". Absent when the outcome is can.
+	Message *string `pulumi:"message"`
 	// Features this host cannot give the guest, in QEMU spelling.
 	MissingFeatures []string `pulumi:"missingFeatures"`
 	// The host, as named in the inputs (or host[:port]).
 	Name string `pulumi:"name"`
+	// can: QEMU filtered nothing from the exact CPU; cannot: missing features or a refusal (see kind); undecided: the host could not be asked (see stage, kind and message).
+	Outcome string `pulumi:"outcome"`
 	// When the host was asked (ISO 8601).
 	ProbedAt string `pulumi:"probedAt"`
+	// QEMU's own stderr lines, when QEMU said something about a refusal or a failure.
+	QemuStderr *string `pulumi:"qemuStderr"`
 	// QEMU version on the host, major.minor.micro.
 	QemuVersion *string `pulumi:"qemuVersion"`
 	// Present when QEMU refused the CPU itself: a definite "cannot" (enforceable false), not "could not ask".
@@ -2366,6 +2374,8 @@ type HostReport struct {
 	ResolvedModel *string `pulumi:"resolvedModel"`
 	// How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce.
 	Source *string `pulumi:"source"`
+	// Where the answer other than can arose: the stage that failed (connect, auth, launch, ...), or 'evaluate' for missing features. Absent when the outcome is can.
+	Stage *string `pulumi:"stage"`
 }
 
 type HostReportOutput struct{ *pulumi.OutputState }
@@ -2397,12 +2407,12 @@ func (o HostReportOutput) EffectiveFeatures() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v HostReport) []string { return v.EffectiveFeatures }).(pulumi.StringArrayOutput)
 }
 
-// True when QEMU filtered nothing from the exact CPU; false when it cannot (missing features, or a refusal); null when the host could not be asked (see error).
+// Derived from outcome, for compatibility: true for can, false for cannot, null for undecided.
 func (o HostReportOutput) Enforceable() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v HostReport) *bool { return v.Enforceable }).(pulumi.BoolPtrOutput)
 }
 
-// Why the host could not be asked (unreachable, authentication, QEMU failure), or, with refusal, what its QEMU refused.
+// Derived, for compatibility: message, where the host could not be asked or its QEMU refused (absent for missing features).
 func (o HostReportOutput) Error() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v HostReport) *string { return v.Error }).(pulumi.StringPtrOutput)
 }
@@ -2412,9 +2422,19 @@ func (o HostReportOutput) FromCache() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v HostReport) *bool { return v.FromCache }).(pulumi.BoolPtrOutput)
 }
 
+// Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
+func (o HostReportOutput) Kind() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HostReport) *string { return v.Kind }).(pulumi.StringPtrOutput)
+}
+
 // The concrete machine type, e.g. 'pc-q35-7.2' for 'q35'.
 func (o HostReportOutput) MachineType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v HostReport) *string { return v.MachineType }).(pulumi.StringPtrOutput)
+}
+
+// The same in words, "host: what (stage): why. hint". Absent when the outcome is can.
+func (o HostReportOutput) Message() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HostReport) *string { return v.Message }).(pulumi.StringPtrOutput)
 }
 
 // Features this host cannot give the guest, in QEMU spelling.
@@ -2427,9 +2447,19 @@ func (o HostReportOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v HostReport) string { return v.Name }).(pulumi.StringOutput)
 }
 
+// can: QEMU filtered nothing from the exact CPU; cannot: missing features or a refusal (see kind); undecided: the host could not be asked (see stage, kind and message).
+func (o HostReportOutput) Outcome() pulumi.StringOutput {
+	return o.ApplyT(func(v HostReport) string { return v.Outcome }).(pulumi.StringOutput)
+}
+
 // When the host was asked (ISO 8601).
 func (o HostReportOutput) ProbedAt() pulumi.StringOutput {
 	return o.ApplyT(func(v HostReport) string { return v.ProbedAt }).(pulumi.StringOutput)
+}
+
+// QEMU's own stderr lines, when QEMU said something about a refusal or a failure.
+func (o HostReportOutput) QemuStderr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HostReport) *string { return v.QemuStderr }).(pulumi.StringPtrOutput)
 }
 
 // QEMU version on the host, major.minor.micro.
@@ -2450,6 +2480,11 @@ func (o HostReportOutput) ResolvedModel() pulumi.StringPtrOutput {
 // How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce.
 func (o HostReportOutput) Source() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v HostReport) *string { return v.Source }).(pulumi.StringPtrOutput)
+}
+
+// Where the answer other than can arose: the stage that failed (connect, auth, launch, ...), or 'evaluate' for missing features. Absent when the outcome is can.
+func (o HostReportOutput) Stage() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HostReport) *string { return v.Stage }).(pulumi.StringPtrOutput)
 }
 
 type HostReportArrayOutput struct{ *pulumi.OutputState }

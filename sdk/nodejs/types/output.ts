@@ -435,11 +435,11 @@ export interface HostReport {
      */
     effectiveFeatures: string[];
     /**
-     * True when QEMU filtered nothing from the exact CPU; false when it cannot (missing features, or a refusal); null when the host could not be asked (see error).
+     * Derived from outcome, for compatibility: true for can, false for cannot, null for undecided.
      */
     enforceable?: boolean;
     /**
-     * Why the host could not be asked (unreachable, authentication, QEMU failure), or, with refusal, what its QEMU refused.
+     * Derived, for compatibility: message, where the host could not be asked or its QEMU refused (absent for missing features).
      */
     error?: string;
     /**
@@ -447,9 +447,17 @@ export interface HostReport {
      */
     fromCache?: boolean;
     /**
+     * Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
+     */
+    kind?: string;
+    /**
      * The concrete machine type, e.g. 'pc-q35-7.2' for 'q35'.
      */
     machineType?: string;
+    /**
+     * The same in words, "host: what (stage): why. hint". Absent when the outcome is can.
+     */
+    message?: string;
     /**
      * Features this host cannot give the guest, in QEMU spelling.
      */
@@ -459,9 +467,17 @@ export interface HostReport {
      */
     name: string;
     /**
+     * can: QEMU filtered nothing from the exact CPU; cannot: missing features or a refusal (see kind); undecided: the host could not be asked (see stage, kind and message).
+     */
+    outcome: string;
+    /**
      * When the host was asked (ISO 8601).
      */
     probedAt: string;
+    /**
+     * QEMU's own stderr lines, when QEMU said something about a refusal or a failure.
+     */
+    qemuStderr?: string;
     /**
      * QEMU version on the host, major.minor.micro.
      */
@@ -478,6 +494,10 @@ export interface HostReport {
      * How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce.
      */
     source?: string;
+    /**
+     * Where the answer other than can arose: the stage that failed (connect, auth, launch, ...), or 'evaluate' for missing features. Absent when the outcome is can.
+     */
+    stage?: string;
 }
 
 export interface HostReportBlockersItem {

@@ -620,7 +620,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter
     def reports(self) -> pulumi.Output[Sequence['outputs.HostReport']]:
         """
-        Per host: QEMU version, accelerator, machine type, enforceable, missing features, effective features, when it was asked.
+        Per host: outcome (can, cannot, undecided) with stage, kind and message when not can, QEMU version, accelerator, machine type, missing features, effective features, when it was asked.
         """
         return pulumi.get(self, "reports")
 

@@ -1323,6 +1323,8 @@ class HostReport(dict):
             suggest = "from_cache"
         elif key == "machineType":
             suggest = "machine_type"
+        elif key == "qemuStderr":
+            suggest = "qemu_stderr"
         elif key == "qemuVersion":
             suggest = "qemu_version"
         elif key == "resolvedModel":
@@ -1344,36 +1346,47 @@ class HostReport(dict):
                  effective_features: Sequence[_builtins.str],
                  missing_features: Sequence[_builtins.str],
                  name: _builtins.str,
+                 outcome: _builtins.str,
                  probed_at: _builtins.str,
                  blockers: Optional[Sequence['outputs.HostReportBlockersItem']] = None,
                  enforceable: Optional[_builtins.bool] = None,
                  error: Optional[_builtins.str] = None,
                  from_cache: Optional[_builtins.bool] = None,
+                 kind: Optional[_builtins.str] = None,
                  machine_type: Optional[_builtins.str] = None,
+                 message: Optional[_builtins.str] = None,
+                 qemu_stderr: Optional[_builtins.str] = None,
                  qemu_version: Optional[_builtins.str] = None,
                  refusal: Optional['outputs.HostReportRefusal'] = None,
                  resolved_model: Optional[_builtins.str] = None,
-                 source: Optional[_builtins.str] = None):
+                 source: Optional[_builtins.str] = None,
+                 stage: Optional[_builtins.str] = None):
         """
         :param _builtins.str accelerator: The accelerator the CPU was checked under.
         :param Sequence[_builtins.str] effective_features: Features the guest CPU gets on this host (QEMU static expansion minus what is missing).
         :param Sequence[_builtins.str] missing_features: Features this host cannot give the guest, in QEMU spelling.
         :param _builtins.str name: The host, as named in the inputs (or host[:port]).
+        :param _builtins.str outcome: can: QEMU filtered nothing from the exact CPU; cannot: missing features or a refusal (see kind); undecided: the host could not be asked (see stage, kind and message).
         :param _builtins.str probed_at: When the host was asked (ISO 8601).
         :param Sequence['HostReportBlockersItem'] blockers: Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.
-        :param _builtins.bool enforceable: True when QEMU filtered nothing from the exact CPU; false when it cannot (missing features, or a refusal); null when the host could not be asked (see error).
-        :param _builtins.str error: Why the host could not be asked (unreachable, authentication, QEMU failure), or, with refusal, what its QEMU refused.
+        :param _builtins.bool enforceable: Derived from outcome, for compatibility: true for can, false for cannot, null for undecided.
+        :param _builtins.str error: Derived, for compatibility: message, where the host could not be asked or its QEMU refused (absent for missing features).
         :param _builtins.bool from_cache: True when this verdict came from qemu-cpu's fingerprint cache: the host's facts were read now and matched (QEMU binary, kernel, CPU microcode and flags, /dev/kvm, kvm parameters), so no VM was started again; probedAt is when QEMU last answered. Absent when QEMU answered this time.
+        :param _builtins.str kind: Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
         :param _builtins.str machine_type: The concrete machine type, e.g. 'pc-q35-7.2' for 'q35'.
+        :param _builtins.str message: The same in words, "host: what (stage): why. hint". Absent when the outcome is can.
+        :param _builtins.str qemu_stderr: QEMU's own stderr lines, when QEMU said something about a refusal or a failure.
         :param _builtins.str qemu_version: QEMU version on the host, major.minor.micro.
         :param 'HostReportRefusal' refusal: Present when QEMU refused the CPU itself: a definite "cannot" (enforceable false), not "could not ask".
         :param _builtins.str resolved_model: The concrete model the name resolved to for this machine type, e.g. 'Skylake-Client-v4'.
         :param _builtins.str source: How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce.
+        :param _builtins.str stage: Where the answer other than can arose: the stage that failed (connect, auth, launch, ...), or 'evaluate' for missing features. Absent when the outcome is can.
         """
         pulumi.set(__self__, "accelerator", accelerator)
         pulumi.set(__self__, "effective_features", effective_features)
         pulumi.set(__self__, "missing_features", missing_features)
         pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "outcome", outcome)
         pulumi.set(__self__, "probed_at", probed_at)
         if blockers is not None:
             pulumi.set(__self__, "blockers", blockers)
@@ -1383,8 +1396,14 @@ class HostReport(dict):
             pulumi.set(__self__, "error", error)
         if from_cache is not None:
             pulumi.set(__self__, "from_cache", from_cache)
+        if kind is not None:
+            pulumi.set(__self__, "kind", kind)
         if machine_type is not None:
             pulumi.set(__self__, "machine_type", machine_type)
+        if message is not None:
+            pulumi.set(__self__, "message", message)
+        if qemu_stderr is not None:
+            pulumi.set(__self__, "qemu_stderr", qemu_stderr)
         if qemu_version is not None:
             pulumi.set(__self__, "qemu_version", qemu_version)
         if refusal is not None:
@@ -1393,6 +1412,8 @@ class HostReport(dict):
             pulumi.set(__self__, "resolved_model", resolved_model)
         if source is not None:
             pulumi.set(__self__, "source", source)
+        if stage is not None:
+            pulumi.set(__self__, "stage", stage)
 
     @_builtins.property
     @pulumi.getter
@@ -1427,6 +1448,14 @@ class HostReport(dict):
         return pulumi.get(self, "name")
 
     @_builtins.property
+    @pulumi.getter
+    def outcome(self) -> _builtins.str:
+        """
+        can: QEMU filtered nothing from the exact CPU; cannot: missing features or a refusal (see kind); undecided: the host could not be asked (see stage, kind and message).
+        """
+        return pulumi.get(self, "outcome")
+
+    @_builtins.property
     @pulumi.getter(name="probedAt")
     def probed_at(self) -> _builtins.str:
         """
@@ -1446,7 +1475,7 @@ class HostReport(dict):
     @pulumi.getter
     def enforceable(self) -> Optional[_builtins.bool]:
         """
-        True when QEMU filtered nothing from the exact CPU; false when it cannot (missing features, or a refusal); null when the host could not be asked (see error).
+        Derived from outcome, for compatibility: true for can, false for cannot, null for undecided.
         """
         return pulumi.get(self, "enforceable")
 
@@ -1454,7 +1483,7 @@ class HostReport(dict):
     @pulumi.getter
     def error(self) -> Optional[_builtins.str]:
         """
-        Why the host could not be asked (unreachable, authentication, QEMU failure), or, with refusal, what its QEMU refused.
+        Derived, for compatibility: message, where the host could not be asked or its QEMU refused (absent for missing features).
         """
         return pulumi.get(self, "error")
 
@@ -1467,12 +1496,36 @@ class HostReport(dict):
         return pulumi.get(self, "from_cache")
 
     @_builtins.property
+    @pulumi.getter
+    def kind(self) -> Optional[_builtins.str]:
+        """
+        Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
+        """
+        return pulumi.get(self, "kind")
+
+    @_builtins.property
     @pulumi.getter(name="machineType")
     def machine_type(self) -> Optional[_builtins.str]:
         """
         The concrete machine type, e.g. 'pc-q35-7.2' for 'q35'.
         """
         return pulumi.get(self, "machine_type")
+
+    @_builtins.property
+    @pulumi.getter
+    def message(self) -> Optional[_builtins.str]:
+        """
+        The same in words, "host: what (stage): why. hint". Absent when the outcome is can.
+        """
+        return pulumi.get(self, "message")
+
+    @_builtins.property
+    @pulumi.getter(name="qemuStderr")
+    def qemu_stderr(self) -> Optional[_builtins.str]:
+        """
+        QEMU's own stderr lines, when QEMU said something about a refusal or a failure.
+        """
+        return pulumi.get(self, "qemu_stderr")
 
     @_builtins.property
     @pulumi.getter(name="qemuVersion")
@@ -1505,6 +1558,14 @@ class HostReport(dict):
         How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce.
         """
         return pulumi.get(self, "source")
+
+    @_builtins.property
+    @pulumi.getter
+    def stage(self) -> Optional[_builtins.str]:
+        """
+        Where the answer other than can arose: the stage that failed (connect, auth, launch, ...), or 'evaluate' for missing features. Absent when the outcome is can.
+        """
+        return pulumi.get(self, "stage")
 
 
 @pulumi.output_type
