@@ -1,4 +1,4 @@
-import { cpuArgument, namesItself } from './cpuCheck';
+import { namesItself } from './cpuCheck';
 
 describe('namesItself', () => {
   it.each(['Skylake-Client-v4', 'EPYC-Milan-v1', 'qemu64-v1', 'Cascadelake-Server-v10', 'host', 'max', 'base'])('%s resolves to itself', (model) => {
@@ -7,11 +7,5 @@ describe('namesItself', () => {
 
   it.each(['Skylake-Client', 'qemu64', 'EPYC-Milan', 'Skylake-Client-IBRS', 'pentium3', 'hostile', 'Conroe-v', 'v4'])('%s may be an alias', (model) => {
     expect(namesItself(model)).toBe(false);
-  });
-});
-
-describe('cpuArgument', () => {
-  it('writes enabled features as +name and disabled ones as -name, without enforce', () => {
-    expect(cpuArgument('Skylake-Client-v4', ['avx2'], ['hle'])).toBe('Skylake-Client-v4,+avx2,-hle');
   });
 });

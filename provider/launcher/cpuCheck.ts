@@ -1,4 +1,5 @@
 import { QmpCommandError, QmpProtocolError } from '../errors';
+import { cpuSwitches } from '../model';
 import {
   CpuModelExpansionReplySchema,
   QueryCpuDefinitionsReplySchema,
@@ -25,11 +26,6 @@ export interface CpuCheckRequest {
   timeouts?: Partial<Timeouts>;
 }
 
-/** The -cpu argument for a model and feature switches, without enforce. */
-export function cpuArgument(model: string, enable: readonly string[], disable: readonly string[]): string {
-  return [model, ...enable.map((f) => `+${f}`), ...disable.map((f) => `-${f}`)].join(',');
-}
-
 /**
  * The ground truth for one CPU on one host: start a paused VM with exactly
  * this machine type and -cpu, and read which features QEMU filtered from the
@@ -37,7 +33,7 @@ export function cpuArgument(model: string, enable: readonly string[], disable: r
  * applies the machine type's compat properties, so nothing is guessed.
  */
 export async function checkCpu(transport: Transport, req: CpuCheckRequest): Promise<CpuCheckRecord> {
-  const cpuArg = cpuArgument(req.model, req.enable, req.disable);
+  const cpuArg = cpuSwitches(req.model, req.enable, req.disable);
   const session = await QemuSession.start(transport, {
     accelerator: req.accelerator,
     machineType: req.machineType,

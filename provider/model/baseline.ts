@@ -160,17 +160,18 @@ export function migrationBlockers(hosts: readonly HostCapabilities[], selected: 
   return blockers;
 }
 
-/** How a pinned CPU differs from the fleet's current best. */
-export interface BaselineDrift {
-  changed: boolean;
-  modelChanged: boolean;
-  pinnedModel: string;
-  bestModel: string;
-  /** Features the best CPU has that the pinned one does not. */
-  addedFeatures: string[];
-  /** Features the pinned CPU has that the best one does not. */
-  removedFeatures: string[];
-}
+/** How a pinned CPU differs from the fleet's current best: the one definition, also of CpuModelSelection's baselineDrift output. */
+export const BaselineDriftSchema = z
+  .object({
+    changed: z.boolean().describe("The fleet's best CPU differs from the pinned one (model or features)."),
+    modelChanged: z.boolean().describe("The fleet's best model differs from the pinned model."),
+    pinnedModel: z.string().describe('The pinned model.'),
+    bestModel: z.string().describe("The fleet's best model now."),
+    addedFeatures: z.array(z.string()).describe('Features the best CPU has that the pinned one does not.'),
+    removedFeatures: z.array(z.string()).describe('Features the pinned CPU has that the best one does not.'),
+  })
+  .describe("How the pinned CPU compares with the fleet's best CPU as of the last check, update or refresh.");
+export type BaselineDrift = z.infer<typeof BaselineDriftSchema>;
 
 /** Compare a pinned baseline with a fresh one (model and required features; order does not matter). Pure. */
 export function baselineDrift(

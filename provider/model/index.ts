@@ -35,7 +35,7 @@ export {
 export { CpuSelectionSchema, normalizeSelection, type CpuSelection, type NormalizedSelection } from './cpuSelection';
 export { HostVerdictSchema, StoredHostVerdictSchema, OUTCOMES, VERDICT_KINDS, attributeAcrossQemus, cannotReason, evaluateCpuCheck, refusedVerdict, undecidedVerdict, withAnswerOutcome, type HostVerdict, type Outcome, type VerdictKind } from './hostVerdict';
 export { BLOCKER_LAYERS, BlockerSchema, LAYER_MEANING, blockerLayer, blockerLayers, groupByLayer, type Blocker, type BlockerLayer, type LayerEvidence } from './blockerLayer';
-export { renderQemuCpuArg } from './renderers';
+export * from './render';
 export {
   renderLibvirtCpu,
   libvirtModel,
@@ -73,6 +73,7 @@ export {
   baselineDrift,
   type BaselineCandidate,
   type MigrationBlocker,
+  BaselineDriftSchema,
   type BaselineDrift,
 } from './baseline';
 export { suggestMachineType } from './baselineMachine';

@@ -13,8 +13,8 @@ import {
   lackingRequiredFeatures,
   migrationBlockers,
   normalizeSelection,
-  renderLibvirtCpu,
-  renderQemuCpuArg,
+  noRenderings,
+  renderCpu,
   hostCpuName,
   hostCpuVendor,
   suggestMachineType,
@@ -116,7 +116,6 @@ export async function findBaseline(inputs: FleetSelection, options: BaselineOpti
   }
   const model = modelTruth.resolvedModel;
   const required = [...base.requiredFeatures, ...final.extras];
-  const libvirt = renderLibvirtCpu(model, required, base.disabledFeatures);
   const level = x86LevelOf(final.truth.effectiveFeatures);
   const short = inputs.minimumLevel !== undefined && !reachesLevel(level.level, inputs.minimumLevel);
   return withTruth(
@@ -129,9 +128,7 @@ export async function findBaseline(inputs: FleetSelection, options: BaselineOpti
       extraFeatures: final.extras,
       refusedExtras: final.refused,
       selection: { model, requiredFeatures: required, disabledFeatures: base.disabledFeatures, machineType: base.machineType, accelerator: base.accelerator },
-      qemuCpuArg: renderQemuCpuArg(model, required, base.disabledFeatures),
-      libvirtCpuXml: libvirt.xml,
-      libvirtCpuXmlReason: libvirt.reason,
+      ...renderCpu({ model, requiredFeatures: required, disabledFeatures: base.disabledFeatures }),
       candidates: tried(candidates, attempts, options),
       migration: { ...report.migration, blockers: migrationBlockers(caps, required) },
     },
@@ -200,9 +197,7 @@ function emptyReport(probed: Probed[], sel: NormalizedSelection, minimumLevel: X
     extraFeatures: [],
     refusedExtras: [],
     selection: null,
-    qemuCpuArg: null,
-    libvirtCpuXml: null,
-    libvirtCpuXmlReason: null,
+    ...noRenderings(),
     hosts,
     candidates: [],
     migration: { blockers: caps.length === probed.length ? migrationBlockers(caps, sel.requiredFeatures) : [], machineTypes: [], suggestedMachineType: null },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_KINDS, STAGES, type Problem } from '../errors';
-import { BaselineCandidateSchema, BaselinePolicySchema, MigrationBlockerSchema, X86LevelReachSchema, X86LevelSchema, AcceleratorSchema } from '../model';
+import { BaselineCandidateSchema, BaselinePolicySchema, MigrationBlockerSchema, OPTIONAL_CPU_RENDERING_SHAPE, X86LevelReachSchema, X86LevelSchema, AcceleratorSchema } from '../model';
 import { SelectionReportSchema } from './verifySelection';
 
 /** What the probe said about one host, for the baseline's report. */
@@ -56,9 +56,8 @@ export const BaselineReportSchema = z.object({
     .array(z.object({ host: z.string(), features: z.array(z.string()), why: z.enum(['missing', 'qemu-failed-to-start']) }))
     .describe("Features every host model offers that a host's ground truth refused with the model: left out of extraFeatures."),
   selection: BaselineSelectionSchema.nullable().describe('Ready to paste into a check file: model, requiredFeatures (with the extras), disabledFeatures, machineType, accelerator. Below minimumLevel (ok false) it is the best CPU there is, which falls short.'),
-  qemuCpuArg: z.string().nullable(),
-  libvirtCpuXml: z.string().nullable().describe("libvirt's XML for the baseline CPU (see SelectionReport); null without a baseline or when libvirt cannot express it."),
-  libvirtCpuXmlReason: z.string().nullable().describe('Why libvirtCpuXml is null, or what it leaves out (see SelectionReport); null without a baseline or when the XML says everything.'),
+  // The baseline CPU in every output format (as in SelectionReport); each null without a baseline.
+  ...OPTIONAL_CPU_RENDERING_SHAPE,
   hosts: z.array(BaselineHostSchema),
   candidates: z.array(TriedCandidateSchema).describe('The newest candidates, in order, and what happened to each.'),
   migration: z.object({

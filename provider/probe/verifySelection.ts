@@ -13,8 +13,8 @@ import {
   levelLabel,
   type X86Level,
   normalizeSelection,
-  renderLibvirtCpu,
-  renderQemuCpuArg,
+  RENDERING_SHAPE,
+  renderCpu,
   undecidedVerdict,
   refusedVerdict,
   withAnswerOutcome,
@@ -40,17 +40,8 @@ export const SelectionReportSchema = z.object({
   resolvedModel: z.string().describe('The concrete model the hosts resolved it to (the one written into qemuCpuArg and the XML).'),
   requiredFeatures: z.array(z.string()).describe('Required features in QEMU spelling.'),
   disabledFeatures: z.array(z.string()).describe('Disabled features in QEMU spelling.'),
-  qemuCpuArg: z.string().describe("The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'."),
-  libvirtCpuXml: z
-    .string()
-    .nullable()
-    .describe(
-      "libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features are set. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.",
-    ),
-  libvirtCpuXmlReason: z
-    .string()
-    .nullable()
-    .describe('Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.'),
+  // The CPU in every output format (provider/model/render): -cpu, libvirt XML and the others.
+  ...RENDERING_SHAPE,
   effectiveFeatures: z.array(z.string()).describe('Features the guest gets on every enforceable host.'),
   hosts: z.array(HostVerdictSchema),
   x86Level: SelectionLevelSchema,
@@ -231,9 +222,8 @@ export interface FleetDemands {
   requireMigratable?: boolean;
 }
 
-/** Pure: fold host verdicts into the report, judge the fleet's demands, and render the CPU for QEMU and libvirt. */
+/** Pure: fold host verdicts into the report, judge the fleet's demands, and render the CPU in every format. */
 export function summarize(selection: NormalizedSelection, hosts: HostVerdict[], demands: FleetDemands = {}): SelectionReport {
-  const libvirt = renderLibvirtCpu(resolvedModelOf(selection, hosts), selection.requiredFeatures, selection.disabledFeatures);
   const decided = hosts.every((h) => h.outcome !== 'undecided');
   const resolvedModel = resolvedModelOf(selection, hosts);
   const enforceable = hosts.filter((h) => h.outcome === 'can');
@@ -248,9 +238,7 @@ export function summarize(selection: NormalizedSelection, hosts: HostVerdict[], 
     resolvedModel,
     requiredFeatures: selection.requiredFeatures,
     disabledFeatures: selection.disabledFeatures,
-    qemuCpuArg: renderQemuCpuArg(resolvedModel, selection.requiredFeatures, selection.disabledFeatures),
-    libvirtCpuXml: libvirt.xml,
-    libvirtCpuXmlReason: libvirt.reason,
+    ...renderCpu({ model: resolvedModel, requiredFeatures: selection.requiredFeatures, disabledFeatures: selection.disabledFeatures }),
     effectiveFeatures,
     hosts,
     ...fleet,

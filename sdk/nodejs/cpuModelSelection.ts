@@ -81,6 +81,18 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public readonly inventory: pulumi.Output<outputs.Inventory | undefined>;
     /**
+     * KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
+     */
+    declare public /*out*/ readonly kubevirtCpu: pulumi.Output<string | undefined>;
+    /**
+     * Why kubevirtCpu is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
+     */
+    declare public /*out*/ readonly kubevirtCpuReason: pulumi.Output<string | undefined>;
+    /**
+     * The node labels ('cpu-model.node.kubevirt.io/<model>=true', 'cpu-feature.node.kubevirt.io/<feature>=true') the VMI's pod requires: KubeVirt schedules the VM only on nodes carrying every one. Null with kubevirtCpu.
+     */
+    declare public /*out*/ readonly kubevirtNodeLabels: pulumi.Output<string[] | undefined>;
+    /**
      * Model 'auto' only: the fleet's best CPU as of the last check, update or refresh; differs from pinnedSelection when the fleet changed since the pin.
      */
     declare public /*out*/ readonly latestBaseline: pulumi.Output<outputs.AutoCpu | undefined>;
@@ -109,9 +121,29 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public readonly model: pulumi.Output<string>;
     /**
+     * The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled). Null when Nova cannot express the CPU: see novaLibvirtConfReason.
+     */
+    declare public /*out*/ readonly novaLibvirtConf: pulumi.Output<string | undefined>;
+    /**
+     * Why novaLibvirtConf is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
+     */
+    declare public /*out*/ readonly novaLibvirtConfReason: pulumi.Output<string | undefined>;
+    /**
      * Model 'auto' only: the CPU pinned when the resource was created (or re-pinned on request, see docs/provider.md). resolvedModel, qemuCpuArg, libvirtCpuXml and the reports are this CPU. A change of the fleet never changes it.
      */
     declare public /*out*/ readonly pinnedSelection: pulumi.Output<outputs.AutoCpu | undefined>;
+    /**
+     * Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf. Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
+     */
+    declare public /*out*/ readonly proxmoxCpu: pulumi.Output<string | undefined>;
+    /**
+     * The custom CPU model section for /etc/pve/virtual-guest/cpu-models.conf (cpu-model: NAME, flags, reported-model), when the CPU needs flags a VM config may not set; null otherwise.
+     */
+    declare public /*out*/ readonly proxmoxCpuModelsConf: pulumi.Output<string | undefined>;
+    /**
+     * Why proxmoxCpu is null, or why the CPU needs a custom model, and what Proxmox VE adds to every guest beyond it (kvm_pv_unhalt); null when proxmoxCpu says everything.
+     */
+    declare public /*out*/ readonly proxmoxCpuReason: pulumi.Output<string | undefined>;
     /**
      * The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'.
      */
@@ -173,11 +205,19 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["failures"] = undefined /*out*/;
             resourceInputs["hostConnections"] = undefined /*out*/;
             resourceInputs["hostCredentials"] = undefined /*out*/;
+            resourceInputs["kubevirtCpu"] = undefined /*out*/;
+            resourceInputs["kubevirtCpuReason"] = undefined /*out*/;
+            resourceInputs["kubevirtNodeLabels"] = undefined /*out*/;
             resourceInputs["latestBaseline"] = undefined /*out*/;
             resourceInputs["libvirtCpuXml"] = undefined /*out*/;
             resourceInputs["libvirtCpuXmlReason"] = undefined /*out*/;
             resourceInputs["migration"] = undefined /*out*/;
+            resourceInputs["novaLibvirtConf"] = undefined /*out*/;
+            resourceInputs["novaLibvirtConfReason"] = undefined /*out*/;
             resourceInputs["pinnedSelection"] = undefined /*out*/;
+            resourceInputs["proxmoxCpu"] = undefined /*out*/;
+            resourceInputs["proxmoxCpuModelsConf"] = undefined /*out*/;
+            resourceInputs["proxmoxCpuReason"] = undefined /*out*/;
             resourceInputs["qemuCpuArg"] = undefined /*out*/;
             resourceInputs["reports"] = undefined /*out*/;
             resourceInputs["resolvedModel"] = undefined /*out*/;
@@ -194,6 +234,9 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["hostConnections"] = undefined /*out*/;
             resourceInputs["hostCredentials"] = undefined /*out*/;
             resourceInputs["inventory"] = undefined /*out*/;
+            resourceInputs["kubevirtCpu"] = undefined /*out*/;
+            resourceInputs["kubevirtCpuReason"] = undefined /*out*/;
+            resourceInputs["kubevirtNodeLabels"] = undefined /*out*/;
             resourceInputs["latestBaseline"] = undefined /*out*/;
             resourceInputs["libvirtCpuXml"] = undefined /*out*/;
             resourceInputs["libvirtCpuXmlReason"] = undefined /*out*/;
@@ -201,7 +244,12 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["migration"] = undefined /*out*/;
             resourceInputs["minimumLevel"] = undefined /*out*/;
             resourceInputs["model"] = undefined /*out*/;
+            resourceInputs["novaLibvirtConf"] = undefined /*out*/;
+            resourceInputs["novaLibvirtConfReason"] = undefined /*out*/;
             resourceInputs["pinnedSelection"] = undefined /*out*/;
+            resourceInputs["proxmoxCpu"] = undefined /*out*/;
+            resourceInputs["proxmoxCpuModelsConf"] = undefined /*out*/;
+            resourceInputs["proxmoxCpuReason"] = undefined /*out*/;
             resourceInputs["qemuCpuArg"] = undefined /*out*/;
             resourceInputs["reports"] = undefined /*out*/;
             resourceInputs["requireMigratable"] = undefined /*out*/;

@@ -1,4 +1,4 @@
-import { renderLibvirtCpu, renderQemuCpuArg } from '../../model';
+import { renderCpu } from '../../model';
 import { baselineHostProblem, judgeFleet, type BaselineReport, type SelectionReport } from '../../probe';
 import type { SelectionInputs } from '../../inventory';
 
@@ -35,7 +35,6 @@ export function autoSelectionReport(baseline: BaselineReport, inputs: SelectionI
   });
   const requiredFeatures = inputs.requiredFeatures;
   const disabledFeatures = inputs.disabledFeatures;
-  const libvirt = renderLibvirtCpu('auto', requiredFeatures, disabledFeatures);
   return {
     ok: false,
     decided: baseline.decided,
@@ -43,9 +42,7 @@ export function autoSelectionReport(baseline: BaselineReport, inputs: SelectionI
     resolvedModel: 'auto',
     requiredFeatures,
     disabledFeatures,
-    qemuCpuArg: renderQemuCpuArg('auto', requiredFeatures, disabledFeatures),
-    libvirtCpuXml: libvirt.xml,
-    libvirtCpuXmlReason: libvirt.reason,
+    ...renderCpu({ model: 'auto', requiredFeatures, disabledFeatures }),
     effectiveFeatures: [],
     hosts,
     ...judgeFleet(hosts, requiredFeatures, {}),

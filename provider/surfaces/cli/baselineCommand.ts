@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
+import { printRendering, RENDER_FORMATS, type Renderings } from '../../model';
 import { findBaseline, type BaselineReport } from '../../probe';
 import { renderBaselineYaml } from './baselineYaml';
 import type { CliIo } from './cliIo';
-import { commandOptions, withConcurrency } from './checkCommand';
+import { commandOptions, printOneFormat, withConcurrency } from './checkCommand';
 import { EXIT } from './exitCodes';
 import { FLEET_DEMAND_OPTIONS, withFleetDemands } from './fleetDemandFlags';
 import { applyRunLimits, RUN_LIMIT_OPTIONS } from './runLimits';
@@ -18,7 +19,8 @@ any, is ignored. The output is ready to paste into a check file.
 
 Options:
   -c, --config FILE        the file with hosts and/or inventory, machineType, requiredFeatures, disabledFeatures
-  -f, --format FORMAT      yaml (default) or json
+  -f, --format FORMAT      yaml (default) or json; or the baseline CPU alone as one output
+                           format writes it: ${RENDER_FORMATS.join(', ')}
       --no-extras          the model alone, without common extra features
       --minimum-level L    x86-64-v1, v2, v3 or v4: a baseline below it is none (the file's
                            minimumLevel); a baseline is never below x86-64-v1 (64-bit) anyway
@@ -34,7 +36,7 @@ enforceable on every host; 2 could
 not decide: a host could not be asked, or the file is invalid.
 `;
 
-const BASELINE_FORMATS = ['yaml', 'json'] as const;
+const BASELINE_FORMATS: readonly string[] = ['yaml', 'json', ...RENDER_FORMATS];
 
 /** `qemu-cpu baseline`: the best CPU a whole fleet can give and live-migrate. */
 export async function baselineCommand(args: string[], io: CliIo): Promise<number> {
@@ -58,7 +60,9 @@ export async function baselineCommand(args: string[], io: CliIo): Promise<number
   const format = commandOptions('baseline', values, positionals, BASELINE_FORMATS);
   const { inputs, hostTimeoutMs } = applyRunLimits(await loadSelectionFile(values.config!, io, { model: 'auto' }), values);
   const report = await findBaseline(withFleetDemands(withConcurrency(inputs, values.concurrency), values), { extraFeatures: !values['no-extras'], probe: { hostTimeoutMs } });
-  io.stdout(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderBaselineYaml(report));
+  const rendering = report.selection ? printRendering(format, report as Renderings) : undefined;
+  if (rendering) printOneFormat('baseline', format, rendering, io);
+  else if (format === 'json' || format === 'yaml') io.stdout(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderBaselineYaml(report));
   if (!report.ok) io.stderr(`qemu-cpu baseline: ${report.reason ?? 'no baseline'}\n`);
   return baselineExitCode(report);
 }

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { levelLabel } from '../../model';
+import { levelLabel, RENDERERS, type Renderings } from '../../model';
 import type { BaselineReport } from '../../probe';
 
 /** How many features of one group to name in the comments before "and N more". */
@@ -7,7 +7,7 @@ const LISTED = 16;
 
 /**
  * The baseline as YAML to paste into a check file: the CPU fields as YAML,
- * everything else (the -cpu argument, libvirt's XML, what blocks live
+ * everything else (the CPU in every output format, what blocks live
  * migration, the hosts) as comments, which a check file keeps.
  */
 export function renderBaselineYaml(report: BaselineReport): string {
@@ -37,9 +37,12 @@ export function renderBaselineYaml(report: BaselineReport): string {
   }
   if (report.policy?.note) out.push(comment(`Vendor: ${report.policy.note}.`));
   out.push(stringify(report.selection).trimEnd());
-  out.push(comment(`qemuCpuArg: ${report.qemuCpuArg}`));
-  if (report.libvirtCpuXml !== null) out.push(comment(`libvirt:\n${report.libvirtCpuXml}`));
-  if (report.libvirtCpuXmlReason !== null) out.push(comment(`libvirt: ${report.libvirtCpuXmlReason}`));
+  // With a selection every rendering field is filled (null only where a format cannot express the CPU).
+  for (const renderer of RENDERERS) {
+    const { text, reason } = renderer.print(report as Renderings);
+    if (text !== null) out.push(comment(text.includes('\n') ? `${renderer.label}:\n${text}` : `${renderer.label}: ${text}`));
+    if (reason !== null) out.push(comment(`${renderer.label}: ${reason}`));
+  }
   for (const r of report.refusedExtras) {
     const why = r.why === 'missing' ? 'reported them missing' : 'would not start with them';
     out.push(comment(`Left out although every host model offers them: ${r.features.join(', ')} (QEMU on ${r.host} ${why}).`));

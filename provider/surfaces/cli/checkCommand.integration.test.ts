@@ -14,6 +14,7 @@ import { fleetQemuBinary } from '../../../test/support/modelExpansions';
 import { repoRoot, scratchDir } from '../../../harness/paths';
 import { recordOutput, registerSecret } from '../../../harness/secretSink';
 import { proxyChain, type SshdChain } from '../../../harness/sshd';
+import { RENDERERS, type Renderings } from '../../model';
 import { main } from './main';
 import { runCli, type CliRun } from './cliRunner.testkit';
 import { describeWithKvm, kvmUsable, realAccel } from '../../../harness/accel';
@@ -193,6 +194,22 @@ describe('qemu-cpu check and baseline', () => {
       const bare = await cli(['baseline', '--config', file, '--no-extras', '--format', 'json']);
       expect(bare.code).toBe(0);
       expect(JSON.parse(bare.stdout)).toEqual(expect.objectContaining({ ok: true, model: 'Skylake-Client-v3', extraFeatures: [], qemuCpuArg: 'Skylake-Client-v3,enforce' }));
+    });
+
+    it('each output format of the registry is a --format of check and baseline: the JSON report\'s rendering alone, the reason on stderr, the exit code the verdict', async () => {
+      const file = write('formats.yml', { hosts: [fleet[1], fleet[2]], model: 'Skylake-Client-v3', requiredFeatures: ['avx2'], machineType: 'pc-q35-4.2' });
+      const json = await cli(['check', '--config', file, '--format', 'json']);
+      const report = JSON.parse(json.stdout) as Renderings;
+      const base = await cli(['baseline', '--config', file, '--no-extras', '--format', 'json']);
+      const baseline = JSON.parse(base.stdout) as Renderings;
+      for (const renderer of RENDERERS) {
+        for (const [command, answer, code] of [['check', report, json.code], ['baseline', baseline, base.code]] as const) {
+          const { text, reason } = renderer.print(answer);
+          const run = await cli([command, '--config', file, '--no-extras', '--format', renderer.format].filter((a) => command === 'baseline' || a !== '--no-extras'));
+          expect({ format: renderer.format, command, code: run.code, stdout: run.stdout }).toEqual({ format: renderer.format, command, code, stdout: text === null ? '' : `${text}\n` });
+          if (reason !== null) expect(run.stderr).toContain(`qemu-cpu ${command}: ${renderer.format}: ${reason}`);
+        }
+      }
     });
 
     it('colour only on a terminal, and not with NO_COLOR', async () => {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../errors';
+import { printRendering, RENDER_FORMATS } from '../../model';
 import { findBaseline, verifySelection, type SelectionReport } from '../../probe';
 import type { SelectionInputs } from '../../inventory';
 import { autoSelectionReport } from './autoReport';
@@ -23,7 +24,9 @@ disabledFeatures, machineType, accelerator, concurrency (docs/cli.md).
 
 Options:
   -c, --config FILE        the check file
-  -f, --format FORMAT      text (default), json, junit or github
+  -f, --format FORMAT      text (default), json, junit or github; or the CPU alone as one output
+                           format writes it: ${RENDER_FORMATS.join(', ')} (the verdict
+                           is the exit code; why a format cannot write the CPU goes to stderr)
       --concurrency N      hosts asked at once (default: the file's, else 16)
       --connect-timeout S  seconds for each dial of every host: TCP, SSH banner, authentication
                            (default: the file's connectTimeout, else each host's perDialTimeout, 15)
@@ -46,8 +49,8 @@ could not migrate between the hosts; 2 could not decide: a host could not be ask
 start at all) or the file is invalid.
 `;
 
-export const CHECK_FORMATS = ['text', 'json', 'junit', 'github'] as const;
-type CheckFormat = (typeof CHECK_FORMATS)[number];
+export const CHECK_FORMATS: readonly string[] = ['text', 'json', 'junit', 'github', ...RENDER_FORMATS];
+type CheckFormat = string;
 
 /** `qemu-cpu check`: the pipeline gate. */
 export async function checkCommand(args: string[], io: CliIo): Promise<number> {
@@ -73,7 +76,9 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const { inputs, hostTimeoutMs } = await loadCheck(values, format, io);
   const report = await runCheck(inputs, values['no-cache'] ? 'refresh' : 'use', hostTimeoutMs);
   const seconds = (Date.now() - started) / 1000;
-  io.stdout(render(format, report, seconds, values.config!, io, inputs.machineType));
+  const rendering = printRendering(format, report);
+  if (rendering) printOneFormat('check', format, rendering, io, report.ok ? undefined : 'not every host can enforce this CPU (--format text says why)');
+  else io.stdout(render(format, report, seconds, values.config!, io, inputs.machineType));
   return checkExitCode(report);
 }
 
@@ -110,6 +115,17 @@ function render(format: CheckFormat, report: SelectionReport, seconds: number, s
     default:
       return renderCheckText(report, palette(io), machineType);
   }
+}
+
+/**
+ * One output format's rendering on stdout, ready to paste; on stderr why
+ * the format cannot write the CPU (or what it leaves out), and the
+ * command's own verdict when it is not a yes.
+ */
+export function printOneFormat(command: string, format: string, rendering: { text: string | null; reason: string | null }, io: CliIo, notOk?: string): void {
+  if (rendering.text !== null) io.stdout(`${rendering.text}\n`);
+  if (rendering.reason !== null) io.stderr(`qemu-cpu ${command}: ${format}: ${rendering.reason}\n`);
+  if (notOk !== undefined) io.stderr(`qemu-cpu ${command}: ${notOk}\n`);
 }
 
 /**

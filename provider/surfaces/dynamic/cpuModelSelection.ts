@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import type { Accelerator, HostVerdict, MigrationVerdict, SelectionLevel } from '../../model';
+import { RENDERING_KEYS, type Accelerator, type HostVerdict, type MigrationVerdict, type Renderings, type SelectionLevel } from '../../model';
 import type { SelectionInputsInput } from '../../inventory';
 import { sealHostSecrets, type PublicHostEntry } from '../resource/hostSecrets';
 import { SECRET_OUTPUTS, type AutoCpu } from '../resource';
@@ -7,6 +7,13 @@ import type { BaselineDrift } from '../../model';
 import { cpuModelSelectionProvider } from './provider';
 
 type HostEntryInput = NonNullable<SelectionInputsInput['hosts']>[number];
+
+/**
+ * The CPU in every output format (provider/model/render; schema.json
+ * describes each): qemuCpuArg (the -cpu argument), libvirtCpuXml and
+ * libvirtCpuXmlReason, and one set of fields per further format.
+ */
+export type RenderingOutputs = { readonly [K in keyof Renderings]: pulumi.Output<Renderings[K]> };
 
 /** Every field of a plain type as a Pulumi input. */
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
@@ -32,6 +39,9 @@ export type CpuModelSelectionArgs = Inputs<Omit<SelectionInputsInput, 'hosts' | 
   disabledFeatures?: pulumi.Input<pulumi.Input<string>[]>;
 };
 
+/** CpuModelSelection's outputs from the renderers: the CPU in every output format. */
+export interface CpuModelSelection extends RenderingOutputs {}
+
 /**
  * Declares that these hosts must all run this guest CPU, as QEMU itself
  * answers it on each host: a paused VM with the exact machine type and
@@ -56,12 +66,6 @@ export class CpuModelSelection extends pulumi.dynamic.Resource {
   declare readonly resolvedModel: pulumi.Output<string>;
   /** Per host name, the concrete model for that host's machine type. */
   declare readonly concreteModels: pulumi.Output<Record<string, string | null>>;
-  /** The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'. */
-  declare readonly qemuCpuArg: pulumi.Output<string>;
-  /** libvirt's <cpu mode='custom' match='exact' check='full'> element for the same CPU, in libvirt 9.0's names; null when libvirt cannot express it (see libvirtCpuXmlReason). */
-  declare readonly libvirtCpuXml: pulumi.Output<string | null>;
-  /** Why libvirtCpuXml is null, or which KVM paravirtual features it leaves out; null when the XML says everything. */
-  declare readonly libvirtCpuXmlReason: pulumi.Output<string | null>;
   /** The features the guest gets on every host. */
   declare readonly effectiveFeatures: pulumi.Output<string[]>;
   /** The x86-64 level (v1 to v4) of the guest CPU, per host and for the fleet, and what the next level (and minimumLevel) lacks. */
@@ -86,9 +90,7 @@ export class CpuModelSelection extends pulumi.dynamic.Resource {
         'enforceable',
         'resolvedModel',
         'concreteModels',
-        'qemuCpuArg',
-        'libvirtCpuXml',
-        'libvirtCpuXmlReason',
+        ...RENDERING_KEYS,
         'effectiveFeatures',
         'x86Level',
         'migration',

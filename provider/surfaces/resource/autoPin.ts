@@ -1,4 +1,4 @@
-import { baselineDrift, CpuSelectionSchema, normalizeSelection, undecidedVerdict, type CpuSelection } from '../../model';
+import { baselineDrift, CpuSelectionSchema, cpuSwitches, normalizeSelection, renderCpu, undecidedVerdict, type CpuSelection } from '../../model';
 import { baselineHostProblem, findBaseline, judgeFleet, type BaselineReport, type SelectionReport } from '../../probe';
 import type { SelectionInputs } from '../../inventory';
 import type { ResolvedContext } from './context';
@@ -109,9 +109,7 @@ export function baselineFailures(report: BaselineReport, inputs: SelectionInputs
     resolvedModel: 'auto',
     requiredFeatures: [],
     disabledFeatures: [],
-    qemuCpuArg: '',
-    libvirtCpuXml: null,
-    libvirtCpuXmlReason: null,
+    ...renderCpu({ model: 'auto', requiredFeatures: [], disabledFeatures: [] }),
     effectiveFeatures: [],
     hosts: unasked,
     ...judgeFleet(unasked, [], {}),
@@ -121,7 +119,7 @@ export function baselineFailures(report: BaselineReport, inputs: SelectionInputs
 
 /** A CPU in one line: the -cpu argument without enforce. */
 export function cpuLine(cpu: AutoCpu): string {
-  return [cpu.model, ...cpu.requiredFeatures.map((f) => `+${f}`), ...cpu.disabledFeatures.map((f) => `-${f}`)].join(',');
+  return cpuSwitches(cpu.model, cpu.requiredFeatures, cpu.disabledFeatures);
 }
 
 /** Names the resource by its hosts: a dynamic provider is not told the resource's name. */

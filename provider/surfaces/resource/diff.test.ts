@@ -1,3 +1,4 @@
+import { renderCpu } from '../../model';
 import { judgeFleet, type SelectionReport } from '../../probe';
 import { SelectionInputsSchema } from '../../inventory';
 import { diffSelection } from './diff';
@@ -19,9 +20,7 @@ const report = (ok: boolean): SelectionReport => ({
   resolvedModel: 'pentium3-v1',
   requiredFeatures: ['sse4.1'],
   disabledFeatures: [],
-  qemuCpuArg: 'pentium3-v1,+sse4.1,enforce',
-  libvirtCpuXml: '<cpu/>',
-  libvirtCpuXmlReason: null,
+  ...renderCpu({ model: 'pentium3-v1', requiredFeatures: ['sse4.1'], disabledFeatures: [] }),
   effectiveFeatures: [],
   hosts: [],
   ...judgeFleet([], [], {}),
@@ -53,6 +52,11 @@ describe('diffSelection', () => {
 
   it('stored outputs that say a host could not enforce the CPU are a change, so the next up asks again', () => {
     expect(diffSelection(olds(false), news, ctx)).toEqual(expect.objectContaining({ changes: true, diffs: [], staleVerdict: true }));
+  });
+
+  it('state stored before an output format existed (no fields of the formats after -cpu and libvirt) is read as it was: no change', () => {
+    const { proxmoxCpu: _p, proxmoxCpuModelsConf: _m, proxmoxCpuReason: _r, kubevirtCpu: _k, kubevirtNodeLabels: _l, kubevirtCpuReason: _kr, novaLibvirtConf: _n, novaLibvirtConfReason: _nr, ...older } = olds() as Record<string, unknown>;
+    expect(diffSelection(older, news, ctx)).toEqual(expect.objectContaining({ changes: false, staleVerdict: false }));
   });
 
   it('state written before verdicts had outcome still reads: the same inputs are no change', () => {

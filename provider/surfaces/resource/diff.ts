@@ -1,7 +1,7 @@
 import { SelectionInputsSchema } from '../../inventory';
 import { splitComputedInputs } from './autoPin';
 import { resolveContext, type ResourceContext } from './context';
-import { appliedInputs, SelectionOutputsSchema } from './selectionOutputs';
+import { appliedInputs, StoredOutputsSchema } from './selectionOutputs';
 import { touchesUnknown, unknownPaths } from './unknownValues';
 
 /** What Diff answers. `replaces` is always empty: see {@link diffSelection}. */
@@ -39,7 +39,7 @@ export function diffSelection(olds: Record<string, unknown>, news: Record<string
     deleteBeforeReplace: false,
     staleVerdict,
   });
-  const old = SelectionOutputsSchema.safeParse(olds);
+  const old = StoredOutputsSchema.safeParse(olds);
   // State this version cannot read is rewritten by an update.
   if (!old.success) return result(keys, true);
   const before: Record<string, unknown> = appliedInputs(old.data);

@@ -1,4 +1,4 @@
-import type { HostVerdict } from '../../model';
+import { renderCpu, type HostVerdict } from '../../model';
 import { judgeFleet, type SelectionReport } from '../../probe';
 import { failureOn, hostFailures, parseHostFailure } from './failureReasons';
 
@@ -24,9 +24,7 @@ const report = (hosts: HostVerdict[]): SelectionReport => ({
   resolvedModel: 'Skylake-Client-v4',
   requiredFeatures: ['avx2'],
   disabledFeatures: ['hle'],
-  qemuCpuArg: 'Skylake-Client-v4,+avx2,-hle,enforce',
-  libvirtCpuXml: '<cpu/>',
-  libvirtCpuXmlReason: null,
+  ...renderCpu({ model: 'Skylake-Client-v4', requiredFeatures: ['avx2'], disabledFeatures: ['hle'] }),
   effectiveFeatures: [],
   hosts,
   ...judgeFleet(hosts, [], {}),

@@ -7,7 +7,7 @@ import { resolveContext, type ResolvedContext, type ResourceContext } from './co
 import { hostFailures } from './failureReasons';
 import { fleetFailures } from './fleetFailures';
 import { hostProblems } from './hostProblems';
-import { appliedInputs, sealOutputs, SelectionOutputsSchema, toOutputs, type AutoCpu, type SelectionOutputs } from './selectionOutputs';
+import { appliedInputs, sealOutputs, StoredOutputsSchema, toOutputs, type AutoCpu, type SelectionOutputs } from './selectionOutputs';
 import { NoBaselineError, SelectionRefusedError } from './selectionRefused';
 
 /**
@@ -43,7 +43,7 @@ export async function updateSelection(_id: string, olds: Record<string, unknown>
  */
 export async function readSelection(id: string, props: Record<string, unknown>, context?: ResourceContext): Promise<{ id: string; props: Record<string, unknown> }> {
   const ctx = resolveContext(context);
-  const stored = parseInput(SelectionOutputsSchema, props, 'CpuModelSelection state');
+  const stored = parseInput(StoredOutputsSchema, props, 'CpuModelSelection state');
   const inputs = appliedInputs(stored);
   if (inputs.model !== 'auto') {
     const { outputs } = await ask(inputs, ctx);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StoredHostVerdictSchema, type BaselineDrift, AcceleratorSchema } from '../../model';
+import { AcceleratorSchema, BaselineDriftSchema, pickRenderings, RENDERING_KEYS, RENDERING_SHAPE, StoredHostVerdictSchema } from '../../model';
 import { SelectionReportSchema, type SelectionReport } from '../../probe';
 import { SelectionInputsSchema, type SelectionInputs } from '../../inventory';
 import { HostCredentialsSchema, PublicHostEntrySchema, mergeHostSecrets, splitHostSecrets } from './hostSecrets';
@@ -23,17 +23,8 @@ export const AutoCpuSchema = z
   .describe("A CPU model 'auto' found: the newest named model every host can enforce plus the extra features all hosts share.");
 export type AutoCpu = z.infer<typeof AutoCpuSchema>;
 
-/** How the pinned CPU differs from the fleet's latest best (baselineDrift in provider/model). */
-export const BaselineDriftSchema = z
-  .object({
-    changed: z.boolean().describe("The fleet's best CPU differs from the pinned one (model or features)."),
-    modelChanged: z.boolean().describe("The fleet's best model differs from the pinned model."),
-    pinnedModel: z.string().describe('The pinned model.'),
-    bestModel: z.string().describe("The fleet's best model now."),
-    addedFeatures: z.array(z.string()).describe('Features the best CPU has that the pinned one does not.'),
-    removedFeatures: z.array(z.string()).describe('Features the pinned CPU has that the best one does not.'),
-  })
-  .describe("How the pinned CPU compares with the fleet's best CPU as of the last check, update or refresh.") satisfies z.ZodType<BaselineDrift>;
+/** How the pinned CPU differs from the fleet's latest best: defined in provider/model (baselineDrift). */
+export { BaselineDriftSchema };
 
 /**
  * CpuModelSelection's outputs (its state): the inputs as applied, with the
@@ -65,9 +56,19 @@ export const SelectionOutputsSchema = SelectionInputsSchema.omit({ hosts: true }
     ),
     baselineDrift: BaselineDriftSchema.optional().describe("Model 'auto' only: how pinnedSelection compares with latestBaseline."),
   })
-  .merge(SelectionReportSchema.pick({ resolvedModel: true, qemuCpuArg: true, libvirtCpuXml: true, libvirtCpuXmlReason: true, effectiveFeatures: true, x86Level: true, migration: true }).partial({ x86Level: true, migration: true }))
+  .merge(SelectionReportSchema.pick({ resolvedModel: true, effectiveFeatures: true, x86Level: true, migration: true }).partial({ x86Level: true, migration: true }))
+  // The CPU in every output format (provider/model/render).
+  .extend(RENDERING_SHAPE)
   .strip();
 export type SelectionOutputs = z.infer<typeof SelectionOutputsSchema>;
+
+/**
+ * Stored state as read back (refresh, diff): the renderings may be missing,
+ * since state written before a format existed lacks its fields; a refresh
+ * renders them all again from the CPU.
+ */
+export const StoredOutputsSchema = SelectionOutputsSchema.partial(Object.fromEntries(RENDERING_KEYS.map((k) => [k, true])) as { [K in (typeof RENDERING_KEYS)[number]]: true });
+export type StoredOutputs = z.infer<typeof StoredOutputsSchema>;
 
 /** The outputs Pulumi must store as secrets whatever the program marked. */
 export const SECRET_OUTPUTS = ['hostCredentials'] as const;
@@ -87,9 +88,7 @@ export function toOutputs(inputs: SelectionInputs, report: SelectionReport, fail
     enforceable: report.ok,
     resolvedModel: report.resolvedModel,
     concreteModels: Object.fromEntries(report.hosts.map((h) => [h.name, h.resolvedModel])),
-    qemuCpuArg: report.qemuCpuArg,
-    libvirtCpuXml: report.libvirtCpuXml,
-    libvirtCpuXmlReason: report.libvirtCpuXmlReason,
+    ...pickRenderings(report),
     effectiveFeatures: report.effectiveFeatures,
     x86Level: report.x86Level,
     migration: report.migration,
@@ -103,8 +102,8 @@ export function toOutputs(inputs: SelectionInputs, report: SelectionReport, fail
 const SELECTION_KEYS = Object.keys(SelectionInputsSchema.shape).filter((k) => k !== 'hosts');
 
 /** Pure: the inputs these outputs were made from, secrets joined back. */
-export function appliedInputs(outputs: SelectionOutputs): SelectionInputs {
-  const selection = Object.fromEntries(SELECTION_KEYS.filter((k) => k in outputs).map((k) => [k, outputs[k as keyof SelectionOutputs]]));
+export function appliedInputs(outputs: StoredOutputs): SelectionInputs {
+  const selection = Object.fromEntries(SELECTION_KEYS.filter((k) => k in outputs).map((k) => [k, outputs[k as keyof StoredOutputs]]));
   const hosts = outputs.hostConnections.map((h, i) => mergeHostSecrets(h, outputs.hostCredentials[i]));
   return { ...selection, hosts } as SelectionInputs;
 }

@@ -317,11 +317,19 @@ class CpuModelSelection(pulumi.CustomResource):
             __props__.__dict__["failures"] = None
             __props__.__dict__["host_connections"] = None
             __props__.__dict__["host_credentials"] = None
+            __props__.__dict__["kubevirt_cpu"] = None
+            __props__.__dict__["kubevirt_cpu_reason"] = None
+            __props__.__dict__["kubevirt_node_labels"] = None
             __props__.__dict__["latest_baseline"] = None
             __props__.__dict__["libvirt_cpu_xml"] = None
             __props__.__dict__["libvirt_cpu_xml_reason"] = None
             __props__.__dict__["migration"] = None
+            __props__.__dict__["nova_libvirt_conf"] = None
+            __props__.__dict__["nova_libvirt_conf_reason"] = None
             __props__.__dict__["pinned_selection"] = None
+            __props__.__dict__["proxmox_cpu"] = None
+            __props__.__dict__["proxmox_cpu_models_conf"] = None
+            __props__.__dict__["proxmox_cpu_reason"] = None
             __props__.__dict__["qemu_cpu_arg"] = None
             __props__.__dict__["reports"] = None
             __props__.__dict__["resolved_model"] = None
@@ -359,6 +367,9 @@ class CpuModelSelection(pulumi.CustomResource):
         __props__.__dict__["host_connections"] = None
         __props__.__dict__["host_credentials"] = None
         __props__.__dict__["inventory"] = None
+        __props__.__dict__["kubevirt_cpu"] = None
+        __props__.__dict__["kubevirt_cpu_reason"] = None
+        __props__.__dict__["kubevirt_node_labels"] = None
         __props__.__dict__["latest_baseline"] = None
         __props__.__dict__["libvirt_cpu_xml"] = None
         __props__.__dict__["libvirt_cpu_xml_reason"] = None
@@ -366,7 +377,12 @@ class CpuModelSelection(pulumi.CustomResource):
         __props__.__dict__["migration"] = None
         __props__.__dict__["minimum_level"] = None
         __props__.__dict__["model"] = None
+        __props__.__dict__["nova_libvirt_conf"] = None
+        __props__.__dict__["nova_libvirt_conf_reason"] = None
         __props__.__dict__["pinned_selection"] = None
+        __props__.__dict__["proxmox_cpu"] = None
+        __props__.__dict__["proxmox_cpu_models_conf"] = None
+        __props__.__dict__["proxmox_cpu_reason"] = None
         __props__.__dict__["qemu_cpu_arg"] = None
         __props__.__dict__["reports"] = None
         __props__.__dict__["require_migratable"] = None
@@ -465,6 +481,30 @@ class CpuModelSelection(pulumi.CustomResource):
         return pulumi.get(self, "inventory")
 
     @_builtins.property
+    @pulumi.getter(name="kubevirtCpu")
+    def kubevirt_cpu(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
+        """
+        return pulumi.get(self, "kubevirt_cpu")
+
+    @_builtins.property
+    @pulumi.getter(name="kubevirtCpuReason")
+    def kubevirt_cpu_reason(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Why kubevirtCpu is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
+        """
+        return pulumi.get(self, "kubevirt_cpu_reason")
+
+    @_builtins.property
+    @pulumi.getter(name="kubevirtNodeLabels")
+    def kubevirt_node_labels(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        The node labels ('cpu-model.node.kubevirt.io/<model>=true', 'cpu-feature.node.kubevirt.io/<feature>=true') the VMI's pod requires: KubeVirt schedules the VM only on nodes carrying every one. Null with kubevirtCpu.
+        """
+        return pulumi.get(self, "kubevirt_node_labels")
+
+    @_builtins.property
     @pulumi.getter(name="latestBaseline")
     def latest_baseline(self) -> pulumi.Output[Optional['outputs.AutoCpu']]:
         """
@@ -521,12 +561,52 @@ class CpuModelSelection(pulumi.CustomResource):
         return pulumi.get(self, "model")
 
     @_builtins.property
+    @pulumi.getter(name="novaLibvirtConf")
+    def nova_libvirt_conf(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled). Null when Nova cannot express the CPU: see novaLibvirtConfReason.
+        """
+        return pulumi.get(self, "nova_libvirt_conf")
+
+    @_builtins.property
+    @pulumi.getter(name="novaLibvirtConfReason")
+    def nova_libvirt_conf_reason(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Why novaLibvirtConf is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
+        """
+        return pulumi.get(self, "nova_libvirt_conf_reason")
+
+    @_builtins.property
     @pulumi.getter(name="pinnedSelection")
     def pinned_selection(self) -> pulumi.Output[Optional['outputs.AutoCpu']]:
         """
         Model 'auto' only: the CPU pinned when the resource was created (or re-pinned on request, see docs/provider.md). resolvedModel, qemuCpuArg, libvirtCpuXml and the reports are this CPU. A change of the fleet never changes it.
         """
         return pulumi.get(self, "pinned_selection")
+
+    @_builtins.property
+    @pulumi.getter(name="proxmoxCpu")
+    def proxmox_cpu(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf. Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
+        """
+        return pulumi.get(self, "proxmox_cpu")
+
+    @_builtins.property
+    @pulumi.getter(name="proxmoxCpuModelsConf")
+    def proxmox_cpu_models_conf(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The custom CPU model section for /etc/pve/virtual-guest/cpu-models.conf (cpu-model: NAME, flags, reported-model), when the CPU needs flags a VM config may not set; null otherwise.
+        """
+        return pulumi.get(self, "proxmox_cpu_models_conf")
+
+    @_builtins.property
+    @pulumi.getter(name="proxmoxCpuReason")
+    def proxmox_cpu_reason(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Why proxmoxCpu is null, or why the CPU needs a custom model, and what Proxmox VE adds to every guest beyond it (kvm_pv_unhalt); null when proxmoxCpu says everything.
+        """
+        return pulumi.get(self, "proxmox_cpu_reason")
 
     @_builtins.property
     @pulumi.getter(name="qemuCpuArg")
