@@ -15,7 +15,7 @@ export const InventoryRefSchema = z
       .regex(/^[A-Za-z0-9_.-]+$/, 'must be an Ansible group name')
       .default('all')
       .describe('The group whose hosts, its child groups included, are asked.'),
-    defaults: HostDefaultsSchema.optional(),
+    hostDefaults: HostDefaultsSchema.optional(),
   })
   .strict()
   .describe('Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.');

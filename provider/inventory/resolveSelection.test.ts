@@ -27,7 +27,7 @@ describe('resolveSelectionInputs', () => {
   it('inventory hosts and listed hosts; host variables, then defaults, then ~/.ssh/config', async () => {
     const warnings: string[] = [];
     const inputs = await resolve(
-      { inventory: { ansible: 'hosts.yml', group: 'kvm', defaults: { user: 'dflt', qemuBinary: '/opt/qemu/bin/qemu-system-x86_64' } }, hosts: [{ host: 'plain.example.net', port: 2022 }] },
+      { inventory: { ansible: 'hosts.yml', group: 'kvm', hostDefaults: { user: 'dflt', qemuBinary: '/opt/qemu/bin/qemu-system-x86_64' } }, hosts: [{ host: 'plain.example.net', port: 2022 }] },
       warnings,
     );
     expect(inputs.hosts.map((h) => ({ name: h.name, host: h.host, port: h.port, user: h.user, knownHostsPath: h.knownHostsPath, qemuBinary: h.qemuBinary }))).toEqual([

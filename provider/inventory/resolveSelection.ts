@@ -38,7 +38,7 @@ const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && ty
  * resulting host. Every problem is reported at once, in one ConfigError.
  *
  * Precedence for each connection field (first wins, as in ssh): the host
- * entry or the inventory's host variables, then `inventory.defaults` (for
+ * entry or the inventory's host variables, then `inventory.hostDefaults` (for
  * inventory hosts), then the ssh config, then the schema defaults.
  * Relative key and known_hosts paths are relative to `baseDir`.
  *
@@ -67,7 +67,7 @@ export async function resolveSelectionInputs(input: unknown, options: ResolveOpt
     const found = ansibleHosts(doc, parsed.inventory.group, file);
     problems.push(...found.problems);
     const rawInventory = raw.inventory as Record<string, unknown>;
-    const defaults = isMapping(rawInventory.defaults) ? definedOnly(rawInventory.defaults) : {};
+    const defaults = isMapping(rawInventory.hostDefaults) ? definedOnly(rawInventory.hostDefaults) : {};
     for (const h of found.hosts) pending.push({ origin: `inventory host ${h.inventoryName}`, entry: { ...defaults, ...h.entry } as HostEntryInput });
   }
 

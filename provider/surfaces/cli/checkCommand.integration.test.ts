@@ -322,7 +322,7 @@ describe('qemu-cpu check and baseline', () => {
           },
         },
       });
-      const file = write('ansible-check.yml', { inventory: { ansible: 'inventory.yml', group: 'kvm', defaults: { knownHostsPath: t.knownHostsPath } }, sshConfig: 'none', model: 'Westmere-v1', machineType: 'pc-q35-4.2' });
+      const file = write('ansible-check.yml', { inventory: { ansible: 'inventory.yml', group: 'kvm', hostDefaults: { knownHostsPath: t.knownHostsPath } }, sshConfig: 'none', model: 'Westmere-v1', machineType: 'pc-q35-4.2' });
       expect(path.dirname(inventory)).toBe(path.dirname(file));
       const run = await cli(['check', '--config', file, '--format', 'json']);
       const report = JSON.parse(run.stdout);

@@ -29,7 +29,7 @@ export function qemuCpuPackageSchema(): Record<string, unknown> {
       [HostVerdictSchema, 'HostReport'],
       [models, 'CpuModel'],
       [inventory, 'Inventory'],
-      [inventory.shape.defaults.unwrap(), 'InventoryDefaults'],
+      [inventory.shape.hostDefaults.unwrap(), 'InventoryDefaults'],
       [ProbeRequestSchema.shape.timeouts.unwrap(), 'Timeouts'],
       [caps.hostCpu.unwrap(), 'HostCpu'],
       [caps.hostModel, 'HostModel'],

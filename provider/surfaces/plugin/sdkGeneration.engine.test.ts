@@ -53,6 +53,12 @@ describeWithPulumi("schema.json and the SDKs, by Pulumi's own tools", (bin) => {
     fs.rmSync(out, { recursive: true, force: true });
   });
 
+  it('the Go SDK compiles (module github.com/qemu-cpu/qemu-cpu/sdk, sdk/go.mod), with the Go that built the Pulumi tools', async () => {
+    // -mod=readonly: go.mod and go.sum as committed must be enough; a build that wants to change them fails.
+    // -trimpath as scripts/install-pulumi.sh builds: the Pulumi Go SDK it compiled is then reused from the build cache.
+    await run('go', ['build', '-mod=readonly', '-trimpath', './...'], { cwd: path.join(repoRoot, 'sdk'), env: { ...process.env, GOFLAGS: '' }, maxBuffer: 16 * 1024 * 1024 });
+  }, 300_000);
+
   it("Pulumi's binder rejects a schema with a dangling type reference or a token without a module", async () => {
     const schema = JSON.parse(fs.readFileSync(schemaPath, 'utf8'));
     const dir = scratch('bad-schema-');

@@ -11,7 +11,7 @@ export interface SelectionFailure {
   reason: string;
 }
 
-/** Inputs that can hold SSH secrets (a host's, or an inventory's defaults). */
+/** Inputs that can hold SSH secrets (a host's, or an inventory's hostDefaults). */
 const SECRET_BEARING: readonly FailureProperty[] = ['hosts', 'inventory'];
 
 /**

@@ -2661,10 +2661,10 @@ func (o HostReportRefusalPtrOutput) QemuStderr() pulumi.StringPtrOutput {
 type Inventory struct {
 	// Path of an Ansible YAML inventory; relative to the check file (the CLI) or the program's working directory (the provider).
 	Ansible string `pulumi:"ansible"`
-	// Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
-	Defaults *InventoryDefaults `pulumi:"defaults"`
 	// The group whose hosts, its child groups included, are asked.
 	Group *string `pulumi:"group"`
+	// Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
+	HostDefaults *InventoryDefaults `pulumi:"hostDefaults"`
 }
 
 // Defaults sets the appropriate defaults for Inventory
@@ -2673,12 +2673,12 @@ func (val *Inventory) Defaults() *Inventory {
 		return nil
 	}
 	tmp := *val
-	tmp.Defaults = tmp.Defaults.Defaults()
-
 	if tmp.Group == nil {
 		group_ := "all"
 		tmp.Group = &group_
 	}
+	tmp.HostDefaults = tmp.HostDefaults.Defaults()
+
 	return &tmp
 }
 
@@ -2697,10 +2697,10 @@ type InventoryInput interface {
 type InventoryArgs struct {
 	// Path of an Ansible YAML inventory; relative to the check file (the CLI) or the program's working directory (the provider).
 	Ansible pulumi.StringInput `pulumi:"ansible"`
-	// Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
-	Defaults InventoryDefaultsPtrInput `pulumi:"defaults"`
 	// The group whose hosts, its child groups included, are asked.
 	Group pulumi.StringPtrInput `pulumi:"group"`
+	// Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
+	HostDefaults InventoryDefaultsPtrInput `pulumi:"hostDefaults"`
 }
 
 // Defaults sets the appropriate defaults for InventoryArgs
@@ -2709,10 +2709,10 @@ func (val *InventoryArgs) Defaults() *InventoryArgs {
 		return nil
 	}
 	tmp := *val
-
 	if tmp.Group == nil {
 		tmp.Group = pulumi.StringPtr("all")
 	}
+
 	return &tmp
 }
 func (InventoryArgs) ElementType() reflect.Type {
@@ -2798,14 +2798,14 @@ func (o InventoryOutput) Ansible() pulumi.StringOutput {
 	return o.ApplyT(func(v Inventory) string { return v.Ansible }).(pulumi.StringOutput)
 }
 
-// Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
-func (o InventoryOutput) Defaults() InventoryDefaultsPtrOutput {
-	return o.ApplyT(func(v Inventory) *InventoryDefaults { return v.Defaults }).(InventoryDefaultsPtrOutput)
-}
-
 // The group whose hosts, its child groups included, are asked.
 func (o InventoryOutput) Group() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Inventory) *string { return v.Group }).(pulumi.StringPtrOutput)
+}
+
+// Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
+func (o InventoryOutput) HostDefaults() InventoryDefaultsPtrOutput {
+	return o.ApplyT(func(v Inventory) *InventoryDefaults { return v.HostDefaults }).(InventoryDefaultsPtrOutput)
 }
 
 type InventoryPtrOutput struct{ *pulumi.OutputState }
@@ -2842,16 +2842,6 @@ func (o InventoryPtrOutput) Ansible() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
-func (o InventoryPtrOutput) Defaults() InventoryDefaultsPtrOutput {
-	return o.ApplyT(func(v *Inventory) *InventoryDefaults {
-		if v == nil {
-			return nil
-		}
-		return v.Defaults
-	}).(InventoryDefaultsPtrOutput)
-}
-
 // The group whose hosts, its child groups included, are asked.
 func (o InventoryPtrOutput) Group() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Inventory) *string {
@@ -2860,6 +2850,16 @@ func (o InventoryPtrOutput) Group() pulumi.StringPtrOutput {
 		}
 		return v.Group
 	}).(pulumi.StringPtrOutput)
+}
+
+// Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
+func (o InventoryPtrOutput) HostDefaults() InventoryDefaultsPtrOutput {
+	return o.ApplyT(func(v *Inventory) *InventoryDefaults {
+		if v == nil {
+			return nil
+		}
+		return v.HostDefaults
+	}).(InventoryDefaultsPtrOutput)
 }
 
 // Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).

@@ -251,13 +251,13 @@ export interface InventoryArgs {
      */
     ansible: pulumi.Input<string>;
     /**
-     * Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
-     */
-    defaults?: pulumi.Input<inputs.InventoryDefaultsArgs | undefined>;
-    /**
      * The group whose hosts, its child groups included, are asked.
      */
     group?: pulumi.Input<string | undefined>;
+    /**
+     * Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
+     */
+    hostDefaults?: pulumi.Input<inputs.InventoryDefaultsArgs | undefined>;
 }
 /**
  * inventoryArgsProvideDefaults sets the appropriate defaults for InventoryArgs
@@ -265,8 +265,8 @@ export interface InventoryArgs {
 export function inventoryArgsProvideDefaults(val: InventoryArgs): InventoryArgs {
     return {
         ...val,
-        defaults: pulumi.output(val.defaults).apply(v => v === undefined ? undefined : inputs.inventoryDefaultsArgsProvideDefaults(v)),
         group: (val.group) ?? "all",
+        hostDefaults: pulumi.output(val.hostDefaults).apply(v => v === undefined ? undefined : inputs.inventoryDefaultsArgsProvideDefaults(v)),
     };
 }
 

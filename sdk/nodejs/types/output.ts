@@ -539,13 +539,13 @@ export interface Inventory {
      */
     ansible: string;
     /**
-     * Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
-     */
-    defaults?: outputs.InventoryDefaults;
-    /**
      * The group whose hosts, its child groups included, are asked.
      */
     group?: string;
+    /**
+     * Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
+     */
+    hostDefaults?: outputs.InventoryDefaults;
 }
 /**
  * inventoryProvideDefaults sets the appropriate defaults for Inventory
@@ -553,8 +553,8 @@ export interface Inventory {
 export function inventoryProvideDefaults(val: Inventory): Inventory {
     return {
         ...val,
-        defaults: (val.defaults ? outputs.inventoryDefaultsProvideDefaults(val.defaults) : undefined),
         group: (val.group) ?? "all",
+        hostDefaults: (val.hostDefaults ? outputs.inventoryDefaultsProvideDefaults(val.hostDefaults) : undefined),
     };
 }
 

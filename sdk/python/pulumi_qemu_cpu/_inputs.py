@@ -696,35 +696,35 @@ class InventoryArgsDict(TypedDict):
     """
     Path of an Ansible YAML inventory; relative to the check file (the CLI) or the program's working directory (the provider).
     """
-    defaults: NotRequired[pulumi.Input[Optional['InventoryDefaultsArgsDict']]]
-    """
-    Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
-    """
     group: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     The group whose hosts, its child groups included, are asked.
+    """
+    host_defaults: NotRequired[pulumi.Input[Optional['InventoryDefaultsArgsDict']]]
+    """
+    Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
     """
 
 @pulumi.input_type
 class InventoryArgs:
     def __init__(__self__, *,
                  ansible: pulumi.Input[_builtins.str],
-                 defaults: pulumi.Input[Optional['InventoryDefaultsArgs']] = None,
-                 group: pulumi.Input[Optional[_builtins.str]] = None):
+                 group: pulumi.Input[Optional[_builtins.str]] = None,
+                 host_defaults: pulumi.Input[Optional['InventoryDefaultsArgs']] = None):
         """
         Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
 
         :param pulumi.Input[_builtins.str] ansible: Path of an Ansible YAML inventory; relative to the check file (the CLI) or the program's working directory (the provider).
-        :param pulumi.Input['InventoryDefaultsArgs'] defaults: Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
         :param pulumi.Input[_builtins.str] group: The group whose hosts, its child groups included, are asked.
+        :param pulumi.Input['InventoryDefaultsArgs'] host_defaults: Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
         """
         pulumi.set(__self__, "ansible", ansible)
-        if defaults is not None:
-            pulumi.set(__self__, "defaults", defaults)
         if group is None:
             group = 'all'
         if group is not None:
             pulumi.set(__self__, "group", group)
+        if host_defaults is not None:
+            pulumi.set(__self__, "host_defaults", host_defaults)
 
     @_builtins.property
     @pulumi.getter
@@ -740,18 +740,6 @@ class InventoryArgs:
 
     @_builtins.property
     @pulumi.getter
-    def defaults(self) -> pulumi.Input[Optional['InventoryDefaultsArgs']]:
-        """
-        Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
-        """
-        return pulumi.get(self, "defaults")
-
-    @defaults.setter
-    def defaults(self, value: pulumi.Input[Optional['InventoryDefaultsArgs']]):
-        pulumi.set(self, "defaults", value)
-
-    @_builtins.property
-    @pulumi.getter
     def group(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         The group whose hosts, its child groups included, are asked.
@@ -761,6 +749,18 @@ class InventoryArgs:
     @group.setter
     def group(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "group", value)
+
+    @_builtins.property
+    @pulumi.getter(name="hostDefaults")
+    def host_defaults(self) -> pulumi.Input[Optional['InventoryDefaultsArgs']]:
+        """
+        Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
+        """
+        return pulumi.get(self, "host_defaults")
+
+    @host_defaults.setter
+    def host_defaults(self, value: pulumi.Input[Optional['InventoryDefaultsArgs']]):
+        pulumi.set(self, "host_defaults", value)
 
 
 class InventoryDefaultsArgsDict(TypedDict):

@@ -1670,24 +1670,41 @@ class Inventory(dict):
     """
     Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
     """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "hostDefaults":
+            suggest = "host_defaults"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in Inventory. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        Inventory.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        Inventory.__key_warning(key)
+        return super().get(key, default)
+
     def __init__(__self__, *,
                  ansible: _builtins.str,
-                 defaults: Optional['outputs.InventoryDefaults'] = None,
-                 group: Optional[_builtins.str] = None):
+                 group: Optional[_builtins.str] = None,
+                 host_defaults: Optional['outputs.InventoryDefaults'] = None):
         """
         Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
 
         :param _builtins.str ansible: Path of an Ansible YAML inventory; relative to the check file (the CLI) or the program's working directory (the provider).
-        :param 'InventoryDefaults' defaults: Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
         :param _builtins.str group: The group whose hosts, its child groups included, are asked.
+        :param 'InventoryDefaults' host_defaults: Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
         """
         pulumi.set(__self__, "ansible", ansible)
-        if defaults is not None:
-            pulumi.set(__self__, "defaults", defaults)
         if group is None:
             group = 'all'
         if group is not None:
             pulumi.set(__self__, "group", group)
+        if host_defaults is not None:
+            pulumi.set(__self__, "host_defaults", host_defaults)
 
     @_builtins.property
     @pulumi.getter
@@ -1699,19 +1716,19 @@ class Inventory(dict):
 
     @_builtins.property
     @pulumi.getter
-    def defaults(self) -> Optional['outputs.InventoryDefaults']:
-        """
-        Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
-        """
-        return pulumi.get(self, "defaults")
-
-    @_builtins.property
-    @pulumi.getter
     def group(self) -> Optional[_builtins.str]:
         """
         The group whose hosts, its child groups included, are asked.
         """
         return pulumi.get(self, "group")
+
+    @_builtins.property
+    @pulumi.getter(name="hostDefaults")
+    def host_defaults(self) -> Optional['outputs.InventoryDefaults']:
+        """
+        Connection fields for every host of the inventory that neither the inventory nor ~/.ssh/config sets (e.g. knownHostsPath, qemuBinary).
+        """
+        return pulumi.get(self, "host_defaults")
 
 
 @pulumi.output_type
