@@ -60,6 +60,11 @@ export interface Sshd {
   readonly sessionEnv: string;
   /** A connection for the transport: key auth, known_hosts verification, short timeouts. */
   connection(overrides?: Partial<ConnectionInput>): ConnectionInput;
+  /**
+   * A host entry for a check file (YAML): the key by its path, never its text, and known_hosts
+   * verification; `extra` adds or overrides fields (qemuBinary, ...).
+   */
+  fileHost(name: string, extra?: Record<string, unknown>): Record<string, unknown>;
   /** sshd's log (stderr) so far. */
   logs(): string;
   /** Terminate sshd and every process it started, then remove the temp dir. Idempotent. */
@@ -247,6 +252,10 @@ class SshdInstance implements Sshd {
       dialErrorLimit: 3,
       ...overrides,
     };
+  }
+
+  fileHost(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { name, host: this.host, port: this.port, user: this.user, privateKeyPath: this.privateKeyPath, knownHostsPath: this.knownHostsPath, ...extra };
   }
 
   logs(): string {

@@ -116,7 +116,7 @@ describe('dead hosts, as a gate meets them', () => {
 describe('a slow host', () => {
   it('[fleet-host-timeout] --host-timeout 1: the slow host is undecided, naming the stage it was in, and the gate ends soon after', async () => {
     const qemuBinary = replayQemuBinary('7.2.0.x86_64.qmp.json', 'tcg', 'slow', 'cli-host-timeout');
-    const host = { name: 'slow', host: sshd.host, port: sshd.port, user: sshd.user, privateKeyPath: sshd.privateKeyPath, knownHostsPath: sshd.knownHostsPath, qemuBinary };
+    const host = sshd.fileHost('slow', { qemuBinary });
     const file = write('slow.yml', { hosts: [host], model: 'qemu64', accelerator: 'tcg', machineType: 'pc-q35-7.2' });
     const run = await bin(['check', '--config', file, '--host-timeout', '1', '--no-cache']);
     expect(run.code).toBe(2);

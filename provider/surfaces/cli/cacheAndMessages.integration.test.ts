@@ -30,7 +30,7 @@ beforeAll(async () => {
   xdgBefore = process.env.XDG_CACHE_HOME;
   process.env.XDG_CACHE_HOME = env.XDG_CACHE_HOME;
   const qemuBinary = await fleetQemuBinary('4.2.0.x86_64.qmp.json', 'cachemsg');
-  host = { name: 'intel', host: sshd.host, port: sshd.port, user: sshd.user, privateKeyPath: sshd.privateKeyPath, knownHostsPath: sshd.knownHostsPath, qemuBinary };
+  host = sshd.fileHost('intel', { qemuBinary });
 });
 afterAll(async () => {
   process.env.XDG_CACHE_HOME = xdgBefore;

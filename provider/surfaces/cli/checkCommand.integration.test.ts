@@ -53,7 +53,7 @@ describe('qemu-cpu check and baseline', () => {
     registerSecret(chain.target.privateKey);
     dir = fs.mkdtempSync(path.join(scratchDir, 'cli-check-'));
     const t = chain.target;
-    const entry = (name: string, extra: Record<string, unknown> = {}) => ({ name, host: t.host, port: t.port, user: t.user, privateKeyPath: t.privateKeyPath, knownHostsPath: t.knownHostsPath, ...extra });
+    const entry = (name: string, extra: Record<string, unknown> = {}) => t.fileHost(name, extra);
     fleet = [
       entry('local-real'),
       entry('amd-genoa', { qemuBinary: await fleetQemuBinary('10.0.0+amdsev.x86_64.qmp.json', 'cli') }),

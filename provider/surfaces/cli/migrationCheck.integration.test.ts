@@ -36,9 +36,7 @@ const why = !kvmUsable ? kvmSkipNote : ' (skipped: QEMU 10.0 could not be unpack
     await sshd?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
-  const entry = (name: string, extra: Record<string, unknown> = {}) => ({
-    name, host: sshd.host, port: sshd.port, user: sshd.user, privateKeyPath: sshd.privateKeyPath, knownHostsPath: sshd.knownHostsPath, ...extra,
-  });
+  const entry = (name: string, extra: Record<string, unknown> = {}) => sshd.fileHost(name, extra);
   const fleet = () => [entry('qemu-7.2'), entry('qemu-10.0', { qemuBinary: qemu10 })];
   const check = async (file: string, ...args: string[]) => {
     const run = await runCli(['check', '--config', file, '--no-cache', ...args]);

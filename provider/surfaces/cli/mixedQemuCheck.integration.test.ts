@@ -26,9 +26,7 @@ describe('qemu-cpu check: QEMU 7.2 and 10.0 in one fleet', () => {
     await sshd?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const entry = (name: string, extra: Record<string, unknown> = {}) => ({
-    name, host: sshd.host, port: sshd.port, user: sshd.user, privateKeyPath: sshd.privateKeyPath, knownHostsPath: sshd.knownHostsPath, ...extra,
-  });
+  const entry = (name: string, extra: Record<string, unknown> = {}) => sshd.fileHost(name, extra);
 
   itWithSecondQemu('a model unknown to the 7.2 host is "cannot" there: exit 1, with QEMU\'s reason', async (qemu10) => {
     const file = path.join(dir, 'check.yml');

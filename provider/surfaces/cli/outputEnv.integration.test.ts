@@ -63,7 +63,7 @@ describe('a stdout that fails keeps the verdict', () => {
   let refuses: string;
 
   beforeAll(async () => {
-    const host = { name: 'intel', host: sshd.host, port: sshd.port, user: sshd.user, privateKeyPath: sshd.privateKeyPath, knownHostsPath: sshd.knownHostsPath };
+    const host = sshd.fileHost('intel');
     const qemuBinary = await fleetQemuBinary('4.2.0.x86_64.qmp.json', 'outenv');
     passes = path.join(dir, 'passes.yml');
     refuses = path.join(dir, 'refuses.yml');

@@ -35,7 +35,7 @@ describe('[qemu-vcpu-abort] a host whose KVM will not start the vCPU of host and
   });
   const checkFile = (model: string, qemuBinary = binary) => {
     const file = path.join(dir, `${model}-${path.basename(path.dirname(qemuBinary))}-${path.basename(qemuBinary)}.yml`);
-    const host = { name: 'kvm-x', host: sshd.host, port: sshd.port, user: sshd.user, privateKeyPath: sshd.privateKeyPath, knownHostsPath: sshd.knownHostsPath, qemuBinary };
+    const host = sshd.fileHost('kvm-x', { qemuBinary });
     fs.writeFileSync(file, toYaml({ hosts: [host], model, machineType: 'q35', accelerator: 'kvm' }));
     return file;
   };
