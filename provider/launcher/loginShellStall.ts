@@ -20,3 +20,14 @@ export async function loginShellStall(proc: HostProcess, host: string, waitedMs:
     hint: 'Log in with `ssh HOST true` to see it hang; make those files return at once for non-interactive shells. QEMU was not started.',
   });
 }
+
+/**
+ * For a command that failed or ended early over SSH: the transport's
+ * LoginShellError when the account's login shell or ForceCommand ended the
+ * session without running it, if the transport settles that within
+ * `graceMs`; else undefined. The timer does not keep the process alive.
+ */
+export async function loginShellRefusal(proc: HostProcess, graceMs: number): Promise<LoginShellError | undefined> {
+  if (!proc.loginShell) return undefined;
+  return Promise.race([proc.loginShell, new Promise<undefined>((r) => setTimeout(() => r(undefined), graceMs).unref())]);
+}

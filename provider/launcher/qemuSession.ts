@@ -4,7 +4,7 @@ import { QmpClient } from '../qmp';
 import type { HostProcess, Transport } from '../transport';
 import { KILL_SCRIPT, LAUNCH_SCRIPT, MARKER, QEMU_START_LINE, scriptArgv } from './hostScripts';
 import { classifyLaunchFailure } from './launchFailure';
-import { loginShellStall } from './loginShellStall';
+import { loginShellRefusal, loginShellStall } from './loginShellStall';
 import { DEFAULT_TIMEOUTS, lifetimeSeconds, type LaunchOptions, type Timeouts } from './launchOptions';
 import { qemuArgv } from './qemuArgv';
 import { runToCompletion } from './runToCompletion';
@@ -61,7 +61,7 @@ export class QemuSession {
     /** `qemuSaid`: stderr from before qemu-cpu ended QEMU (after that it only says it got a signal). */
     const failed = async (cause: unknown, qemuSaid: string): Promise<QemuCpuError> => {
       // A session the login shell (or ForceCommand) ended never ran the launch script: QEMU is not to blame.
-      const refused = proc.loginShell && (await Promise.race([proc.loginShell, sleep(300).then(() => undefined)]));
+      const refused = await loginShellRefusal(proc, 300);
       if (refused) return refused;
       const classified = classifyLaunchFailure(host, qemuSaid, cause, { cpu: opts.cpu, machineType: opts.machineType });
       if (classified) return classified;

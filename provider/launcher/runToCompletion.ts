@@ -1,6 +1,6 @@
 import { RemoteCommandError, TimeoutError, type Stage } from '../errors';
 import type { ExitStatus, Transport } from '../transport';
-import { loginShellStall } from './loginShellStall';
+import { loginShellRefusal, loginShellStall } from './loginShellStall';
 
 /** Output beyond this is dropped: no host command of ours prints more, and a broken one must not exhaust memory. */
 const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
@@ -57,7 +57,7 @@ export async function runToCompletion(
   try {
     const [stdout, stderr, status] = await Promise.race([Promise.all([collect(proc.stdout), collect(proc.stderr), proc.exit]), timeout]);
     // The account's login shell or ForceCommand ended the session without running the command: say so, not "exit 1".
-    const refused = proc.loginShell && (await Promise.race([proc.loginShell, new Promise<undefined>((r) => setTimeout(() => r(undefined), 200).unref())]));
+    const refused = await loginShellRefusal(proc, 200);
     if (refused) throw refused;
     if (status.code !== 0) {
       throw new RemoteCommandError({
