@@ -15,6 +15,7 @@ import { renderLibvirtArmCpu } from '../../provider/model/libvirtCpuArm';
 import { renderQemuCpuArg } from '../../provider/model/render/qemu';
 import { renderKubevirtCpu } from '../../provider/model/render/kubevirt';
 import { renderNovaConf } from '../../provider/model/render/nova';
+import { renderCpu } from '../../provider/model/render/registry';
 import { aarch64DomainXml, domxmlToNative, itWithLibvirtAarch64, startPaused, type Libvirt } from '../support/libvirt';
 
 type Cpu = { model: string; requiredFeatures: string[]; disabledFeatures: string[] };
@@ -45,8 +46,8 @@ async function expansion(emulator: string, model: string): Promise<Record<string
 const tally = { accepted: 0, started: 0, refusedByLibvirt: 0, refusedByQemu: 0 };
 let domains = 0;
 
-/** libvirt accepts the rendering, writes qemuCpuArg's CPU, and QEMU starts it. Returns libvirt's -cpu. */
-async function expectSameCpu(lv: Libvirt, emulator: string, cpu: Cpu, xml: string | null = renderLibvirtArmCpu(cpu.model, cpu.requiredFeatures, cpu.disabledFeatures).xml): Promise<string> {
+/** libvirt accepts the rendering (the registry's, by default), writes qemuCpuArg's CPU, and QEMU starts it. Returns libvirt's -cpu. */
+async function expectSameCpu(lv: Libvirt, emulator: string, cpu: Cpu, xml: string | null = renderCpu({ ...cpu, arch: 'aarch64' }).libvirtCpuXml): Promise<string> {
   if (xml === null) throw new Error(`no XML for ${JSON.stringify(cpu)}`);
   const domain = aarch64DomainXml(xml, emulator, `qemu-cpu-arm-${process.pid}-${domains++}`);
   const answer = await domxmlToNative(lv, domain);
