@@ -30,13 +30,14 @@
  *   CPU (measured here: "the CPU is incompatible with host CPU: unknown host
  *   CPU"); QEMU itself refuses at start what the host cannot give.
  */
+import { SVE_LENGTHS, sveLength } from './arch/aarch64Features';
 import { describe as describeGaps, xmlText, type LibvirtCpu, type LibvirtGap } from './libvirtCpu';
 import { LIBVIRT_CPU_MAP_VERSION } from './libvirtCpuMap';
 
 const LV = `libvirt ${LIBVIRT_CPU_MAP_VERSION}`;
 
 /** libvirt 9.0's arm_features.xml: sve and the SVE vector lengths (multiples of 128 bits up to 2048). */
-export const LIBVIRT_ARM_FEATURES: ReadonlySet<string> = new Set(['sve', ...Array.from({ length: 16 }, (_, i) => `sve${(i + 1) * 128}`)]);
+export const LIBVIRT_ARM_FEATURES: ReadonlySet<string> = new Set(['sve', ...SVE_LENGTHS.map(sveLength)]);
 
 /** An SVE vector length property: sve128 … sve2048. */
 const isSveLength = (name: string) => name !== 'sve' && LIBVIRT_ARM_FEATURES.has(name);
