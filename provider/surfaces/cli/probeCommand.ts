@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, KeyPassphraseError } from '../../errors';
 import { probeHost, probeModelLevels, type ProbeRequestInput } from '../../probe';
-import { archProfile, x86LevelOf } from '../../model';
+import { ACCELERATORS, archProfile, x86LevelOf } from '../../model';
 import { EXIT } from './exitCodes';
 import { renderModelLevels } from './modelLevelsText';
 import { renderProbeSummary } from './probeSummary';
@@ -26,7 +26,7 @@ Options:
       --connect-timeout S    seconds for the dial: TCP connect, SSH banner, authentication (default 15)
       --host-timeout S       seconds the whole probe may take, connecting included (default 60)
       --machine TYPE         start QEMU with this machine type (default: none)
-      --accel kvm|tcg        accelerator (default kvm; tcg is used only when asked for)
+      --accel ${ACCELERATORS.join('|')}        accelerator (default kvm; tcg is used only when asked for)
       --qemu-binary PATH     absolute path of QEMU on the host
       --json                 print the whole capability model as JSON
       --model-levels         also the x86-64 level each concrete model reaches on the host
