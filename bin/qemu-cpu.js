@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // The usage is answered by main alone. A command runs from one bundle, dist/cli/commands.js (scripts/bundle-cli.js;
-// `npm run build` builds it), compiled with V8's code cache of an earlier run of the same command (docs/cli.md, "How the CLI starts").
+// `npm run build` builds it), compiled with V8's code cache of an earlier run of the same command (docs/architecture.md, "How the CLI starts").
 const path = require('node:path');
 const { main } = require('../dist/provider/surfaces/cli/main.js');
 

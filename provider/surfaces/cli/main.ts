@@ -22,7 +22,7 @@ export type CommandsModule = Pick<typeof import('./commands'), 'runCommand'>;
  * The qemu-cpu CLI. Resolves to the process exit code; never throws for
  * expected failures. The usage and an unknown command are answered here,
  * with nothing else loaded; `loadCommands` is asked only for a command
- * (bin/qemu-cpu.js gives the bundle of commands.ts, docs/cli.md "How the
+ * (bin/qemu-cpu.js gives the bundle of commands.ts, docs/architecture.md "How the
  * CLI starts").
  */
 export async function main(argv: string[], io: CliIo = processIo, loadCommands: () => CommandsModule | Promise<CommandsModule> = () => import('./commands')): Promise<number> {
