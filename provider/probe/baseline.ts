@@ -1,6 +1,7 @@
 import { ConfigError, problemOf, type Problem } from '../errors';
 import { connectionLabel } from '../transport';
 import {
+  archProfile,
   baselineCandidates,
   baselinePolicy,
   levelLabel,
@@ -24,6 +25,7 @@ import {
   type X86Level,
 } from '../model';
 import { confirmExtras, type Verifier } from './baselineExtras';
+import { findHostModelBaseline } from './hostModelBaselineSearch';
 import type { BaselineHost, BaselineReport } from './baselineReport';
 import { probeHost, type ProbeContext } from './probeHost';
 import { runBounded } from './runBounded';
@@ -73,6 +75,11 @@ export async function findBaseline(inputs: FleetSelection, options: BaselineOpti
     return { ...unprobed, decided: false, reason: `${count(probed.filter((p) => p.problem !== undefined).length, 'host')} could not be asked` };
   }
   const caps = probed.map((p) => p.caps!);
+  refuseMixedArchitectures(caps);
+  if (archProfile(caps[0].arch).baseline === 'host-model') {
+    const verifyOptions = { pool, cache: options.probe?.cache, cacheDir: options.probe?.cacheDir, hostTimeoutMs: options.probe?.hostTimeoutMs };
+    return findHostModelBaseline(inputs, base, caps, { ...unprobed, x86Level: null }, verifyOptions, withTruth);
+  }
   const candidates = baselineCandidates(caps, base.disabledFeatures);
   const policy = baselinePolicy(caps, base.disabledFeatures);
   const report: BaselineReport = { ...unprobed, policy };
@@ -127,7 +134,7 @@ export async function findBaseline(inputs: FleetSelection, options: BaselineOpti
       model,
       extraFeatures: final.extras,
       refusedExtras: final.refused,
-      selection: { model, requiredFeatures: required, disabledFeatures: base.disabledFeatures, machineType: base.machineType, accelerator: base.accelerator },
+      selection: { model, requiredFeatures: required, disabledFeatures: base.disabledFeatures, machineType: base.machineType ?? archProfile(caps[0].arch).defaultMachineType, accelerator: base.accelerator },
       ...renderCpu({ model, requiredFeatures: required, disabledFeatures: base.disabledFeatures }),
       candidates: tried(candidates, attempts, options),
       migration: { ...report.migration, blockers: migrationBlockers(caps, required) },
@@ -135,6 +142,18 @@ export async function findBaseline(inputs: FleetSelection, options: BaselineOpti
     withDemands(final.truth, inputs),
     caps,
   );
+}
+
+/**
+ * A fleet of x86_64 and aarch64 hosts has no baseline to look for: no guest
+ * CPU runs on both. Refused as a configuration problem, never "no baseline".
+ */
+function refuseMixedArchitectures(caps: readonly HostCapabilities[]): void {
+  const arches = [...new Set(caps.map((c) => c.arch))];
+  if (arches.length < 2) return;
+  const of = arches.map((a) => `${a} (${caps.filter((c) => c.arch === a).map((c) => c.host).join(', ')})`).join(' and ');
+  const why = `the hosts are of ${arches.length} architectures, ${of}: no guest CPU runs on both`;
+  throw new ConfigError({ what: 'a baseline needs hosts of one architecture', why, hint: 'Find a baseline for each architecture\'s hosts separately (one check file each).', issues: [`hosts: ${why}`] });
 }
 
 /**

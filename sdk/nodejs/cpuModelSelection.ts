@@ -105,9 +105,9 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly libvirtCpuXmlReason: pulumi.Output<string | undefined>;
     /**
-     * The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+     * The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
      */
-    declare public readonly machineType: pulumi.Output<string>;
+    declare public readonly machineType: pulumi.Output<string | undefined>;
     /**
      * Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
      */
@@ -192,7 +192,7 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["disabledFeatures"] = args?.disabledFeatures;
             resourceInputs["hosts"] = args?.hosts;
             resourceInputs["inventory"] = args ? pulumi.output(args.inventory).apply(v => v === undefined ? undefined : inputs.inventoryArgsProvideDefaults(v)) : undefined;
-            resourceInputs["machineType"] = (args?.machineType) ?? "q35";
+            resourceInputs["machineType"] = args?.machineType;
             resourceInputs["minimumLevel"] = args?.minimumLevel;
             resourceInputs["model"] = args?.model;
             resourceInputs["requireMigratable"] = (args?.requireMigratable) ?? false;
@@ -288,7 +288,7 @@ export interface CpuModelSelectionArgs {
      */
     inventory?: pulumi.Input<inputs.InventoryArgs | undefined>;
     /**
-     * The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+     * The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
      */
     machineType?: pulumi.Input<string | undefined>;
     /**

@@ -50,8 +50,8 @@ type CpuModelSelection struct {
 	LibvirtCpuXml pulumi.StringPtrOutput `pulumi:"libvirtCpuXml"`
 	// Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.
 	LibvirtCpuXmlReason pulumi.StringPtrOutput `pulumi:"libvirtCpuXmlReason"`
-	// The machine type VMs run with; an alias such as 'q35' is resolved on each host.
-	MachineType pulumi.StringOutput `pulumi:"machineType"`
+	// The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
+	MachineType pulumi.StringPtrOutput `pulumi:"machineType"`
 	// Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
 	Migration CpuModelSelectionMigrationPtrOutput `pulumi:"migration"`
 	// The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
@@ -105,9 +105,6 @@ func NewCpuModelSelection(ctx *pulumi.Context,
 	if args.Inventory != nil {
 		args.Inventory = args.Inventory.ToInventoryPtrOutput().ApplyT(func(v *Inventory) *Inventory { return v.Defaults() }).(InventoryPtrOutput)
 	}
-	if args.MachineType == nil {
-		args.MachineType = pulumi.StringPtr("q35")
-	}
 	if args.RequireMigratable == nil {
 		args.RequireMigratable = pulumi.BoolPtr(false)
 	}
@@ -154,7 +151,7 @@ type cpuModelSelectionArgs struct {
 	Hosts []Host `pulumi:"hosts"`
 	// Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
 	Inventory *Inventory `pulumi:"inventory"`
-	// The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+	// The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
 	MachineType *string `pulumi:"machineType"`
 	// The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
 	MinimumLevel *string `pulumi:"minimumLevel"`
@@ -180,7 +177,7 @@ type CpuModelSelectionArgs struct {
 	Hosts HostArrayInput
 	// Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
 	Inventory InventoryPtrInput
-	// The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+	// The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
 	MachineType pulumi.StringPtrInput
 	// The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
 	MinimumLevel pulumi.StringPtrInput
@@ -316,9 +313,9 @@ func (o CpuModelSelectionOutput) LibvirtCpuXmlReason() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.LibvirtCpuXmlReason }).(pulumi.StringPtrOutput)
 }
 
-// The machine type VMs run with; an alias such as 'q35' is resolved on each host.
-func (o CpuModelSelectionOutput) MachineType() pulumi.StringOutput {
-	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringOutput { return v.MachineType }).(pulumi.StringOutput)
+// The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
+func (o CpuModelSelectionOutput) MachineType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.MachineType }).(pulumi.StringPtrOutput)
 }
 
 // Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.

@@ -41,7 +41,7 @@ class CpuModelSelectionArgs:
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] disabled_features: Features the guest must not have (-feature).
         :param pulumi.Input[Sequence[pulumi.Input['HostArgs']]] hosts: The hosts that must all be able to run this CPU. A host's `host` may be a Host alias of the ssh config.
         :param pulumi.Input['InventoryArgs'] inventory: Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
-        :param pulumi.Input[_builtins.str] machine_type: The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+        :param pulumi.Input[_builtins.str] machine_type: The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
         :param pulumi.Input[_builtins.str] minimum_level: The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
         :param pulumi.Input[_builtins.bool] require_migratable: A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] required_features: Features the guest must have (+feature). QEMU, /proc/cpuinfo and libvirt spellings are accepted.
@@ -62,8 +62,6 @@ class CpuModelSelectionArgs:
             pulumi.set(__self__, "hosts", hosts)
         if inventory is not None:
             pulumi.set(__self__, "inventory", inventory)
-        if machine_type is None:
-            machine_type = 'q35'
         if machine_type is not None:
             pulumi.set(__self__, "machine_type", machine_type)
         if minimum_level is not None:
@@ -153,7 +151,7 @@ class CpuModelSelectionArgs:
     @pulumi.getter(name="machineType")
     def machine_type(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+        The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
         """
         return pulumi.get(self, "machine_type")
 
@@ -238,7 +236,7 @@ class CpuModelSelection(pulumi.CustomResource):
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] disabled_features: Features the guest must not have (-feature).
         :param pulumi.Input[Sequence[pulumi.Input[Union['HostArgs', 'HostArgsDict']]]] hosts: The hosts that must all be able to run this CPU. A host's `host` may be a Host alias of the ssh config.
         :param pulumi.Input[Union['InventoryArgs', 'InventoryArgsDict']] inventory: Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
-        :param pulumi.Input[_builtins.str] machine_type: The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+        :param pulumi.Input[_builtins.str] machine_type: The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
         :param pulumi.Input[_builtins.str] minimum_level: The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
         :param pulumi.Input[_builtins.str] model: A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
         :param pulumi.Input[_builtins.bool] require_migratable: A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
@@ -298,8 +296,6 @@ class CpuModelSelection(pulumi.CustomResource):
             __props__.__dict__["disabled_features"] = disabled_features
             __props__.__dict__["hosts"] = hosts
             __props__.__dict__["inventory"] = inventory
-            if machine_type is None:
-                machine_type = 'q35'
             __props__.__dict__["machine_type"] = machine_type
             __props__.__dict__["minimum_level"] = minimum_level
             if model is None and not opts.urn:
@@ -530,9 +526,9 @@ class CpuModelSelection(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="machineType")
-    def machine_type(self) -> pulumi.Output[_builtins.str]:
+    def machine_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+        The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
         """
         return pulumi.get(self, "machine_type")
 
