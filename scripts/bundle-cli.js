@@ -46,9 +46,12 @@ esbuild
     plugins: [ssh2Natives],
   })
   .then((result) => {
+    // bin/qemu-cpu.js runs the bundle as a vm.Script, where Node 20 gives import() no loader: tsc turns ours into require.
+    if (/[^\w$.]import\(/.test(fs.readFileSync(outfile, 'utf8'))) throw new Error(`${outfile} holds a dynamic import(), which the CLI's bundle loader cannot run`);
     fs.writeFileSync(outfile.replace(/\.js$/, '.meta.json'), JSON.stringify(result.metafile));
   })
-  .catch(() => {
-    // esbuild has printed the error.
+  .catch((err) => {
+    // esbuild has printed its own errors.
+    if (!err.errors) process.stderr.write(`bundle-cli: ${err.message}\n`);
     process.exit(1);
   });
