@@ -30,16 +30,20 @@ describe('the code cache of the CLI bundle', () => {
     expect(second.exports.answer(2)).toBe(4);
   });
 
-  it('keys the cache by the bundle’s bytes: a rebuilt bundle replaces its slot’s old cache', () => {
-    const first = loadBundle(bundle, 'probe', env);
-    first.saveCodeCache();
-    fs.appendFileSync(bundle, 'exports.more = 1;\n');
-    const rebuilt = loadBundle<{ more: number }>(bundle, 'probe', env);
-    expect(rebuilt.cacheUsed).toBe(false);
-    expect(rebuilt.exports.more).toBe(1);
-    rebuilt.saveCodeCache();
-    expect(cacheFiles()).toEqual([path.basename(rebuilt.cacheFile!)]);
-    expect(rebuilt.cacheFile).not.toBe(first.cacheFile);
+  it('keys the cache by the bundle’s bytes, and keeps the newest three of a slot', () => {
+    const names: string[] = [];
+    for (let build = 0; build < 4; build++) {
+      fs.appendFileSync(bundle, `exports.build = ${build};\n`);
+      const run = loadBundle<{ build: number }>(bundle, 'probe', env);
+      expect([run.cacheUsed, run.exports.build]).toEqual([false, build]);
+      run.saveCodeCache();
+      names.push(path.basename(run.cacheFile!));
+      // Distinct mtimes, so "newest" is well defined here.
+      fs.utimesSync(run.cacheFile!, build + 1, build + 1);
+    }
+    expect(new Set(names).size).toBe(4);
+    expect(cacheFiles().sort()).toEqual(names.slice(1).sort());
+    expect(loadBundle(bundle, 'probe', env).cacheUsed).toBe(true);
   });
 
   it('ignores a damaged cache file, and one that others could have written', () => {

@@ -25,6 +25,8 @@ export interface LoadedBundle<T> {
 
 /** sha256 of the payload, then the payload: V8 does not checksum a code cache in release builds, so this does. */
 const DIGEST_BYTES = 32;
+/** How many caches a slot keeps (of different bundles or Nodes), the newest. */
+const KEPT_PER_SLOT = 3;
 /** A slot names a command (and whether it was asked for help); nothing else becomes a file name. */
 const SLOT = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -45,9 +47,10 @@ export function cacheSlot(argv: readonly string[]): string {
  * (`module.enableCompileCache` arrived in Node 22.1).
  *
  * The cache lives in `$XDG_CACHE_HOME/qemu-cpu/code-cache` (else
- * `~/.cache/qemu-cpu/code-cache`), one file per slot, named by a hash of
- * the bundle's bytes, Node's version and the CPU architecture, so a
- * rebuilt bundle or another Node never meets an old cache; V8 rejects a
+ * `~/.cache/qemu-cpu/code-cache`), a file per slot and bundle (the newest
+ * three of a slot are kept), named by a hash of the bundle's bytes, Node's
+ * version and the CPU architecture, so a rebuilt bundle or another Node
+ * never meets an old cache; V8 rejects a
  * cache made under other V8 flags, and the file's own checksum catches a
  * damaged one. A rejected, damaged or missing cache only costs the
  * compile. `QEMU_CPU_CODE_CACHE=off` (or no home directory) turns it off.
@@ -112,7 +115,12 @@ function readVerified(file: string): Buffer | undefined {
   return createHash('sha256').update(payload).digest().equals(data.subarray(0, DIGEST_BYTES)) ? payload : undefined;
 }
 
-/** Write atomically (a temp file renamed over the name), then drop the slot's caches of other bundles or Nodes. */
+/**
+ * Write atomically (a temp file renamed over the name), then drop the
+ * slot's oldest caches beyond {@link KEPT_PER_SLOT}: those of other
+ * bundles or Nodes. A few are kept, so that checkouts or Node versions
+ * used in turn do not each throw the other's cache away.
+ */
 function writeCache(file: string, slotPrefix: string, payload: Buffer): void {
   const dir = path.dirname(file);
   const temp = `${file}.${process.pid}.tmp`;
@@ -120,9 +128,12 @@ function writeCache(file: string, slotPrefix: string, payload: Buffer): void {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(temp, Buffer.concat([createHash('sha256').update(payload).digest(), payload]), { mode: 0o600 });
     fs.renameSync(temp, file);
-    for (const name of fs.readdirSync(dir)) {
-      if (name.startsWith(slotPrefix) && name.endsWith('.v8') && name !== path.basename(file)) fs.rmSync(path.join(dir, name), { force: true });
-    }
+    const others = fs
+      .readdirSync(dir)
+      .filter((name) => name.startsWith(slotPrefix) && name.endsWith('.v8') && name !== path.basename(file))
+      .map((name) => ({ name, mtime: fs.statSync(path.join(dir, name)).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const { name } of others.slice(KEPT_PER_SLOT - 1)) fs.rmSync(path.join(dir, name), { force: true });
   } catch {
     try {
       fs.rmSync(temp, { force: true });
