@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { createRequire, wrap } from 'node:module';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Script } from 'node:vm';
@@ -50,10 +50,10 @@ export function cacheSlot(argv: readonly string[]): string {
  * `~/.cache/qemu-cpu/code-cache`), a file per slot and bundle (the newest
  * three of a slot are kept), named by a hash of the bundle's bytes, Node's
  * version and the CPU architecture, so a rebuilt bundle or another Node
- * never meets an old cache; V8 rejects a
- * cache made under other V8 flags, and the file's own checksum catches a
- * damaged one. A rejected, damaged or missing cache only costs the
- * compile. `QEMU_CPU_CODE_CACHE=off` (or no home directory) turns it off.
+ * never meets an old cache; V8 rejects a cache made under other V8 flags,
+ * and the file's own checksum catches a damaged one. A rejected, damaged
+ * or missing cache only costs the compile. `QEMU_CPU_CODE_CACHE=off` (or
+ * no home directory) turns it off.
  */
 export function loadBundle<T>(file: string, slot: string, env: NodeJS.ProcessEnv = process.env): LoadedBundle<T> {
   const source = fs.readFileSync(file);
@@ -61,7 +61,8 @@ export function loadBundle<T>(file: string, slot: string, env: NodeJS.ProcessEnv
   const key = createHash('sha256').update(source).update(`\0${process.version}\0${process.arch}`).digest('hex').slice(0, 32);
   const cacheFile = dir && SLOT.test(slot) ? path.join(dir, `${slot}.${key}.v8`) : undefined;
   const cached = cacheFile ? readVerified(cacheFile) : undefined;
-  const script = new Script(wrap(source.toString('utf8')), { filename: file, cachedData: cached });
+  // Node's own CommonJS wrapper, on the first line, so that stack traces keep the bundle's line numbers.
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source.toString('utf8')}\n})`, { filename: file, cachedData: cached });
   const cacheUsed = cached !== undefined && !script.cachedDataRejected;
   const module = { exports: {} as T };
   const run = script.runInThisContext() as (exports: T, require: NodeJS.Require, module: { exports: T }, filename: string, dirname: string) => void;
