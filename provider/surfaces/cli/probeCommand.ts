@@ -4,7 +4,7 @@ import { ConfigError, KeyPassphraseError } from '../../errors';
 import { probeHost } from '../../probe/probeHost';
 import { probeModelLevels } from '../../probe/modelLevels';
 import type { ProbeRequestInput } from '../../probe/probeRequest';
-import { x86LevelOf } from '../../model';
+import { archProfile, x86LevelOf } from '../../model';
 import { EXIT } from './exitCodes';
 import { renderModelLevels } from './modelLevelsText';
 import { renderProbeSummary } from './probeSummary';
@@ -107,7 +107,8 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
   const caps = await probeHost(probeRequest, { cache: values['no-cache'] ? 'refresh' : 'use', vcpuStartCheck: true, hostTimeoutMs }).catch(withSetting);
   const models = values['model-levels'] ? await probeModelLevels(probeRequest, caps, { hostTimeoutMs }).catch(withSetting) : undefined;
   // The x86-64 levels are derived from the answer, so they are added here rather than stored (or cached) with it.
-  const json = { ...caps, x86Level: x86LevelOf(caps.hostModel.features), ...(models ? { modelLevels: models } : {}) };
+  const levels = archProfile(caps.arch).hasLevels ? { x86Level: x86LevelOf(caps.hostModel.features) } : {};
+  const json = { ...caps, ...levels, ...(models ? { modelLevels: models } : {}) };
   io.stdout(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${renderProbeSummary(caps)}${models ? `\n${renderModelLevels(models)}` : ''}`);
   return EXIT.ok;
 }

@@ -480,7 +480,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="kubevirtCpu")
     def kubevirt_cpu(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
+        KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. On aarch64 (Arm64) the model is host-passthrough, the only one KubeVirt accepts there, and required features have policy force. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
         """
         return pulumi.get(self, "kubevirt_cpu")
 
@@ -512,7 +512,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="libvirtCpuXml")
     def libvirt_cpu_xml(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features are set. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
+        libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features (x86_64) or pmu (aarch64) are set. On aarch64, host is mode host-passthrough, max is mode maximum, and only sve and its vector lengths are <cpu> features. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
         """
         return pulumi.get(self, "libvirt_cpu_xml")
 
@@ -520,7 +520,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="libvirtCpuXmlReason")
     def libvirt_cpu_xml_reason(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.
+        Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which features it leaves out and what the guest gets instead; null when the XML says everything asked.
         """
         return pulumi.get(self, "libvirt_cpu_xml_reason")
 
@@ -560,7 +560,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="novaLibvirtConf")
     def nova_libvirt_conf(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled). Null when Nova cannot express the CPU: see novaLibvirtConfReason.
+        The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled); cpu_mode = host-passthrough for host. Null when Nova cannot express the CPU: see novaLibvirtConfReason.
         """
         return pulumi.get(self, "nova_libvirt_conf")
 
@@ -584,7 +584,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="proxmoxCpu")
     def proxmox_cpu(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf. Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
+        Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf; on aarch64 a cputype alone (Proxmox cannot set arm CPU properties). Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
         """
         return pulumi.get(self, "proxmox_cpu")
 
@@ -608,7 +608,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="qemuCpuArg")
     def qemu_cpu_arg(self) -> pulumi.Output[_builtins.str]:
         """
-        The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'.
+        The -cpu argument: on x86_64 e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'; on aarch64 the model and its properties, e.g. 'max,sve=on,sve128=on,sve256=off' (arm has no enforce: QEMU refuses at start a property value the host cannot give).
         """
         return pulumi.get(self, "qemu_cpu_arg")
 
@@ -656,7 +656,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="x86Level")
     def x86_level(self) -> pulumi.Output[Optional['outputs.CpuModelSelectionX86Level']]:
         """
-        The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+        The x86-64 level of the CPU; null for a fleet of another architecture (aarch64), where the levels do not apply.
         """
         return pulumi.get(self, "x86_level")
 
