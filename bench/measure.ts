@@ -54,11 +54,11 @@ export async function settle(sshdPid: number, timeoutMs = 10_000): Promise<void>
   while (processTree(sshdPid).length > 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
 }
 
-/** Wall time of a whole command (argv, no shell unless asked), stdin given; rejects on a non-zero exit. */
-export function runProcess(argv: readonly string[], stdin = ''): Promise<number> {
+/** Wall time of a whole command (argv, no shell unless asked), stdin given, env added to this one's; rejects on a non-zero exit. */
+export function runProcess(argv: readonly string[], stdin = '', env?: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: env && { ...process.env, ...env } });
     let err = '';
     child.stdout.resume();
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));

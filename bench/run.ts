@@ -6,7 +6,7 @@
  * Environment: BENCH_SAMPLES (default 11) samples per latency row;
  * BENCH_CONCURRENCY (default 16) hosts asked at once in fleets;
  * BENCH_ACCEL (kvm|tcg; default kvm where /dev/kvm works here, else tcg,
- * and the results say so).
+ * and the results say so); BENCH_ONLY=whole-process runs bench/wholeProcess.ts's rows alone.
  */
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,6 +24,7 @@ import { rawQmp } from '../harness/rawQmp';
 import { startSshd, type Sshd } from '../harness/sshd';
 import { cpuMs, machineBusyMs, median, ms, ratio, runProcess, samples, settle, timed, which } from './measure';
 import type { MemoryJob, MemoryResult } from './memoryChild';
+import { wholeProcessRows } from './wholeProcess';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 11);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -86,6 +87,8 @@ async function main(): Promise<void> {
   const request = (name: string) => ({ connection: connection(name), accelerator: ACCEL });
   const rows: Row[] = [];
   try {
+    // BENCH_ONLY=whole-process: those rows alone, printed (RESULTS.md is left as it is).
+    if (process.env.BENCH_ONLY === 'whole-process') return void process.stdout.write(`${renderTable(await wholeProcessRows({ sshd, accelerator: ACCEL, samples: SAMPLES, openssh: opensshPipeline(sshd) }))}\n`);
     // ---------------------------------------------------------------- probes
     log(`probes: ${SAMPLES} samples of each, interleaved`);
     const warmDir = freshCacheDir();
@@ -159,6 +162,8 @@ async function main(): Promise<void> {
       target: '≤ 1 connection, ≤ 1 exec, 0 QEMU',
       met: yes(warmOk),
     });
+    log(`whole processes: ${SAMPLES} samples of each, interleaved`);
+    rows.push(...(await wholeProcessRows({ sshd, accelerator: ACCEL, samples: SAMPLES, openssh })));
 
     // ---------------------------------------------------------- CPU per probe
     log(`CPU per probe: ${CPU_SAMPLES} sequential probes of each kind`);

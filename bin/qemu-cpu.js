@@ -1,6 +1,26 @@
 #!/usr/bin/env node
 'use strict';
-require('../dist/provider/surfaces/cli/main.js').main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write(`qemu-cpu: internal error: ${err && err.stack ? err.stack : err}\n`); process.exitCode = 2; },
+// The usage is answered by main alone. A command runs from one bundle, dist/cli/commands.js (scripts/bundle-cli.js;
+// `npm run build` builds it), compiled with V8's code cache of an earlier run of the same command (docs/architecture.md, "How the CLI starts").
+const path = require('node:path');
+const { main } = require('../dist/provider/surfaces/cli/main.js');
+
+const argv = process.argv.slice(2);
+let bundle;
+function loadCommands() {
+  const { loadBundle, cacheSlot } = require('../dist/provider/surfaces/cli/bundleLoader.js');
+  bundle = loadBundle(path.join(__dirname, '../dist/cli/commands.js'), cacheSlot(argv));
+  return bundle.exports;
+}
+main(argv, undefined, loadCommands).then(
+  (code) => {
+    process.exitCode = code;
+    // A run that could not decide (exit 2: a bad argument, an unreachable host) may have compiled little: it leaves the cache as it is.
+    if (bundle && code !== 2) bundle.saveCodeCache();
+  },
+  (err) => {
+    const missing = err && err.code === 'ENOENT' && !bundle ? ` (run 'npm run build' in ${path.join(__dirname, '..')})` : '';
+    process.stderr.write(`qemu-cpu: internal error${missing}: ${err && err.stack ? err.stack : err}\n`);
+    process.exitCode = 2;
+  },
 );

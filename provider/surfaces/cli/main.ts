@@ -1,10 +1,5 @@
-import { QemuCpuError, ConfigError } from '../../errors';
-import { sharedPool } from '../../probe';
 import { processIo, type CliIo } from './cliIo';
 import { EXIT } from './exitCodes';
-import { baselineCommand } from './baselineCommand';
-import { checkCommand } from './checkCommand';
-import { probeCommand } from './probeCommand';
 
 const USAGE = `Usage: qemu-cpu <command> [options]
 
@@ -16,43 +11,29 @@ Commands:
 Run 'qemu-cpu <command> --help' for a command's options.
 `;
 
-const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
-  probe: probeCommand,
-  check: checkCommand,
-  baseline: baselineCommand,
-};
+/** The CLI's commands; commands.ts runs each. */
+export const COMMAND_NAMES = ['probe', 'check', 'baseline'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
 
-/** The qemu-cpu CLI. Resolves to the process exit code; never throws for expected failures. */
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+/** The module that runs the commands: commands.ts as compiled, or bin/qemu-cpu.js's bundle of it. */
+export type CommandsModule = Pick<typeof import('./commands'), 'runCommand'>;
+
+/**
+ * The qemu-cpu CLI. Resolves to the process exit code; never throws for
+ * expected failures. The usage and an unknown command are answered here,
+ * with nothing else loaded; `loadCommands` is asked only for a command
+ * (bin/qemu-cpu.js gives the bundle of commands.ts, docs/architecture.md "How the
+ * CLI starts").
+ */
+export async function main(argv: string[], io: CliIo = processIo, loadCommands: () => CommandsModule | Promise<CommandsModule> = () => import('./commands')): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
     io.stdout(USAGE);
     return command ? EXIT.ok : EXIT.undecided;
   }
-  const run = COMMANDS[command];
-  if (!run) {
+  if (!(COMMAND_NAMES as readonly string[]).includes(command)) {
     io.stderr(`qemu-cpu: unknown command ${JSON.stringify(command)}\n${USAGE}`);
     return EXIT.undecided;
   }
-  try {
-    return await run(rest, io);
-  } catch (err) {
-    io.stderr(describeFailure(err));
-    return EXIT.undecided;
-  } finally {
-    await sharedPool.closeAll();
-  }
-}
-
-function describeFailure(err: unknown): string {
-  if (err instanceof ConfigError && err.issues.length > 1) {
-    return `qemu-cpu: ${err.what}:\n${err.issues.map((i) => `  - ${i}`).join('\n')}\n`;
-  }
-  if (err instanceof QemuCpuError) return `qemu-cpu: ${err.message}\n`;
-  // parseArgs rejects unknown or malformed options with a TypeError whose message is meant for users.
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-    return `qemu-cpu: ${(err as Error).message}\nRun 'qemu-cpu <command> --help' for its options.\n`;
-  }
-  throw err;
+  return (await loadCommands()).runCommand(command as CommandName, rest, io);
 }

@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, KeyPassphraseError } from '../../errors';
-import { probeHost, probeModelLevels, type ProbeRequestInput } from '../../probe';
+// The probe layer's modules, not its index: a probe loads no fleet verification or baseline code.
+import { probeHost } from '../../probe/probeHost';
+import { probeModelLevels } from '../../probe/modelLevels';
+import type { ProbeRequestInput } from '../../probe/probeRequest';
 import { ACCELERATORS, archProfile, x86LevelOf } from '../../model';
 import { EXIT } from './exitCodes';
 import { renderModelLevels } from './modelLevelsText';

@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
-import { utils, type AnyAuthMethod, type AuthHandlerMiddleware, type AuthenticationType, type ParsedKey } from 'ssh2';
+import type { AnyAuthMethod, AuthHandlerMiddleware, AuthenticationType, ParsedKey } from 'ssh2';
 import { ConfigError, KeyPassphraseError } from '../../errors';
 import { expandHome } from './expandHome';
+import { parseKey } from './ssh2Client';
 
 /** The connection fields authentication looks at. */
 export interface AuthFields {
@@ -68,7 +69,7 @@ async function loadPrivateKey(fields: AuthFields, secrets: string[]): Promise<Pa
   }
   if (data === undefined) return undefined;
   if (Buffer.isBuffer(data)) secrets.push(data.toString('utf8'));
-  const parsed = utils.parseKey(data, fields.privateKeyPassword);
+  const parsed = parseKey(data, fields.privateKeyPassword);
   // ssh2's parse errors name the problem, never the key or passphrase; still, only known phrasings are passed on.
   if (parsed instanceof Error) throw keyError(fields, source, parsed.message);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;

@@ -1,10 +1,11 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
+import type { ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import type { HostKeyError } from '../../errors';
 import { authHandler, type AuthPlan, type AuthProgress } from './auth';
 import { classifyDialError, type DialFailure, type DialPhase } from './dialFailure';
 import type { HostKeyPolicy } from './hostKeyPolicy';
+import { Client } from './ssh2Client';
 
 /** Everything needed to dial one hop. */
 export interface HopPlan {

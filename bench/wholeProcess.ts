@@ -1,0 +1,98 @@
+/**
+ * The bench's whole-process rows (issue 13): what a user times, a
+ * `qemu-cpu` process from exec to exit, each beside the reference its
+ * target names, all measured interleaved in one loop:
+ * - `qemu-cpu --help` against bare `node -e 0`;
+ * - a warm `qemu-cpu probe HOST --json` (the fingerprint cache answers)
+ *   against `ssh HOST true`, with the same probe inside one Node process
+ *   beside it, to tell Node's start and loading from the SSH work;
+ * - a cold one (`--no-cache`: QEMU is asked, and the start checks of host
+ *   and max run beside it) against the OpenSSH pipeline of bench/run.ts.
+ * Every qemu-cpu run has a code cache (bin/qemu-cpu.js) from an untimed
+ * first run, as on any machine that has run qemu-cpu before.
+ *
+ * `BENCH_ONLY=whole-process npm run bench` runs these rows alone.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { probeHost, TransportPool } from '../provider/probe';
+import type { Accelerator } from '../provider/model';
+import { repoRoot } from '../harness/paths';
+import type { Sshd } from '../harness/sshd';
+import { median, ms, ratio, runProcess, timed } from './measure';
+
+type Row = Record<'case' | 'median' | 'reference' | 'ratio' | 'target' | 'met', string>;
+
+/** What the rows need from bench/run.ts: its sshd, accelerator, sample count and OpenSSH pipeline. */
+export interface WholeProcessSetup {
+  sshd: Sshd;
+  accelerator: Accelerator;
+  samples: number;
+  openssh: { argv: string[]; stdin: string };
+}
+
+/** The rows, with their references, medians of `samples` interleaved runs. */
+export async function wholeProcessRows({ sshd, accelerator, samples, openssh }: WholeProcessSetup): Promise<Row[]> {
+  const xdg = fs.mkdtempSync(path.join(os.tmpdir(), 'qemu-cpu-bench-process-'));
+  try {
+    const env = { XDG_CACHE_HOME: xdg };
+    const bin = [process.execPath, path.join(repoRoot, 'bin/qemu-cpu.js')];
+    const target = `${sshd.user}@${sshd.host}`;
+    const probe = [...bin, 'probe', target, '-p', String(sshd.port), '-i', sshd.privateKeyPath, '--known-hosts', sshd.knownHostsPath, '--accel', accelerator, '--json'];
+    const sshTrue = ['ssh', '-F', '/dev/null', '-T', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-i', sshd.privateKeyPath, '-p', String(sshd.port), target, 'true'];
+    // The CLI's probe, in this process: the same request, cache and start check, with no process around it.
+    const request = { connection: sshd.connection({ name: `${sshd.host}:${sshd.port}` }), accelerator };
+    const inProcess = async () => {
+      const pool = new TransportPool();
+      try {
+        return await probeHost(request, { pool, cacheDir: path.join(xdg, 'qemu-cpu'), vcpuStartCheck: true });
+      } finally {
+        await pool.closeAll();
+      }
+    };
+    // Untimed: fill the fingerprint cache and the code cache of each command line.
+    await runProcess(probe, '', env);
+    await runProcess([...probe, '--no-cache'], '', env);
+    if ((await inProcess()).fromCache !== true) throw new Error('the in-process warm probe did not answer from the CLI’s cache');
+    const s = { node: [] as number[], help: [] as number[], sshTrue: [] as number[], warm: [] as number[], warmIn: [] as number[], cold: [] as number[], openssh: [] as number[] };
+    for (let i = 0; i < samples; i++) {
+      s.node.push(await runProcess([process.execPath, '-e', '0']));
+      s.help.push(await runProcess([...bin, '--help'], '', env));
+      s.sshTrue.push(await runProcess(sshTrue));
+      s.warm.push(await runProcess(probe, '', env));
+      s.warmIn.push((await timed(inProcess)).ms);
+      s.openssh.push(await runProcess(openssh.argv, openssh.stdin));
+      s.cold.push(await runProcess([...probe, '--no-cache'], '', env));
+    }
+    const m = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, median(v)])) as Record<keyof typeof s, number>;
+    const rest = m.warm - m.warmIn - m.node;
+    return [
+      { case: 'Reference: bare Node, a whole process (`node -e 0`)', median: ms(m.node), reference: '—', ratio: '—', target: '—', met: '' },
+      { case: '`qemu-cpu --help`, a whole process', median: ms(m.help), reference: `\`node -e 0\` ${ms(m.node)}`, ratio: ratio(m.help, m.node), target: '≤ 1.30×', met: yes(m.help <= 1.3 * m.node) },
+      { case: 'Reference: `ssh HOST true` (OpenSSH: new connection, one exec), a whole process', median: ms(m.sshTrue), reference: '—', ratio: '—', target: '—', met: '' },
+      {
+        case: 'Warm `qemu-cpu probe HOST --json`, a whole process (cache hit: one connection, one exec, no QEMU)',
+        median: ms(m.warm),
+        reference: `\`ssh HOST true\` ${ms(m.sshTrue)}; of the process: the same probe in one Node process ${ms(m.warmIn)} (handshake, one exec), Node's own start (\`node -e 0\`) ${ms(m.node)}, the rest (loading, output, exit) ${ms(rest)}`,
+        ratio: ratio(m.warm, m.sshTrue),
+        target: '≤ 1.10×',
+        met: yes(m.warm <= 1.1 * m.sshTrue),
+      },
+      {
+        case: 'Cold `qemu-cpu probe HOST --json --no-cache`, a whole process (QEMU asked; host and max start-checked beside it)',
+        median: ms(m.cold),
+        reference: `OpenSSH pipeline ${ms(m.openssh)} (same queries, raw QMP; no start check), measured in this loop`,
+        ratio: ratio(m.cold, m.openssh),
+        target: '≤ 1.00×',
+        met: yes(m.cold <= m.openssh),
+      },
+    ];
+  } finally {
+    fs.rmSync(xdg, { recursive: true, force: true });
+  }
+}
+
+function yes(ok: boolean): string {
+  return ok ? 'yes' : '**no**';
+}
