@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { runDir } from './globalSetup';
 import { TEST_RUN_ENV, qemuProcesses, type QemuProcess } from '../../harness/qemuProcesses';
 import { removeSink, scanSink } from '../../harness/secretSink';
+import { scratchDir } from '../../harness/paths';
 
 /** What jest passes to global teardown that matters here. */
 interface TeardownConfig {
@@ -31,6 +32,9 @@ const REQUIRED_SOURCES = ['cli', 'probe'] as const;
 export default async function globalTeardown(config: TeardownConfig = {}): Promise<void> {
   const run = process.env[TEST_RUN_ENV];
   const problems: string[] = [];
+
+  // The embedded libvirt roots, one per test process (test/support/libvirt.ts): a jest worker may end without its exit handler.
+  if (fs.existsSync(scratchDir)) for (const d of fs.readdirSync(scratchDir)) if (d.startsWith('libvirt-embed')) fs.rmSync(path.join(scratchDir, d), { recursive: true, force: true });
 
   const scan = scanSink(run);
   const kinds = Object.entries(scan.bySource).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';

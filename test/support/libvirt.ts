@@ -35,7 +35,13 @@ export interface Libvirt {
   version: string;
 }
 
-const embedRoot = path.join(scratchDir, 'libvirt-embed');
+/**
+ * One embedded root per test process: the embedded driver locks its root
+ * while virsh runs, and two test files in two jest workers (x86 and aarch64
+ * XML) would otherwise fail on each other's lock. Removed when the process exits.
+ */
+const embedRoot = path.join(scratchDir, `libvirt-embed-${process.pid}`);
+process.once('exit', () => fs.rmSync(embedRoot, { recursive: true, force: true }));
 
 function embedUri(): string {
   const conf = path.join(embedRoot, 'etc', 'qemu.conf');
@@ -150,7 +156,7 @@ export function aarch64DomainXml(cpuXml: string, emulator: string, name = 'qemu-
 /** libvirt's answer for one domain: the QEMU command line, or its error. */
 export type NativeAnswer = { ok: true; argv: string; cpuArg: string } | { ok: false; error: string };
 
-/** The embedded driver holds its root directory's lock while virsh runs: one call at a time. */
+/** The embedded driver holds its root directory's lock while virsh runs: one call at a time in this process. */
 let queue: Promise<unknown> = Promise.resolve();
 
 /** `virsh domxml-to-native qemu-argv` on a domain XML (calls are serialized). */
