@@ -26,4 +26,6 @@ export interface CpuCheckRecord {
   unavailableSource: UnavailableSource;
   /** query-cpu-model-expansion type=static of the requested CPU under this machine type. */
   expansion: CpuModelExpansion;
+  /** The same model expanded with the switches of the request's alsoExpand, in the same VM; absent unless asked. */
+  alsoExpansion?: CpuModelExpansion;
 }
