@@ -34,7 +34,7 @@ import { hostIdentity, type ProbeContext } from './probeHost';
 import { runBounded } from './runBounded';
 import { connectionOf, type FleetSelection, type HostEntry } from './selectionInputs';
 import { sharedPool, type TransportPool } from './transportPool';
-import { verifySelection, withDemands, type SelectionReport } from './verifySelection';
+import { verifySelection, withDemands, type HostFactsSource, type SelectionReport } from './verifySelection';
 
 /** Options that do not change what "best" means. */
 export interface BaselineOptions {
@@ -46,7 +46,8 @@ export interface BaselineOptions {
   /** How many times the extras may be narrowed after a host refuses some. Default 3. */
   maxExtraRounds?: number;
   /** Passed to each host's capability probe, and its cache settings to each exact-CPU check and to the baseline's own cache entry. */
-  probe?: Omit<ProbeContext, 'transport' | 'pool'>;
+  probe?: Omit<ProbeContext, 'transport' | 'pool'>;  /** Where each host's facts come from: a caller asking the same hosts other questions at once shares one exec per host with them (sharedFacts). Default: one exec per host for this search. */
+  factsOf?: HostFactsSource;
 }
 
 type TriedCandidate = BaselineReport['candidates'][number];
@@ -74,7 +75,7 @@ export async function findBaseline(inputs: FleetSelection, options: BaselineOpti
   if (inputs.hosts.length === 0) throw new ConfigError({ what: 'no hosts to find a baseline for', hint: 'Name hosts, or an inventory that has some.' });
   const { selection: base, problems, problemFields } = normalizeSelection({ ...inputs, model: 'base' });
   if (problems.length > 0) throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems, issueFields: problemFields });
-  const ctx: BaselineHostContext = { pool: options.pool ?? sharedPool, factsOf: sharedFacts(), probe: options.probe };
+  const ctx: BaselineHostContext = { pool: options.pool ?? sharedPool, factsOf: options.factsOf ?? sharedFacts(), probe: options.probe };
   const cache = new BaselineCache(inputs.hosts.map(cacheHost), baselineQuestion(inputs, base, options), { cache: options.probe?.cache, cacheDir: options.probe?.cacheDir });
   const stored = await cache.stored();
   if (stored && (await unchangedEverywhere(ctx, inputs.hosts, stored, inputs.concurrency))) return fromCache(stored.report);
