@@ -4,10 +4,13 @@
 # loopback hosts), setpriv (QEMU dies with its connection) and libvirt (the
 # tests check that libvirt accepts every <cpu> XML the project emits and turns
 # it into the same -cpu as qemuCpuArg), and the login shells the tests give
-# throwaway SSH users (dash, zsh, fish, tcsh: provider/probe/loginShells.integration.test.ts).
+# throwaway SSH users (dash, zsh, fish, tcsh: provider/probe/loginShells.integration.test.ts), and
+# qemu-system-arm for arm64 (aarch64) hosts under TCG.
 set -euo pipefail
 missing=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+# qemu-system-aarch64: the arm64 hosts' QEMU, tested under TCG (provider/probe/aarch64.integration.test.ts).
+command -v qemu-system-aarch64 >/dev/null 2>&1 || missing+=(qemu-system-arm)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)

@@ -149,7 +149,7 @@ export class HostUnresponsiveError extends QemuCpuError {
 }
 
 /** The ways a host's QEMU refuses a CPU outright. */
-export const CPU_REFUSAL_KINDS = ['unknown-model', 'unknown-feature', 'unknown-machine-type', 'vcpu-start'] as const;
+export const CPU_REFUSAL_KINDS = ['unknown-model', 'unknown-feature', 'unknown-machine-type', 'vcpu-start', 'cpu-properties'] as const;
 export type CpuRefusalKind = (typeof CPU_REFUSAL_KINDS)[number];
 
 /** What this host's QEMU refused about the CPU itself: a definite "cannot", never "undecided". */
@@ -158,7 +158,9 @@ export interface CpuRefusal {
    * unknown-model: this QEMU has no such CPU model; unknown-feature: no such
    * CPU property; unknown-machine-type: no such machine type (newer QEMUs
    * drop the oldest), so no VM with this CPU under it; vcpu-start: QEMU knows the CPU but aborted or refused while
-   * creating its vCPU (KVM rejected an MSR or the vCPU's set-up).
+   * creating its vCPU (KVM rejected an MSR or the vCPU's set-up); cpu-properties: QEMU
+   * refused the CPU's properties at start (aarch64: an SVE length set, aarch64=off under
+   * TCG, a property KVM does not support, a CPU type the machine type does not take).
    */
   readonly kind: CpuRefusalKind;
   /** The model or feature name QEMU refused (for vcpu-start, the -cpu model). */

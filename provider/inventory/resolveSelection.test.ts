@@ -37,7 +37,8 @@ describe('resolveSelectionInputs', () => {
     ]);
     expect(inputs).not.toHaveProperty('inventory');
     expect(inputs).not.toHaveProperty('sshConfig');
-    expect(inputs.machineType).toBe('q35');
+    // No machine type: each host's architecture default (q35, virt), resolved when it is asked.
+    expect(inputs.machineType).toBeUndefined();
     expect(warnings).toEqual([`ssh config ${path.join(home, '.ssh/config')}: Include is not followed; hosts set up only in included files are not seen`]);
   });
 

@@ -1,5 +1,8 @@
 import { KvmUnavailableError, QmpCommandError } from '../errors';
 import {
+  archProfile,
+  guessArchitecture,
+  profileOfTarget,
   CpuModelExpansionReplySchema,
   KvmInfoSchema,
   QueryCpuDefinitionsReplySchema,
@@ -19,6 +22,9 @@ import { QemuSession } from './qemuSession';
  */
 export async function queryCapabilities(qmp: QmpClient, binary: string, opts: Pick<LaunchOptions, 'accelerator' | 'machineType'>): Promise<QemuProbeRecord> {
   const expanded = opts.accelerator === 'kvm' ? 'host' : 'max';
+  // The expansion type is the architecture's (x86 static, arm full only): guessed from the binary's name to pipeline it, confirmed by query-target below.
+  const guessed = archProfile(guessArchitecture(binary));
+  const expand = (type: 'static' | 'full') => qmp.execute('query-cpu-model-expansion', { type, model: { name: expanded } }, CpuModelExpansionReplySchema);
   const settle = <T>(p: Promise<T>) => p.then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e }));
   const replies = [
     settle(qmp.execute('query-version', undefined, VersionInfoSchema)),
@@ -26,7 +32,7 @@ export async function queryCapabilities(qmp: QmpClient, binary: string, opts: Pi
     settle(qmp.execute('query-kvm', undefined, KvmInfoSchema)),
     settle(qmp.execute('query-machines', undefined, QueryMachinesReplySchema)),
     settle(qmp.execute('query-cpu-definitions', undefined, QueryCpuDefinitionsReplySchema)),
-    settle(qmp.execute('query-cpu-model-expansion', { type: 'static', model: { name: expanded } }, CpuModelExpansionReplySchema)),
+    settle(expand(guessed.expansionType)),
   ] as const;
   const [version, target, kvm, machines, definitions, expansion] = await Promise.all(replies);
   const get = <T>(r: { ok: true; v: T } | { ok: false; e: unknown }): T => {
@@ -48,6 +54,8 @@ export async function queryCapabilities(qmp: QmpClient, binary: string, opts: Pi
       hint: "Check the kvm module and /dev/kvm on the host, or ask for accelerator 'tcg' explicitly.",
     });
   }
+  const profile = profileOfTarget(targetInfo.arch);
+  const hostExpansion = profile !== undefined && profile.expansionType !== guessed.expansionType ? await expand(profile.expansionType) : get(expansion);
   return {
     binary,
     accelerator: opts.accelerator,
@@ -57,7 +65,7 @@ export async function queryCapabilities(qmp: QmpClient, binary: string, opts: Pi
     kvm: kvmInfo,
     machines: get(machines),
     definitions: get(definitions),
-    hostExpansion: get(expansion),
+    hostExpansion,
   };
 }
 

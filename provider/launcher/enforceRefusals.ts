@@ -20,7 +20,7 @@ export function parseEnforceRefusals(stderr: string): string[] {
  * start the same VM with `enforce`. QEMU then exits at start-up after naming
  * every feature it cannot provide; if it starts, nothing is missing.
  */
-export async function enforceRefusals(transport: Transport, req: CpuCheckRequest, cpuArg: string): Promise<string[]> {
+export async function enforceRefusals(transport: Transport, req: CpuCheckRequest & { machineType: string }, cpuArg: string): Promise<string[]> {
   try {
     const session = await QemuSession.start(transport, {
       accelerator: req.accelerator,

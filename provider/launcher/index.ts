@@ -5,6 +5,6 @@ export { expandModels } from './modelExpansions';
 export { readHostFacts, parseHostFacts, HostFactsSchema, type HostFacts } from './hostFacts';
 export { runToCompletion } from './runToCompletion';
 export { withTimeout } from './withTimeout';
-export { checkCpu, type CpuCheckRequest } from './cpuCheck';
+export { ArchitectureMismatch, checkCpu, type CpuCheckRequest } from './cpuCheck';
 export { parseEnforceRefusals } from './enforceRefusals';
 export { checkVcpuStart } from './vcpuStart';

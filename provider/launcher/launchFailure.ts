@@ -13,6 +13,18 @@ const MAX_LINE_CHARS = 300;
  */
 const VCPU_START = /failed to set MSR|kvm_buf_set_msrs|kvm_init_vcpu|kvm_arch_init_vcpu|vPMU: /;
 
+/**
+ * QEMU's words when it refuses an aarch64 CPU's properties at start
+ * (target/arm/cpu64.c, cpu.c, kvm.c; hw/arm/virt.c): "cannot enable sve256",
+ * "SVE must be enabled to enable vector lengths", "sve256 is required as it
+ * is a power-of-two length smaller than the maximum", "'aarch64' feature
+ * cannot be disabled unless KVM is enabled", "'pmu' feature not supported by
+ * KVM on this host", "KVM is not supported for this guest CPU type",
+ * "mach-virt: CPU type cortex-m3-arm-cpu not supported". The host, as it is,
+ * will not run that CPU.
+ */
+const CPU_PROPERTIES = /cannot (?:enable|disable) sve|SVE must be enabled|is required as it is a power-of-two length|unsupported SVE vector length|feature cannot be disabled|feature not supported by KVM|not supported by KVM on this host|KVM is not supported for this guest CPU type|CPU type \S+ not supported|cannot be used with KVM/;
+
 /** What the failed start asked for: the -cpu argument and machine type of an exact-CPU check (absent for a probe). */
 export interface AskedOf {
   cpu?: string;
@@ -89,6 +101,18 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
   if (unknownModel) {
     const refusal = { kind: 'unknown-model', name: unknownModel[1], qemuStderr: qemuSaid.slice(0, 500) } as const;
     return new CpuRefusedError({ host, cause, qemuStderr, refusal, what: `QEMU on this host does not know CPU model ${unknownModel[1]}`, why: refusal.qemuStderr, hint: 'Check the name against `qemu-cpu probe` on this host (models differ between QEMU versions).' });
+  }
+  // Before unknown properties: QEMU says "can't apply global …" for a property it knows and refuses, too.
+  const propertiesLine = cpu === undefined ? undefined : qemuLines.find((l) => CPU_PROPERTIES.test(l));
+  if (cpu !== undefined && propertiesLine !== undefined) {
+    const model = cpu.split(',')[0];
+    const refusal = { kind: 'cpu-properties', name: model, qemuStderr: qemuSaid.slice(0, 500) } as const;
+    return new CpuRefusedError({
+      host, cause, qemuStderr, refusal,
+      what: `QEMU on this host refused CPU ${cpu} at start`,
+      why: qemuSaid.slice(0, 500),
+      hint: 'This host cannot give the CPU these properties; drop or change them (`qemu-cpu probe` shows what its host model has).',
+    });
   }
   const unknownProperty = /Property '[^']*\.([^'.]+)' not found|can't apply global [^=]*\.([A-Za-z0-9_.-]+)=/.exec(qemuSaid);
   if (unknownProperty) {

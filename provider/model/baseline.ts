@@ -45,12 +45,14 @@ export type MigrationBlocker = z.infer<typeof MigrationBlockerSchema>;
  * what TCG emulates, so /proc/cpuinfo comes first there.
  */
 export function hostCpuVendor(h: HostCapabilities): string | undefined {
-  return h.accelerator === 'kvm' ? h.hostModel.vendor ?? h.hostCpu?.vendor : h.hostCpu?.vendor ?? h.hostModel.vendor;
+  const cpu = h.hostCpu?.arch === 'x86_64' ? h.hostCpu : undefined;
+  return h.accelerator === 'kvm' ? h.hostModel.vendor ?? cpu?.vendor : cpu?.vendor ?? h.hostModel.vendor;
 }
 
 /** The host CPU's brand string, preferring the same source as {@link hostCpuVendor}. */
 export function hostCpuName(h: HostCapabilities): string | undefined {
-  return h.accelerator === 'kvm' ? h.hostModel.modelId ?? h.hostCpu?.modelName : h.hostCpu?.modelName ?? h.hostModel.modelId;
+  const cpu = h.hostCpu?.arch === 'x86_64' ? h.hostCpu : undefined;
+  return h.accelerator === 'kvm' ? h.hostModel.modelId ?? cpu?.modelName : cpu?.modelName ?? h.hostModel.modelId;
 }
 
 /** The CPU vendor of each host. */

@@ -1,30 +1,18 @@
 import { z } from 'zod';
+import { RemoteCommandError } from '../errors';
 import type { CpuDefinitionInfo, CpuModelExpansion, MachineInfo } from './qapi';
 import type { VcpuStartRecord } from './vcpuStartRecord';
 import { BlockerSchema, blockerLayers } from './blockerLayer';
 import { parseCpuinfo } from './cpuinfo';
+import { HostCpuSchema } from './hostCpu';
 import { AcceleratorSchema } from './qemuNames';
-import { QEMU_X86_FEATURES, cpuinfoFlagFeature, normalizeFeatureList } from './featureNames';
+import { normalizeFeatureList } from './featureNames';
+import { archProfile, ArchitectureSchema, profileOfTarget, type ArchProfile } from './arch';
 import type { HostFactsInput, QemuProbeRecord } from './probeRecord';
 
 const featureList = (what: string) => z.array(z.string().min(1)).describe(what);
 
-/** The host CPU as /proc/cpuinfo describes its first processor. */
-export const HostCpuSchema = z
-  .object({
-    vendor: z.string().min(1).describe('cpuinfo vendor_id, e.g. "GenuineIntel" or "AuthenticAMD".'),
-    family: z.number().int().nonnegative().describe('cpuinfo "cpu family".'),
-    model: z.number().int().nonnegative().describe('cpuinfo "model".'),
-    stepping: z.number().int().nonnegative().describe('cpuinfo "stepping".'),
-    microcode: z
-      .string()
-      .nullable()
-      .describe('cpuinfo "microcode" revision as Linux prints it; null when absent (common inside VMs).'),
-    modelName: z.string().min(1).describe('cpuinfo "model name".'),
-    flags: featureList('cpuinfo "flags", spelled as Linux spells them (sse4_1, lahf_lm, ...), in its order.'),
-  })
-  .describe("The host's physical (or, nested, virtual) CPU as the host's Linux sees it.");
-export type HostCpu = z.infer<typeof HostCpuSchema>;
+export { HostCpuSchema, type HostCpu } from './hostCpu';
 
 /**
  * What one QEMU on one host can give a guest: the single source of the
@@ -44,7 +32,7 @@ export const HostCapabilitiesSchema = z
         package: z.string().describe('QEMU package string (distribution build or git describe); may be empty.'),
       })
       .describe('The QEMU that answered.'),
-    arch: z.string().min(1).describe('QEMU target architecture (query-target), e.g. "x86_64".'),
+    arch: ArchitectureSchema.describe('QEMU target architecture (query-target): the guest\'s, "x86_64" or "aarch64"; under TCG it need not be the host CPU\'s (hostCpu.arch).'),
     accelerator: AcceleratorSchema.describe('Accelerator actually in use: "kvm" only when KVM is enabled in this QEMU, else "tcg" (emulation).'),
     kvm: z
       .object({
@@ -62,7 +50,7 @@ export const HostCapabilitiesSchema = z
           .enum(['host', 'max'])
           .describe('The model expanded: "host" (all the host offers, under KVM) or "max" (all TCG emulates).'),
         features: featureList(
-          'Canonical QEMU names of the features the model enables (boolean true in its static expansion), sorted.',
+          'Canonical QEMU names of the features the model enables (boolean true in its expansion: static on x86, full on aarch64), sorted.',
         ),
         vendor: z.string().optional().describe('CPUID vendor the model reports.'),
         family: z.number().int().optional().describe('CPUID family the model reports.'),
@@ -82,7 +70,8 @@ export const HostCapabilitiesSchema = z
               .describe('The versioned model this name resolves to (e.g. "Skylake-Client-v1"); null if none.'),
             usable: z
               .boolean()
-              .describe('A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts.'),
+              .nullable()
+              .describe('A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts. Null when QEMU does not say (aarch64 lists no unavailable-features; see usabilityNote) and no start was checked: `qemu-cpu check` answers with a paused VM.'),
             blockers: featureList(
               'QEMU property names that keep the model from running here (its unavailable-features), de-duplicated, in QEMU order.',
             ),
@@ -115,6 +104,11 @@ export const HostCapabilitiesSchema = z
           .describe('One machine type QEMU offers.'),
       )
       .describe('Every machine type QEMU lists, in QEMU order.'),
+    usabilityNote: z
+      .string()
+      .nullable()
+      .optional()
+      .describe("Why some models' usable is null, for architectures whose QEMU does not report usability (aarch64); absent or null otherwise."),
     notExposable: featureList(
       'Canonical names of features the host CPU reports (cpuinfo flags) that QEMU knows but cannot give any guest here ' +
         '(false in the host model), sorted; empty when cpuinfo was not gathered.',
@@ -178,16 +172,18 @@ function hostModel(name: 'host' | 'max', expansion: CpuModelExpansion): HostMode
 }
 
 /**
- * A model is usable when QEMU lists no unavailable features for it. When QEMU
- * omits the list, usability is unknown and the model counts as not usable:
- * QEMU omits it only on targets without the check, and x86 always has it.
+ * A model is usable when QEMU lists no unavailable features for it. Where
+ * the architecture's QEMU reports none (aarch64), usability is unknown
+ * (null) until a VM is started with it. On x86 QEMU always lists them; an
+ * x86 entry without the list counts as not usable.
  */
-function cpuModel(def: CpuDefinitionInfo): CpuModelCapability {
+function cpuModel(def: CpuDefinitionInfo, profile: ArchProfile): CpuModelCapability {
   const unavailable = def['unavailable-features'];
+  const usable = profile.missingReport === 'start-refusal' && unavailable === undefined ? null : unavailable !== undefined && unavailable.length === 0;
   return {
     name: def.name,
     aliasOf: def['alias-of'] ?? null,
-    usable: unavailable !== undefined && unavailable.length === 0,
+    usable,
     blockers: [...new Set(unavailable ?? [])],
     deprecated: def.deprecated ?? false,
     migrationSafe: def['migration-safe'] ?? false,
@@ -211,12 +207,12 @@ function machine(info: MachineInfo): MachineCapability {
  * @param expansion - the static expansion of 'host' (or 'max').
  * @returns sorted canonical names.
  */
-export function notExposableFeatures(cpuinfoFlags: Iterable<string>, expansion: CpuModelExpansion): string[] {
+export function notExposableFeatures(cpuinfoFlags: Iterable<string>, expansion: CpuModelExpansion, profile: ArchProfile = archProfile('x86_64')): string[] {
   const values = expansionFeatureValues(expansion);
   const known = new Set(values.keys());
   const off = new Set<string>();
   for (const flag of cpuinfoFlags) {
-    const feature = cpuinfoFlagFeature(flag, known);
+    const feature = profile.cpuinfoFlagFeature(flag, known);
     if (feature !== undefined && values.get(feature) === false) off.add(feature);
   }
   return [...off].sort();
@@ -229,20 +225,24 @@ export function notExposableFeatures(cpuinfoFlags: Iterable<string>, expansion: 
  * no query-kvm answer, the requested accelerator stands: QEMU started with
  * accel=kvm alone exits rather than fall back to TCG.
  *
- * @throws RemoteCommandError (stage 'host-facts') when facts.cpuinfo is given but unreadable.
+ * @throws RemoteCommandError (stage 'host-facts') when facts.cpuinfo is given but unreadable,
+ *   or QEMU's target is an architecture qemu-cpu has no profile for.
  */
 export function buildCapabilities(input: BuildCapabilitiesInput): HostCapabilities {
   const { probe, facts } = input;
   const { major, minor, micro } = probe.version.qemu;
+  const profile = targetProfile(probe.target.arch, input.host);
   const kvmInUse = probe.kvm === null ? probe.accelerator === 'kvm' : probe.accelerator === 'kvm' && probe.kvm.enabled;
-  const hostCpu = facts.cpuinfo === undefined ? null : parseCpuinfo(facts.cpuinfo, input.host);
-  const models = probe.definitions.map(cpuModel);
-  const notExposable = hostCpu === null ? [] : notExposableFeatures(hostCpu.flags, probe.hostExpansion);
+  const hostCpu = facts.cpuinfo === undefined ? null : parseCpuinfo(facts.cpuinfo, input.host, facts.uname);
+  const models = probe.definitions.map((d) => cpuModel(d, profile));
+  // The host CPU says something about the guest only when it is the guest's architecture (not a TCG cross-emulation).
+  const sameArch = hostCpu !== null && hostCpu.arch === profile.arch;
+  const notExposable = sameArch ? notExposableFeatures(hostCpu.flags, probe.hostExpansion, profile) : [];
   const hostFeatures = hostModel(probe.accelerator === 'kvm' ? 'host' : 'max', probe.hostExpansion);
   const blocked = [...new Set([...models.flatMap((m) => m.blockers), ...notExposable])];
   const blockers = blockerLayers(blocked, {
     accelerator: probe.accelerator,
-    cpuinfoFlags: hostCpu?.flags,
+    cpuinfoFlags: sameArch ? hostCpu.flags : undefined,
     // Under a real machine type the host model may carry its compat properties: not the -machine none evidence.
     hostModelUnderNone: probe.machineType === 'none' ? hostFeatures.features : undefined,
   });
@@ -250,7 +250,7 @@ export function buildCapabilities(input: BuildCapabilitiesInput): HostCapabiliti
     host: input.host,
     probedAt: input.probedAt,
     qemu: { binary: probe.binary, version: `${major}.${minor}.${micro}`, package: probe.version.package.trim() },
-    arch: probe.target.arch,
+    arch: profile.arch,
     accelerator: kvmInUse ? 'kvm' : 'tcg',
     kvm: probe.kvm === null ? null : { present: probe.kvm.present, enabled: probe.kvm.enabled },
     kernelRelease: facts.kernelRelease?.trim() || null,
@@ -259,9 +259,23 @@ export function buildCapabilities(input: BuildCapabilitiesInput): HostCapabiliti
     hostModel: hostFeatures,
     models,
     machines: probe.machines.map(machine),
+    ...(profile.missingReport === 'start-refusal' ? { usabilityNote: profile.usabilityNote(probe.accelerator) } : {}),
     notExposable,
     blockers,
   };
+}
+
+/** The profile of QEMU's target; an architecture without one is refused, with what to do. */
+function targetProfile(target: string, host: string): ArchProfile {
+  const profile = profileOfTarget(target);
+  if (profile) return profile;
+  throw new RemoteCommandError({
+    host,
+    stage: 'qmp-command',
+    what: `the QEMU on this host emulates ${target}, an architecture qemu-cpu has no profile for`,
+    why: 'qemu-cpu knows x86_64 and aarch64 guests (provider/model/arch)',
+    hint: 'Point qemuBinary at qemu-system-x86_64 or qemu-system-aarch64.',
+  });
 }
 
 /** How a wanted feature list compares with what a host can give. */
@@ -284,8 +298,9 @@ export interface FeatureGap {
  */
 export function featureGap(caps: HostCapabilities, wanted: Iterable<string>): FeatureGap {
   const offered = new Set(caps.hostModel.features);
-  const known = new Set([...QEMU_X86_FEATURES, ...offered]);
-  const { canonical, unknown } = normalizeFeatureList(wanted, known);
+  const profile = archProfile(caps.arch);
+  const known = new Set([...profile.features, ...offered]);
+  const { canonical, unknown } = normalizeFeatureList(wanted, known, profile);
   const withheldAll = new Set(caps.notExposable);
   const available = canonical.filter((f) => offered.has(f));
   const missing = canonical.filter((f) => !offered.has(f));
@@ -304,7 +319,9 @@ export function withVcpuStarts(caps: HostCapabilities, starts: readonly VcpuStar
       const start = byModel.get(m.name);
       if (!start) return m;
       const vcpuStart = { machineType: start.machineType, starts: start.starts, qemuStderr: start.qemuStderr };
-      return { ...m, usable: m.usable && start.starts !== false, vcpuStart };
+      // A start that succeeds settles a usability QEMU did not report (aarch64); one that fails settles it either way.
+      const usable = start.starts === false ? false : m.usable === null && start.starts === true ? true : m.usable;
+      return { ...m, usable, vcpuStart };
     }),
   };
 }

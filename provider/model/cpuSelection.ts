@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AcceleratorSchema, CpuModelNameSchema, MachineTypeSchema } from './qemuNames';
-import { canonicalFeatureName, QEMU_X86_FEATURES } from './featureNames';
+import { canonicalFeatureAnyArch } from './arch';
 import { X86LevelSchema } from './x86Levels';
 
 /** A feature name as a user may write it: QEMU, /proc/cpuinfo or libvirt spelling. */
@@ -24,7 +24,9 @@ export const CpuSelectionSchema = z.object({
     .default([])
     .describe('Features the guest must have (+feature). QEMU, /proc/cpuinfo and libvirt spellings are accepted.'),
   disabledFeatures: z.array(FeatureInputSchema).default([]).describe('Features the guest must not have (-feature).'),
-  machineType: MachineTypeSchema.default('q35').describe("The machine type VMs run with; an alias such as 'q35' is resolved on each host."),
+  machineType: MachineTypeSchema.optional().describe(
+    "The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.",
+  ),
   accelerator: AcceleratorSchema.default('kvm'),
   minimumLevel: X86LevelSchema.optional().describe(
     'The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).',
@@ -37,7 +39,8 @@ export interface NormalizedSelection {
   model: string;
   requiredFeatures: string[];
   disabledFeatures: string[];
-  machineType: string;
+  /** Absent: each host's architecture default (q35, virt). */
+  machineType?: string;
   accelerator: CpuSelection['accelerator'];
 }
 
@@ -55,7 +58,8 @@ export function normalizeSelection(selection: CpuSelection & { model: string }):
   const canon = (names: readonly string[], field: FeatureField) => {
     const out: string[] = [];
     for (const name of names) {
-      const c = canonicalFeatureName(name, QEMU_X86_FEATURES);
+      // Any architecture's names here: which one a host is, only its QEMU says (each host refuses what it does not know).
+      const c = canonicalFeatureAnyArch(name);
       if (c === undefined) {
         problems.push(`${field}: ${JSON.stringify(name)} is not a CPU feature QEMU knows`);
         problemFields.push(field);

@@ -1,5 +1,8 @@
 import { QemuCpuError, RemoteCommandError } from '../errors';
-import { parseCpuinfo } from './index';
+import { parseCpuinfo as parseAnyCpuinfo, type X86HostCpu } from './index';
+
+/** x86 text read as x86's (no uname given). */
+const parseCpuinfo = (text: string, host?: string): X86HostCpu => parseAnyCpuinfo(text, host) as X86HostCpu;
 
 const AMD = `processor	: 0
 vendor_id	: AuthenticAMD
@@ -93,5 +96,44 @@ model name	: Some CPU
 
   test('empty text is rejected', () => {
     expect(() => parseCpuinfo('')).toThrow(RemoteCommandError);
+  });
+});
+
+/** A Graviton3 (Neoverse V1) guest's first processor, as arch/arm64/kernel/cpuinfo.c prints it. */
+const NEOVERSE_V1 = `processor	: 0
+BogoMIPS	: 2100.00
+Features	: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm jscvt fcma lrcpc dcpop sha3 sm3 sm4 asimddp sha512 sve asimdfhm dit uscat ilrcpc flagm ssbs paca pacg dcpodp svei8mm svebf16 i8mm bf16 dgh rng
+CPU implementer	: 0x41
+CPU architecture: 8
+CPU variant	: 0x1
+CPU part	: 0xd40
+CPU revision	: 1
+
+processor	: 1
+BogoMIPS	: 2100.00
+`;
+
+describe('parseCpuinfo of an arm64 host (uname aarch64)', () => {
+  test('reads the MIDR fields and the hwcaps', () => {
+    const cpu = parseAnyCpuinfo(NEOVERSE_V1, 'arm1', 'aarch64');
+    expect(cpu).toMatchObject({ arch: 'aarch64', implementer: 0x41, architecture: 8, variant: 1, part: 0xd40, revision: 1 });
+    expect(cpu.flags).toContain('sve');
+    expect(cpu.flags).toContain('paca');
+  });
+
+  test("an x86 block on an arm host names every missing field at once", () => {
+    let error: unknown;
+    try {
+      parseAnyCpuinfo('processor\t: 0\nvendor_id\t: GenuineIntel\n', 'arm1', 'aarch64');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RemoteCommandError);
+    const why = (error as RemoteCommandError).why ?? '';
+    for (const field of ['CPU implementer', 'CPU architecture', 'CPU variant', 'CPU part', 'CPU revision', 'Features']) expect(why).toContain(`cpuinfo.${field}: missing`);
+  });
+
+  test('an architecture without a profile is refused with what qemu-cpu reads', () => {
+    expect(() => parseAnyCpuinfo(NEOVERSE_V1, 'p1', 'ppc64le')).toThrow(/cannot read \/proc\/cpuinfo of a ppc64le host/);
   });
 });

@@ -1,63 +1,27 @@
-import { z } from 'zod';
-import { RemoteCommandError, formatZodIssues } from '../errors';
-import type { HostCpu } from './capabilities';
-
-const decimal = z.string({ required_error: 'missing' }).regex(/^\d+$/, 'not a decimal number').transform(Number);
-const text = z.string({ required_error: 'missing' }).min(1, 'empty');
-
-/** The first processor block, keyed by cpuinfo's field names. */
-const ProcessorBlockSchema = z
-  .object({
-    vendor_id: text,
-    'cpu family': decimal,
-    model: decimal,
-    stepping: decimal,
-    microcode: z.string().optional(),
-    'model name': text,
-    flags: z.string({ required_error: 'missing' }),
-  })
-  .transform(
-    (b): HostCpu => ({
-      vendor: b.vendor_id,
-      family: b['cpu family'],
-      model: b.model,
-      stepping: b.stepping,
-      microcode: b.microcode ? b.microcode : null,
-      modelName: b['model name'],
-      flags: b.flags.split(/\s+/).filter((f) => f !== ''),
-    }),
-  );
-
-/** The "key : value" lines of the first block of cpuinfo text. */
-function firstBlock(cpuinfo: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const line of cpuinfo.replace(/^\s*\n/, '').split('\n')) {
-    if (line.trim() === '') break;
-    const colon = line.indexOf(':');
-    if (colon < 0) continue;
-    const key = line.slice(0, colon).trim();
-    if (!(key in fields)) fields[key] = line.slice(colon + 1).trim();
-  }
-  return fields;
-}
+import { RemoteCommandError } from '../errors';
+import { profileOfUname } from './arch';
+import { parseX86Cpuinfo } from './arch/x86Cpuinfo';
+import type { HostCpu } from './hostCpu';
 
 /**
- * Parse the first processor of an x86 /proc/cpuinfo.
+ * Parse the first processor of a host's /proc/cpuinfo, read as its
+ * architecture's profile reads it.
  *
  * @param cpuinfo - the raw text.
  * @param host - the host label, for the error message.
- * @throws RemoteCommandError (stage 'host-facts') naming every problem found.
+ * @param uname - the host's `uname -m`; absent, the text is read as x86's.
+ * @throws RemoteCommandError (stage 'host-facts') naming every problem found,
+ *   or the architecture qemu-cpu cannot read.
  */
-export function parseCpuinfo(cpuinfo: string, host?: string): HostCpu {
-  const block = firstBlock(cpuinfo);
-  const result = ProcessorBlockSchema.safeParse(block);
-  if (result.success) return result.data;
-  const issues = formatZodIssues(result.error, 'cpuinfo');
+export function parseCpuinfo(cpuinfo: string, host?: string, uname?: string): HostCpu {
+  if (uname === undefined) return parseX86Cpuinfo(cpuinfo, host);
+  const profile = profileOfUname(uname);
+  if (profile) return profile.parseCpuinfo(cpuinfo, host);
   throw new RemoteCommandError({
     host,
     stage: 'host-facts',
-    what: 'The host\'s /proc/cpuinfo could not be read as an x86 CPU description',
-    why: issues.join('; '),
-    hint: 'qemu-cpu supports x86_64 hosts; check that /proc/cpuinfo on the host is readable and complete.',
+    what: `qemu-cpu cannot read /proc/cpuinfo of a ${uname.trim()} host`,
+    why: 'qemu-cpu has architecture profiles for x86_64 and aarch64 hosts only',
+    hint: 'Probe x86_64 or aarch64 hosts; a new architecture is a profile in provider/model/arch (docs/architecture.md).',
   });
 }

@@ -175,15 +175,17 @@ export interface NormalizedFeatureList {
  *
  * @param names - spellings from QEMU, /proc/cpuinfo, libvirt or a user.
  * @param known - as for {@link canonicalFeatureName}.
+ * @param spelling - the architecture's spelling rules (an ArchProfile); x86's by default.
  */
 export function normalizeFeatureList(
   names: Iterable<string>,
   known: ReadonlySet<string> = QEMU_X86_FEATURES,
+  spelling: { canonicalFeatureName(name: string, known: ReadonlySet<string>): string | undefined } = { canonicalFeatureName },
 ): NormalizedFeatureList {
   const canonical = new Set<string>();
   const unknown = new Set<string>();
   for (const name of names) {
-    const feature = canonicalFeatureName(name, known);
+    const feature = spelling.canonicalFeatureName(name, known);
     if (feature === undefined) unknown.add(name);
     else canonical.add(feature);
   }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { CPU_REFUSAL_KINDS, ERROR_KINDS, STAGES, type Problem } from '../errors';
 import type { CpuCheckRecord } from './cpuCheckRecord';
 import { AcceleratorSchema } from './qemuNames';
+import { ArchitectureSchema } from './arch';
+import { UNAVAILABLE_SOURCES } from './cpuCheckRecord';
 import { BlockerSchema, blockerLayers, type Blocker, type LayerEvidence } from './blockerLayer';
 import { expansionFeatureValues } from './capabilities';
 import type { NormalizedSelection } from './cpuSelection';
@@ -27,7 +29,7 @@ export const HostVerdictSchema = z.object({
   kind: z
     .enum(VERDICT_KINDS)
     .optional()
-    .describe('Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.'),
+    .describe('Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start, cpu-properties), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.'),
   message: z.string().optional().describe('The same in words, "host: what (stage): why. hint". Absent when the outcome is can.'),
   qemuStderr: z.string().optional().describe("QEMU's own stderr lines, when QEMU said something about a refusal or a failure."),
   enforceable: z
@@ -43,18 +45,19 @@ export const HostVerdictSchema = z.object({
     .describe('Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.'),
   qemuVersion: z.string().nullable().describe('QEMU version on the host, major.minor.micro.'),
   accelerator: AcceleratorSchema.describe('The accelerator the CPU was checked under.'),
+  arch: ArchitectureSchema.optional().describe("The guest architecture of the host's QEMU (query-target), where QEMU answered: 'x86_64' or 'aarch64'."),
   effectiveFeatures: z.array(z.string()).describe('Features the guest CPU gets on this host (QEMU static expansion minus what is missing).'),
   probedAt: z.string().describe('When the host was asked (ISO 8601).'),
   source: z
-    .enum(['qom-unavailable-features', 'enforce-stderr'])
+    .enum(UNAVAILABLE_SOURCES)
     .nullable()
-    .describe("How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce."),
+    .describe("How the missing features were learned: the vCPU's unavailable-features, (QEMU without it) QEMU's refusal under enforce, or (vm-start: aarch64, whose QEMU lists none) the paused VM starting at all."),
   error: z.string().optional().describe('Derived, for compatibility: message, where the host could not be asked or its QEMU refused (absent for missing features).'),
   refusal: z
     .object({
       kind: z
         .enum(CPU_REFUSAL_KINDS)
-        .describe('What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.'),
+        .describe('What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, (vcpu-start) a vCPU it could not start with this CPU, or (cpu-properties) the CPU properties, refused at start.'),
       name: z.string().describe('The model, feature or machine type name QEMU refused (for vcpu-start, the model).'),
       qemuStderr: z.string().describe("QEMU's own words."),
     })
@@ -98,8 +101,7 @@ function upgradeVerdict(value: unknown): unknown {
  * feature to a layer; without it they are undecided.
  */
 export function evaluateCpuCheck(name: string, record: CpuCheckRecord, selection: NormalizedSelection, probedAt: string, evidence?: LayerEvidence): HostVerdict {
-  const machine =
-    record.machines.find((m) => m.name === selection.machineType) ?? record.machines.find((m) => m.alias === selection.machineType);
+  const machine = record.machines.find((m) => m.name === record.machineType) ?? record.machines.find((m) => m.alias === record.machineType);
   const definition = record.definitions?.find((d) => d.name === selection.model);
   const missing = [...record.unavailable];
   const effective = [...expansionFeatureValues(record.expansion)]
@@ -112,11 +114,12 @@ export function evaluateCpuCheck(name: string, record: CpuCheckRecord, selection
     enforceable: missing.length === 0,
     // Legacy machine types (before pc-*-4.1) resolve aliases to legacy definitions and report no alias-of.
     resolvedModel: definition?.['alias-of'] ?? selection.model,
-    machineType: machine?.name ?? selection.machineType,
+    machineType: machine?.name ?? record.machineType,
     missingFeatures: missing,
     ...(missing.length > 0 ? { blockers: blockerLayers(missing, evidence ?? { accelerator: record.accelerator }) } : {}),
     qemuVersion: `${record.version.qemu.major}.${record.version.qemu.minor}.${record.version.qemu.micro}`,
     accelerator: record.accelerator,
+    arch: record.arch,
     effectiveFeatures: effective,
     probedAt,
     source: record.unavailableSource,
@@ -195,6 +198,7 @@ export function cannotReason(verdict: Pick<HostVerdict, 'missingFeatures' | 'ref
   if (verdict.refusal?.kind === 'unknown-feature') return `its QEMU does not know CPU feature ${verdict.refusal.name}`;
   if (verdict.refusal?.kind === 'unknown-machine-type') return `its QEMU does not know machine type ${verdict.refusal.name}`;
   if (verdict.refusal?.kind === 'vcpu-start') return `a VM with it does not start (${verdict.refusal.qemuStderr})`;
+  if (verdict.refusal?.kind === 'cpu-properties') return `its QEMU refuses the CPU at start (${verdict.refusal.qemuStderr})`;
   const layerOf = new Map((verdict.blockers ?? []).map((b) => [b.feature, b.layer]));
   return `missing ${verdict.missingFeatures.map((f) => (layerOf.has(f) ? `${f} (${layerOf.get(f)})` : f)).join(', ')}`;
 }

@@ -16,6 +16,8 @@ export {
   type NormalizedFeatureList,
 } from './featureNames';
 export { parseCpuinfo } from './cpuinfo';
+export { X86HostCpuSchema, Aarch64HostCpuSchema, hostCpuSignature, hostCpuMicrocode, type X86HostCpu, type Aarch64HostCpu } from './hostCpu';
+export * from './arch';
 export {
   HostCpuSchema,
   HostCapabilitiesSchema,
@@ -94,3 +96,4 @@ export { SelectionLevelSchema, selectionLevel, type SelectionLevel } from './sel
 export { MigrationVerdictSchema, MigrationWarningSchema, migrationVerdict, type MigrationVerdict, type MigrationWarning } from './migrationVerdict';
 export { BaselinePolicySchema, isThirtyTwoBitModel, vendorRule, nearest64BitModels, type BaselinePolicy } from './baselinePolicy';
 export { ModelLevelSchema, modelLevels, concreteModelNames, type ModelLevel } from './modelLevels';
+export { hostModelBaseline, type HostModelBaseline } from './hostModelBaseline';

@@ -96,7 +96,8 @@ export function isKvmParavirtFeature(name: string): boolean {
   return name.startsWith('kvm-') || name === 'kvmclock' || name === 'kvmclock-stable-bit';
 }
 
-function xmlText(value: string): string {
+/** A value as XML attribute or element text. */
+export function xmlText(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/'/g, '&apos;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
@@ -145,7 +146,8 @@ export function renderLibvirtCpu(model: string, required: readonly string[], dis
   return { xml: lines.join('\n'), unexpressible, omitted, reason };
 }
 
-function describe(unexpressible: readonly LibvirtGap[], omitted: readonly LibvirtGap[]): string | null {
+/** One sentence on what libvirt cannot express and what the XML leaves out; null when neither. */
+export function describe(unexpressible: readonly LibvirtGap[], omitted: readonly LibvirtGap[]): string | null {
   const list = (gaps: readonly LibvirtGap[]) => gaps.map((g) => `${g.name} (${g.reason})`).join('; ');
   const parts = [
     ...(unexpressible.length ? [`${LV} cannot express this CPU: ${list(unexpressible)}`] : []),

@@ -19,7 +19,7 @@ export interface QemuProbeRecord {
   machines: MachineInfo[];
   /** query-cpu-definitions. */
   definitions: CpuDefinitionInfo[];
-  /** query-cpu-model-expansion type=static of 'host' (KVM) or 'max' (TCG). */
+  /** query-cpu-model-expansion of 'host' (KVM) or 'max' (TCG), of the type the target's profile uses (static on x86, full on aarch64). */
   hostExpansion: CpuModelExpansion;
 }
 
@@ -29,4 +29,6 @@ export interface HostFactsInput {
   kernelRelease?: string;
   /** Raw /proc/cpuinfo text. */
   cpuinfo?: string;
+  /** `uname -m`: which architecture's /proc/cpuinfo it is (x86's when absent). */
+  uname?: string;
 }

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors';
 import { connectionLabel } from '../transport';
 import {
+  archProfile,
   baselineCandidates,
   commonExtraFeatures,
   baselinePolicy,
@@ -29,6 +30,7 @@ import { askAtOnce } from './baselineAtOnce';
 import { BaselineCache, fromCache, type BaselineCacheHost } from './baselineCache';
 import { confirmExtras, type Verifier } from './baselineExtras';
 import { probeForBaseline, sharedFacts, unchangedEverywhere, type BaselineHostContext, type ProbedHost } from './baselineHosts';
+import { findHostModelBaseline } from './hostModelBaselineSearch';
 import type { BaselineHost, BaselineReport } from './baselineReport';
 import { hostIdentity, type ProbeContext } from './probeHost';
 import { runBounded } from './runBounded';
@@ -110,11 +112,13 @@ async function searchBaseline(inputs: FleetSelection, base: NormalizedSelection,
     return { ...unprobed, decided: false, reason: `${count(probed.filter((p) => p.problem !== undefined).length, 'host')} could not be asked` };
   }
   const caps = probed.map((p) => p.caps!);
+  refuseMixedArchitectures(caps);
+  // The fleet's demands are judged on the final CPU, not on each candidate's ground truth.
+  const verifyOptions = { pool: ctx.pool, cache: options.probe?.cache, cacheDir: options.probe?.cacheDir, hostTimeoutMs: options.probe?.hostTimeoutMs, factsOf: ctx.factsOf };
+  if (archProfile(caps[0].arch).baseline === 'host-model') return findHostModelBaseline(inputs, base, caps, { ...unprobed, x86Level: null }, verifyOptions, withTruth);
   const { candidates, policy } = deriveCandidates(caps, base);
   const report: BaselineReport = { ...unprobed, policy };
-  // The fleet's demands are judged on the final CPU, not on each candidate's ground truth.
   const asked = { ...inputs, minimumLevel: undefined, requireMigratable: false };
-  const verifyOptions = { pool: ctx.pool, cache: options.probe?.cache, cacheDir: options.probe?.cacheDir, hostTimeoutMs: options.probe?.hostTimeoutMs, factsOf: ctx.factsOf };
   const verify: Verifier = (model, required, hosts = inputs.hosts) =>
     verifySelection({ ...asked, hosts, model, requiredFeatures: required, disabledFeatures: base.disabledFeatures }, verifyOptions);
   if (candidates.length === 0) return { ...report, reason: noCandidateReason(caps, policy, base.disabledFeatures) };
@@ -156,7 +160,7 @@ async function searchBaseline(inputs: FleetSelection, base: NormalizedSelection,
       model,
       extraFeatures: final.extras,
       refusedExtras: final.refused,
-      selection: { model, requiredFeatures: required, disabledFeatures: base.disabledFeatures, machineType: base.machineType, accelerator: base.accelerator },
+      selection: { model, requiredFeatures: required, disabledFeatures: base.disabledFeatures, machineType: base.machineType ?? archProfile(caps[0].arch).defaultMachineType, accelerator: base.accelerator },
       ...renderCpu({ model, requiredFeatures: required, disabledFeatures: base.disabledFeatures }),
       candidates: tried(candidates, attempts, options),
       migration: { ...report.migration, blockers: migrationBlockers(caps, required) },
@@ -196,6 +200,18 @@ async function confirmModel(candidates: readonly BaselineCandidate[], base: Norm
     if (truth.ok && !short) return { attempts, modelTruth: truth };
   }
   return { attempts };
+}
+
+/**
+ * A fleet of x86_64 and aarch64 hosts has no baseline to look for: no guest
+ * CPU runs on both. Refused as a configuration problem, never "no baseline".
+ */
+function refuseMixedArchitectures(caps: readonly HostCapabilities[]): void {
+  const arches = [...new Set(caps.map((c) => c.arch))];
+  if (arches.length < 2) return;
+  const of = arches.map((a) => `${a} (${caps.filter((c) => c.arch === a).map((c) => c.host).join(', ')})`).join(' and ');
+  const why = `the hosts are of ${arches.length} architectures, ${of}: no guest CPU runs on both`;
+  throw new ConfigError({ what: 'a baseline needs hosts of one architecture', why, hint: 'Find a baseline for each architecture\'s hosts separately (one check file each).', issues: [`hosts: ${why}`] });
 }
 
 /**

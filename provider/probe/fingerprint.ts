@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { HostFacts } from '../launcher';
-import { parseCpuinfo } from '../model';
+import { hostCpuMicrocode, hostCpuSignature, parseCpuinfo } from '../model';
 
 /**
  * Everything a probe's answer depends on besides the request: when none of
@@ -48,7 +48,7 @@ export function observedFingerprint(facts: HostFacts, qemuCpuVersion: string): O
   if (facts.binaryStat === null) return undefined;
   let cpu;
   try {
-    cpu = parseCpuinfo(facts.cpuinfo);
+    cpu = parseCpuinfo(facts.cpuinfo, undefined, facts.arch);
   } catch {
     return undefined;
   }
@@ -58,8 +58,8 @@ export function observedFingerprint(facts: HostFacts, qemuCpuVersion: string): O
     qemuBinaryMtime: facts.binaryStat.mtime,
     kernelRelease: facts.kernelRelease.trim(),
     arch: facts.arch.trim(),
-    cpuSignature: `${cpu.vendor} ${cpu.family}/${cpu.model}/${cpu.stepping}`,
-    microcode: cpu.microcode,
+    cpuSignature: hostCpuSignature(cpu),
+    microcode: hostCpuMicrocode(cpu),
     cpuFlagsHash: cpuFlagsHash(cpu.flags),
     kvmAccess: facts.kvmAccess,
     kvmParams: facts.kvmParams,

@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import { HostCapabilitiesSchema, buildCapabilities, parseCpuinfo, withVcpuStarts, type HostCapabilities } from '../model';
+import { archProfile, guessArchitecture, HostCapabilitiesSchema, buildCapabilities, parseCpuinfo, withVcpuStarts, type ArchProfile, type HostCapabilities } from '../model';
 import { connectionLabel, LocalTransport, type Connection, type Transport } from '../transport';
 import { checkVcpuStart, probeQemu, readHostFacts, DEFAULT_TIMEOUTS, type HostFacts } from '../launcher';
 import type { HostIdentity } from './fingerprint';
@@ -36,15 +36,6 @@ export interface ProbeOverOptions extends Pick<ProbeContext, 'cache' | 'cacheDir
   facts?: Promise<HostFacts>;
 }
 
-/**
- * The models whose start the probe checks: QEMU calls them usable from
- * CPUID alone, and they are the ones KVM may still refuse to create (host
- * and max carry the host's MSRs; under TCG there is no host model).
- */
-const START_CHECKED = { kvm: ['host', 'max'], tcg: ['max'] } as const;
-
-/** A start check needs a vCPU: a real machine type (the probe's, else q35). */
-const START_MACHINE = 'q35';
 
 /** The cache kind of capability probes. */
 const KIND = 'probe';
@@ -110,27 +101,36 @@ export async function probeOver(transport: Transport, request: ProbeRequest, opt
       schema: HostCapabilitiesSchema,
       qemuVersionOf: (caps) => caps.qemu.version,
       ask: async () => {
-        const startMachine = machineType === 'none' ? START_MACHINE : machineType;
-        const starts = options.vcpuStartCheck
-          ? Promise.all(START_CHECKED[request.accelerator].map((model) => checkVcpuStart(transport, { accelerator: request.accelerator, machineType: startMachine, model, qemuBinary: request.qemuBinary, timeouts })))
-          : Promise.resolve([]);
-        starts.catch(() => undefined);
-        const probe = await probeQemu(transport, { accelerator: request.accelerator, machineType, qemuBinary: request.qemuBinary, timeouts });
+        const probing = probeQemu(transport, { accelerator: request.accelerator, machineType, qemuBinary: request.qemuBinary, timeouts });
+        probing.catch(() => undefined);
         const facts = await factsPromise;
+        // The models whose start is checked, and the machine type a vCPU needs (the probe's, else the architecture's default), are the profile's.
+        const startChecks = (profile: ArchProfile) =>
+          Promise.all(
+            profile.startChecked[request.accelerator].map((model) =>
+              checkVcpuStart(transport, { accelerator: request.accelerator, machineType: machineType === 'none' ? profile.defaultMachineType : machineType, model, qemuBinary: request.qemuBinary, timeouts }),
+            ),
+          );
+        const guessed = archProfile(guessArchitecture(request.qemuBinary ?? facts.binary, facts.arch));
+        const starts = options.vcpuStartCheck ? startChecks(guessed) : Promise.resolve([]);
+        starts.catch(() => undefined);
+        const probe = await probing;
         const caps = buildCapabilities({
           host: transport.label,
           probedAt: new Date().toISOString(),
           probe,
-          facts: { kernelRelease: facts.kernelRelease, cpuinfo: facts.cpuinfo },
+          facts: { kernelRelease: facts.kernelRelease, cpuinfo: facts.cpuinfo, uname: facts.arch },
         });
-        return withVcpuStarts(caps, await starts);
+        // A wrong guess (a binary whose name does not say its architecture) is checked again under the right profile.
+        const actual = archProfile(caps.arch);
+        return withVcpuStarts(caps, options.vcpuStartCheck && actual !== guessed ? await startChecks(actual) : await starts);
       },
       // probedAt stays the time QEMU answered; the host CPU and kernel come from the facts just read.
       fromCache: (caps, facts) => ({
         ...caps,
         host: transport.label,
         kernelRelease: facts.kernelRelease.trim() || null,
-        hostCpu: parseCpuinfo(facts.cpuinfo, transport.label),
+        hostCpu: parseCpuinfo(facts.cpuinfo, transport.label, facts.arch),
         fromCache: true,
       }),
     },

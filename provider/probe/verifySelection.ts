@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, CpuRefusedError, problemOf } from '../errors';
 import { connectionLabel, type Connection, type Transport } from '../transport';
-import { checkCpu, DEFAULT_TIMEOUTS, readHostFacts, type HostFacts } from '../launcher';
+import { ArchitectureMismatch, checkCpu, DEFAULT_TIMEOUTS, readHostFacts, type HostFacts } from '../launcher';
 import {
   attributeAcrossQemus,
   evaluateCpuCheck,
@@ -22,6 +22,9 @@ import {
   type LayerEvidence,
   type NormalizedSelection,
   MachineTypeSchema,
+  architectureOf,
+  guessArchitecture,
+  type Architecture,
 } from '../model';
 import { answerFingerprinted, type FingerprintedOptions } from './fingerprinted';
 import { StoredVerdictSchema } from './storedVerdict';
@@ -47,8 +50,8 @@ export const SelectionReportSchema = z.object({
   x86Level: SelectionLevelSchema,
   migration: MigrationVerdictSchema.describe('Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.'),
   unmet: z
-    .array(z.object({ kind: z.enum(['minimum-level', 'require-migratable']), reason: z.string() }))
-    .describe('Demands of the whole fleet the CPU does not meet (minimumLevel, requireMigratable): each makes ok false, a definite "cannot" even where every host enforces the CPU.'),
+    .array(z.object({ kind: z.enum(['minimum-level', 'require-migratable', 'mixed-architecture']), reason: z.string() }))
+    .describe('Demands of the whole fleet the CPU does not meet (minimumLevel, requireMigratable), or a fleet of more than one guest architecture (mixed-architecture: no one CPU runs on x86_64 and aarch64 hosts): each makes ok false, a definite "cannot" even where every host enforces the CPU.'),
 });
 export type SelectionReport = z.infer<typeof SelectionReportSchema>;
 
@@ -89,7 +92,7 @@ export async function verifySelection(inputs: FleetSelection & { model: string }
  */
 export async function verifyMachineTypes(
   inputs: FleetSelection & { model: string },
-  machineTypes: readonly string[],
+  machineTypes: ReadonlyArray<string | undefined>,
   options: VerifyOptions = {},
 ): Promise<SelectionReport[]> {
   const types = parseInput(MachineTypesSchema, machineTypes, 'machine type list');
@@ -110,7 +113,8 @@ export async function verifyMachineTypes(
 
 /** At least one machine type, each valid, none repeated. */
 const MachineTypesSchema = z
-  .array(MachineTypeSchema)
+  // undefined: each host's architecture default (q35, virt).
+  .array(MachineTypeSchema.optional())
   .min(1, 'name at least one machine type')
   .refine((types) => new Set(types).size === types.length, 'machine types must not repeat');
 
@@ -170,16 +174,26 @@ export async function verifyOver(transport: Transport, name: string, qemuBinary:
   const facts = options.cache === 'off' ? undefined : (options.facts ?? readHostFacts(transport, qemuBinary, DEFAULT_TIMEOUTS.exec));
   facts?.catch(() => undefined);
   const ask = async () => {
-    const record = await checkCpu(transport, {
-      accelerator: selection.accelerator,
-      machineType: selection.machineType,
-      model: selection.model,
-      enable: selection.requiredFeatures,
-      disable: selection.disabledFeatures,
-      qemuBinary,
+    // The -cpu syntax and the way QEMU reports what is missing are the architecture's: guessed from the binary, confirmed by query-target.
+    const hostFacts = facts ? await facts : qemuBinary === undefined ? await readHostFacts(transport, qemuBinary, DEFAULT_TIMEOUTS.exec) : undefined;
+    const guessed = guessArchitecture(qemuBinary ?? hostFacts?.binary, hostFacts?.arch);
+    const check = (arch: Architecture) =>
+      checkCpu(transport, {
+        accelerator: selection.accelerator,
+        machineType: selection.machineType,
+        arch,
+        model: selection.model,
+        enable: selection.requiredFeatures,
+        disable: selection.disabledFeatures,
+        qemuBinary,
+      });
+    const record = await check(guessed).catch((err: unknown) => {
+      const actual = err instanceof ArchitectureMismatch ? architectureOf(err.actual) : undefined;
+      if (actual === undefined) throw err;
+      return check(actual);
     });
     const probedAt = new Date().toISOString();
-    const evidence = record.unavailable.length > 0 ? await layerEvidence(transport, qemuBinary, selection, { ...options, facts }) : undefined;
+    const evidence = record.unavailable.length > 0 ? await layerEvidence(transport, qemuBinary, { ...selection, machineType: record.machineType }, { ...options, facts }) : undefined;
     return evaluateCpuCheck(name, record, selection, probedAt, evidence);
   };
   if (facts === undefined) return ask();
@@ -226,7 +240,7 @@ export async function rememberVerdict(
  * time, and sharing the check's facts exec. Asked only when something is
  * missing; a failure leaves the layers undecided and never the verdict.
  */
-async function layerEvidence(transport: Transport, qemuBinary: string | undefined, selection: NormalizedSelection, options: VerifyOverOptions): Promise<LayerEvidence | undefined> {
+async function layerEvidence(transport: Transport, qemuBinary: string | undefined, selection: NormalizedSelection & { machineType: string }, options: VerifyOverOptions): Promise<LayerEvidence | undefined> {
   try {
     const caps = await probeOver(
       transport,
@@ -264,6 +278,7 @@ export function summarize(selection: NormalizedSelection, hosts: HostVerdict[], 
     ? enforceable.map((h) => h.effectiveFeatures).reduce((acc, fs) => acc.filter((f) => fs.includes(f)))
     : [];
   const fleet = judgeFleet(hosts, selection.requiredFeatures, demands);
+  const arches = fleetArchitectures(hosts);
   return {
     ok: hosts.every((h) => h.outcome === 'can') && fleet.unmet.length === 0,
     decided,
@@ -271,7 +286,7 @@ export function summarize(selection: NormalizedSelection, hosts: HostVerdict[], 
     resolvedModel,
     requiredFeatures: selection.requiredFeatures,
     disabledFeatures: selection.disabledFeatures,
-    ...renderCpu({ model: resolvedModel, requiredFeatures: selection.requiredFeatures, disabledFeatures: selection.disabledFeatures }),
+    ...renderCpu({ model: resolvedModel, requiredFeatures: selection.requiredFeatures, disabledFeatures: selection.disabledFeatures, arch: arches.length === 1 ? arches[0] : undefined }),
     effectiveFeatures,
     hosts,
     ...fleet,
@@ -282,7 +297,24 @@ export function summarize(selection: NormalizedSelection, hosts: HostVerdict[], 
 export function judgeFleet(hosts: readonly HostVerdict[], requiredFeatures: readonly string[], demands: FleetDemands): Pick<SelectionReport, 'x86Level' | 'migration' | 'unmet'> {
   const x86Level = selectionLevel(hosts, demands.minimumLevel);
   const migration = migrationVerdict(hosts, requiredFeatures);
-  return { x86Level, migration, unmet: unmetDemands(x86Level, migration, demands) };
+  const mixed = mixedArchitecture(hosts);
+  return { x86Level, migration, unmet: [...(mixed ? [mixed] : []), ...unmetDemands(x86Level, migration, demands)] };
+}
+
+/** The guest architectures of the hosts that answered, in first-seen order. */
+export function fleetArchitectures(hosts: readonly HostVerdict[]): Architecture[] {
+  return [...new Set(hosts.flatMap((h) => (h.arch ? [h.arch] : [])))];
+}
+
+/** A fleet of x86_64 and aarch64 hosts: no one guest CPU runs on both, whatever each host says of it. */
+function mixedArchitecture(hosts: readonly HostVerdict[]): SelectionReport['unmet'][number] | undefined {
+  const arches = fleetArchitectures(hosts);
+  if (arches.length < 2) return undefined;
+  const of = (a: Architecture) => `${a} (${hosts.filter((h) => h.arch === a).map((h) => h.name).join(', ')})`;
+  return {
+    kind: 'mixed-architecture',
+    reason: `the hosts are of ${arches.length} architectures, ${arches.map(of).join(' and ')}: no guest CPU runs on both, so one check cannot pass; check (or baseline) each architecture's hosts separately`,
+  };
 }
 
 /** A report judged again under other demands (the baseline asks its hosts without them, then applies the file's). */

@@ -81,7 +81,7 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public readonly inventory: pulumi.Output<outputs.Inventory | undefined>;
     /**
-     * KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
+     * KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. On aarch64 (Arm64) the model is host-passthrough, the only one KubeVirt accepts there, and required features have policy force. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
      */
     declare public /*out*/ readonly kubevirtCpu: pulumi.Output<string | undefined>;
     /**
@@ -97,17 +97,17 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly latestBaseline: pulumi.Output<outputs.AutoCpu | undefined>;
     /**
-     * libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features are set. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
+     * libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features (x86_64) or pmu (aarch64) are set. On aarch64, host is mode host-passthrough, max is mode maximum, and only sve and its vector lengths are <cpu> features. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
      */
     declare public /*out*/ readonly libvirtCpuXml: pulumi.Output<string | undefined>;
     /**
-     * Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.
+     * Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which features it leaves out and what the guest gets instead; null when the XML says everything asked.
      */
     declare public /*out*/ readonly libvirtCpuXmlReason: pulumi.Output<string | undefined>;
     /**
-     * The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+     * The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
      */
-    declare public readonly machineType: pulumi.Output<string>;
+    declare public readonly machineType: pulumi.Output<string | undefined>;
     /**
      * Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
      */
@@ -121,7 +121,7 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public readonly model: pulumi.Output<string>;
     /**
-     * The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled). Null when Nova cannot express the CPU: see novaLibvirtConfReason.
+     * The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled); cpu_mode = host-passthrough for host. Null when Nova cannot express the CPU: see novaLibvirtConfReason.
      */
     declare public /*out*/ readonly novaLibvirtConf: pulumi.Output<string | undefined>;
     /**
@@ -133,7 +133,7 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly pinnedSelection: pulumi.Output<outputs.AutoCpu | undefined>;
     /**
-     * Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf. Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
+     * Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf; on aarch64 a cputype alone (Proxmox cannot set arm CPU properties). Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
      */
     declare public /*out*/ readonly proxmoxCpu: pulumi.Output<string | undefined>;
     /**
@@ -145,7 +145,7 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly proxmoxCpuReason: pulumi.Output<string | undefined>;
     /**
-     * The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'.
+     * The -cpu argument: on x86_64 e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'; on aarch64 the model and its properties, e.g. 'max,sve=on,sve128=on,sve256=off' (arm has no enforce: QEMU refuses at start a property value the host cannot give).
      */
     declare public /*out*/ readonly qemuCpuArg: pulumi.Output<string>;
     /**
@@ -192,7 +192,7 @@ export class CpuModelSelection extends pulumi.CustomResource {
             resourceInputs["disabledFeatures"] = args?.disabledFeatures;
             resourceInputs["hosts"] = args?.hosts;
             resourceInputs["inventory"] = args ? pulumi.output(args.inventory).apply(v => v === undefined ? undefined : inputs.inventoryArgsProvideDefaults(v)) : undefined;
-            resourceInputs["machineType"] = (args?.machineType) ?? "q35";
+            resourceInputs["machineType"] = args?.machineType;
             resourceInputs["minimumLevel"] = args?.minimumLevel;
             resourceInputs["model"] = args?.model;
             resourceInputs["requireMigratable"] = (args?.requireMigratable) ?? false;
@@ -288,7 +288,7 @@ export interface CpuModelSelectionArgs {
      */
     inventory?: pulumi.Input<inputs.InventoryArgs | undefined>;
     /**
-     * The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+     * The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
      */
     machineType?: pulumi.Input<string | undefined>;
     /**

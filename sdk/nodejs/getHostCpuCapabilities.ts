@@ -50,7 +50,7 @@ export interface GetHostCpuCapabilitiesResult {
      */
     readonly accelerator: string;
     /**
-     * QEMU target architecture (query-target), e.g. "x86_64".
+     * QEMU target architecture (query-target): the guest's, "x86_64" or "aarch64"; under TCG it need not be the host CPU's (hostCpu.arch).
      */
     readonly arch: string;
     /**
@@ -105,6 +105,10 @@ export interface GetHostCpuCapabilitiesResult {
      * The QEMU that answered.
      */
     readonly qemu: outputs.QemuInfo;
+    /**
+     * Why some models' usable is null, for architectures whose QEMU does not report usability (aarch64); absent or null otherwise.
+     */
+    readonly usabilityNote?: string;
 }
 /**
  * What one host can give a guest CPU, model by model, with reasons, answered by QEMU on the host.

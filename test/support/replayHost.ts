@@ -13,7 +13,8 @@ import type { ReplayFault } from './replayQemu';
 export function replayQemuBinary(fixture: string, accel: 'kvm' | 'tcg' = 'kvm', fault: ReplayFault = 'none', tag?: string): string {
   if (tag !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(tag)) throw new Error(`replay tag must be a short word: ${tag}`);
   const dir = path.join(scratchDir, 'replay', `${fixture.replace(/[^A-Za-z0-9.]/g, '_')}-${accel}-${fault}${tag ? `-${tag}` : ''}`);
-  const file = path.join(dir, 'qemu-system-x86_64');
+  // Named as the recorded QEMU was: qemu-system-aarch64 for the arm recording.
+  const file = path.join(dir, fixture.includes('.aarch64.') ? 'qemu-system-aarch64' : 'qemu-system-x86_64');
   const script = path.join(__dirname, 'replayQemu.js');
   const transcript = path.join(qmpFixturesDir, fixture);
   // process.execPath: the sshd session's PATH need not hold node.

@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import { LIBVIRT_ARM_FEATURES } from '../libvirtCpuArm';
 import { LIBVIRT_X86_FEATURES, LIBVIRT_X86_MODELS } from '../libvirtCpuMap';
 import { KUBEVIRT_FEATURE_LABEL, KUBEVIRT_MODEL_LABEL, kubevirtRenderer, renderKubevirtCpu } from './kubevirt';
 
@@ -79,5 +80,59 @@ describe('KubeVirt rendering', () => {
       ['cpu:', '  model: EPYC-Rome', '  features:', '    - name: aes', '      policy: require', '# The nodeSelector of the VMI pod: a node must carry each of these labels.', '#   cpu-model.node.kubevirt.io/EPYC-Rome=true', '#   cpu-feature.node.kubevirt.io/aes=true'].join('\n'),
     );
     expect(expectValid(printed.text!)).toEqual({ cpu: { model: 'EPYC-Rome', features: [{ name: 'aes', policy: 'require' }] } });
+  });
+});
+
+/**
+ * KubeVirt for an Arm64 VMI, restated from kubevirt/kubevirt:
+ * pkg/virt-api/webhooks/arm64.go (validateCPUModel: host-passthrough is the
+ * only model), pkg/defaults/arm64.go (the default model host-passthrough),
+ * pkg/virt-handler/node-labeller (no cpu-feature labels on Arm64 nodes:
+ * archLabellerARM64 keeps hasHostSupportedFeatures false), and
+ * pkg/virt-controller/services/nodeselectorrenderer.go (a label per feature
+ * with policy require or empty).
+ */
+
+function expectValidArm64(yaml: string): VmiCpu {
+  const spec = parse(yaml) as VmiCpu;
+  // validateCPUModel: "currently, host-passthrough is the only model supported on Arm64".
+  expect(spec.cpu.model).toBe('host-passthrough');
+  for (const f of spec.cpu.features ?? []) {
+    expect(POLICIES).toContain(f.policy);
+    expect(LIBVIRT_ARM_FEATURES.has(f.name)).toBe(true);
+  }
+  // The node-labeller gives Arm64 nodes no cpu-feature label, and host-passthrough has no model label: the pod may require none.
+  expect(labelsKubevirtRequires(spec)).toEqual([]);
+  return spec;
+}
+
+describe('KubeVirt rendering for Arm64', () => {
+  it('host is host-passthrough; required features have policy force, so the pod needs no label an Arm64 node lacks', () => {
+    const kv = renderKubevirtCpu({ model: 'host', requiredFeatures: ['sve', 'sve128'], disabledFeatures: ['sve256'], arch: 'aarch64' });
+    expect(expectValidArm64(kv.yaml!)).toEqual({
+      cpu: { model: 'host-passthrough', features: [{ name: 'sve', policy: 'force' }, { name: 'sve128', policy: 'force' }, { name: 'sve256', policy: 'disable' }] },
+    });
+    expect(kv.nodeLabels).toEqual([]);
+    expect(kv.reason).toContain('policy force');
+  });
+
+  it('only disabled features: policy disable, and nothing to say', () => {
+    const kv = renderKubevirtCpu({ model: 'host', requiredFeatures: [], disabledFeatures: ['sve'], arch: 'aarch64' });
+    expect(expectValidArm64(kv.yaml!)).toEqual({ cpu: { model: 'host-passthrough', features: [{ name: 'sve', policy: 'disable' }] } });
+    expect(kv.reason).toBeNull();
+  });
+
+  it.each([
+    [{ model: 'max', requiredFeatures: [], disabledFeatures: [] }, 'arm64.go'],
+    [{ model: 'neoverse-n1', requiredFeatures: [], disabledFeatures: [] }, 'neoverse-n1'],
+    [{ model: 'host', requiredFeatures: ['pauth'], disabledFeatures: [] }, 'pauth'],
+    [{ model: 'host', requiredFeatures: [], disabledFeatures: ['pmu'] }, 'pmu'],
+  ])('what KubeVirt on Arm64 cannot express is null with the reason naming it: %j', (cpu, name) => {
+    const kv = renderKubevirtCpu({ ...cpu, arch: 'aarch64' });
+    expect(kv).toEqual({ yaml: null, nodeLabels: null, reason: expect.stringContaining(name) });
+  });
+
+  it('the same CPU on x86_64 keeps policy require and its labels', () => {
+    expect(renderKubevirtCpu({ model: 'host', requiredFeatures: ['avx2'], disabledFeatures: [] }).nodeLabels).toEqual(['cpu-feature.node.kubevirt.io/avx2=true']);
   });
 });

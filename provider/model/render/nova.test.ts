@@ -1,4 +1,5 @@
 import { renderLibvirtCpu } from '../libvirtCpu';
+import { LIBVIRT_ARM_FEATURES, renderLibvirtArmCpu } from '../libvirtCpuArm';
 import { LIBVIRT_X86_FEATURES, LIBVIRT_X86_MODELS } from '../libvirtCpuMap';
 import { novaRenderer, renderNovaConf } from './nova';
 
@@ -73,5 +74,55 @@ describe('Nova rendering', () => {
     const nova = renderNovaConf(cpu);
     expect(nova).toEqual({ conf: null, reason: expect.stringContaining(name) });
     expect(novaRenderer.print(novaRenderer.render(cpu))).toEqual({ text: null, reason: nova.reason });
+  });
+});
+
+/**
+ * Nova on AArch64, restated from openstack/nova nova/virt/libvirt/driver.py
+ * (_get_guest_cpu_model_config: cpu_mode host-passthrough by default, custom
+ * with the models as written, max when none; the extra flags in every mode,
+ * lower-cased; _get_cpu_model_mapping checking names on x86 and POWER only;
+ * pmu from hw:pmu / hw_pmu) and nova/conf/libvirt.py.
+ */
+
+/** The <cpu> Nova writes on AArch64 for the options: the mode, the model, a feature per flag. */
+function novaArmCpu(options: Record<string, string>): { mode: string; model?: string; features: Array<{ name: string; policy: string }> } {
+  expect(CPU_MODES).toContain(options.cpu_mode);
+  const flags = options.cpu_model_extra_flags ? options.cpu_model_extra_flags.split(',').map((f) => f.trim().toLowerCase()) : [];
+  const features = flags.map((f) => (f.startsWith('-') ? { name: f.slice(1), policy: 'disable' } : { name: f.replace(/^\+/, ''), policy: 'require' }));
+  for (const f of features) expect(LIBVIRT_ARM_FEATURES.has(f.name)).toBe(true);
+  return { mode: options.cpu_mode, ...(options.cpu_mode === 'custom' ? { model: options.cpu_models.split(',')[0].trim() } : {}), features };
+}
+
+describe('Nova rendering for AArch64', () => {
+  it.each([
+    { model: 'host', requiredFeatures: ['sve', 'sve128'], disabledFeatures: ['sve256'] },
+    { model: 'max', requiredFeatures: ['sve'], disabledFeatures: [] },
+    { model: 'neoverse-n1', requiredFeatures: [], disabledFeatures: [] },
+  ])('the options Nova reads as the <cpu> of the libvirt XML: %j', (cpu) => {
+    const arm = { ...cpu, arch: 'aarch64' as const };
+    const nova = novaArmCpu(readSection(renderNovaConf(arm).conf!));
+    const libvirt = renderLibvirtArmCpu(arm.model, arm.requiredFeatures, arm.disabledFeatures).xml!;
+    const mode = /<cpu mode='([a-z-]+)'/.exec(libvirt)![1];
+    // Nova's custom max is libvirt's <model>max</model>, the same -cpu max as mode maximum (measured with libvirt 9.0).
+    expect(nova.mode).toBe(mode === 'maximum' ? 'custom' : mode);
+    expect(nova.model).toBe(mode === 'host-passthrough' ? undefined : mode === 'maximum' ? 'max' : arm.model);
+    expect(nova.features).toEqual([...libvirt.matchAll(/<feature policy='(\w+)' name='([^']+)'\/>/g)].map((m) => ({ name: m[2], policy: m[1] })));
+    expect(renderNovaConf(arm).reason).toBeNull();
+  });
+
+  it('host is cpu_mode = host-passthrough with its flags', () => {
+    expect(renderNovaConf({ model: 'host', requiredFeatures: ['sve', 'sve128'], disabledFeatures: ['sve256'], arch: 'aarch64' }).conf).toBe(
+      ['[libvirt]', 'cpu_mode = host-passthrough', 'cpu_model_extra_flags = sve, sve128, -sve256'].join('\n'),
+    );
+  });
+
+  it('pmu is no flag: null, pointing to the flavor extra spec hw:pmu', () => {
+    const nova = renderNovaConf({ model: 'host', requiredFeatures: ['sve'], disabledFeatures: ['pmu'], arch: 'aarch64' });
+    expect(nova).toEqual({ conf: null, reason: expect.stringContaining('hw:pmu') });
+  });
+
+  it('pauth is null naming it', () => {
+    expect(renderNovaConf({ model: 'host', requiredFeatures: ['pauth'], disabledFeatures: [], arch: 'aarch64' })).toEqual({ conf: null, reason: expect.stringContaining('pauth') });
   });
 });

@@ -96,3 +96,46 @@ describe('Proxmox VE rendering', () => {
     expect(printed.text).toMatch(/^cpu: cputype=custom-qemu-cpu-epyc-rome-[0-9a-f]{8}\n# \/etc\/pve\/virtual-guest\/cpu-models\.conf:\ncpu-model: qemu-cpu-epyc-rome-[0-9a-f]{8}\n\tflags \+avx2\n\treported-model EPYC-Rome$/);
   });
 });
+
+/**
+ * Proxmox VE for an aarch64 guest, restated from proxmox/qemu-server
+ * src/PVE/QemuServer/CPUConfig.pm (the aarch64 $cpu_models_by_arch list,
+ * host on an aarch64 node, get_default_cpu_type, get_cpu_options adding
+ * enforce, vendor and kvm_pv_unhalt on x86_64 only, print_cpu_flags writing
+ * '+name'/'-name') and src/PVE/QemuServer/CPUFlags.pm (no VM-specific flag
+ * for aarch64): the -cpu Proxmox would start the guest with.
+ */
+const PVE_AARCH64 = ['a64fx', 'cortex-a35', 'cortex-a53', 'cortex-a55', 'cortex-a57', 'cortex-a710', 'cortex-a72', 'cortex-a76', 'neoverse-n1', 'neoverse-n2', 'neoverse-v1', 'max', 'host'];
+
+/** get_cpu_options for an aarch64 VM config `cpu:` value: the cputype, then each flag as print_cpu_flags writes it. */
+function proxmoxArmCpuArg(value: string): string {
+  const props = propertyString(value);
+  expect(PVE_AARCH64).toContain(props.cputype);
+  const flags = props.flags ? props.flags.split(';') : [];
+  return [props.cputype, ...flags].join(',');
+}
+
+describe('Proxmox VE for aarch64', () => {
+  it.each(['host', 'max', 'neoverse-n1', 'a64fx'])('%s alone is its cputype, and Proxmox adds nothing to the -cpu', (model) => {
+    const pve = renderProxmoxCpu({ model, requiredFeatures: [], disabledFeatures: [], arch: 'aarch64' });
+    expect(pve).toEqual({ cpu: `cputype=${model}`, modelsConf: null, reason: null });
+    expect(proxmoxArmCpuArg(pve.cpu!)).toBe(model);
+  });
+
+  it('a CPU with properties is null: Proxmox would write +sve, which the arm -cpu refuses', () => {
+    const cpu = { model: 'max', requiredFeatures: ['sve', 'sve128'], disabledFeatures: ['sve256'], arch: 'aarch64' as const };
+    const pve = renderProxmoxCpu(cpu);
+    expect(pve).toEqual({ cpu: null, modelsConf: null, reason: expect.stringContaining('sve=on, sve128=on, sve256=off') });
+    expect(pve.reason).toContain('print_cpu_flags');
+    // What a custom model's flags would give: not key=value, so QEMU's arm parser refuses it.
+    expect(proxmoxArmCpuArg('cputype=max,flags=+sve;+sve128;-sve256')).toMatch(/,\+sve,/);
+    expect(proxmoxRenderer.print(proxmoxRenderer.render(cpu))).toEqual({ text: null, reason: pve.reason });
+  });
+
+  it.each([
+    ['cortex-a15', 'cortex-a15'],
+    ['auto', 'auto'],
+  ])('a model Proxmox has no aarch64 cputype for is null naming it: %s', (model, name) => {
+    expect(renderProxmoxCpu({ model, requiredFeatures: [], disabledFeatures: [], arch: 'aarch64' })).toEqual({ cpu: null, modelsConf: null, reason: expect.stringContaining(name) });
+  });
+});

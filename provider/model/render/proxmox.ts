@@ -23,6 +23,20 @@
  *   earlier ones of the same name, and QEMU applies every -flag after every
  *   +flag, so a -flag of the CPU always holds, and a +flag against one of
  *   Proxmox's -flags never does.
+ *
+ * For an aarch64 guest (Proxmox VE's unofficial arm support, `arch: aarch64`
+ * or an aarch64 node) the same file says:
+ * - the cputypes are those of $cpu_models_by_arch->{aarch64} (a64fx,
+ *   cortex-a35 … neoverse-v1, max; pve-qemu may ship them as
+ *   /usr/share/kvm/cpu-models-aarch64.json instead), and host on an aarch64
+ *   node; get_default_cpu_type picks host under KVM, max without;
+ * - get_cpu_options adds nothing for aarch64 (no enforce, vendor= or
+ *   kvm_pv_unhalt: those are x86_64 only);
+ * - no flag is VM-specific on aarch64 (CPUFlags.pm,
+ *   $supported_vm_specific_cpu_flags_by_arch->{aarch64} is empty), and a
+ *   custom model's flags are written as +name / -name (print_cpu_flags),
+ *   which QEMU's arm -cpu parser refuses ("Expected key=value format"). So
+ *   an aarch64 CPU with feature switches cannot be written at all.
  */
 import { z } from 'zod';
 import { QEMU_FIXED_ALIASES } from '../libvirtCpuMap';
@@ -42,6 +56,9 @@ const PVE_CPUTYPES: ReadonlySet<string> = new Set([
   ...['EPYC-Rome', 'EPYC-Rome-v2', 'EPYC-Rome-v3', 'EPYC-Rome-v4', 'EPYC-Rome-v5', 'EPYC-Milan', 'EPYC-Milan-v2', 'EPYC-Milan-v3', 'EPYC-Genoa', 'EPYC-Genoa-v2', 'EPYC-Turin'],
   ...['host', 'kvm32', 'kvm64', 'qemu32', 'qemu64', 'max'],
 ]);
+
+/** CPUConfig.pm's aarch64 list (the hard-coded $cpu_models_by_arch->{aarch64}), with host, which it adds on an aarch64 node. */
+const PVE_AARCH64_CPUTYPES: ReadonlySet<string> = new Set(['a64fx', 'cortex-a35', 'cortex-a53', 'cortex-a55', 'cortex-a57', 'cortex-a710', 'cortex-a72', 'cortex-a76', 'neoverse-n1', 'neoverse-n2', 'neoverse-v1', 'max', 'host']);
 
 /** CPUConfig.pm's $supported_cpu_flags: the only flags a VM config may set (nested-virt is Proxmox's own, never a QEMU name). */
 export const PVE_VM_FLAGS: ReadonlySet<string> = new Set(['md-clear', 'pcid', 'spec-ctrl', 'ssbd', 'ibpb', 'virt-ssbd', 'amd-ssbd', 'amd-no-ssb', 'pdpe1gb', 'hv-tlbflush', 'hv-evmcs', 'aes']);
@@ -92,8 +109,24 @@ export interface ProxmoxCpu {
   reason: string | null;
 }
 
+/** An aarch64 CPU as Proxmox VE writes it: a cputype, and no flags (see the module comment). */
+function renderProxmoxArmCpu(cpu: CpuToRender): ProxmoxCpu {
+  const gaps: string[] = [];
+  if (cpu.model === 'auto') gaps.push("model 'auto' names no CPU until a baseline pins one");
+  else if (!PVE_AARCH64_CPUTYPES.has(cpu.model)) gaps.push(`its aarch64 CPU types (CPUConfig.pm) have no ${cpu.model}`);
+  const switches = [...cpu.requiredFeatures.map((f) => `${f}=on`), ...cpu.disabledFeatures.map((f) => `${f}=off`)];
+  if (switches.length) {
+    gaps.push(
+      `it can set no aarch64 CPU property (${switches.join(', ')}): a VM config may set no flag for aarch64 (CPUFlags.pm), and a custom model's flags become +name/-name (print_cpu_flags), which QEMU's arm -cpu refuses`,
+    );
+  }
+  if (gaps.length) return { cpu: null, modelsConf: null, reason: `Proxmox VE cannot express this CPU: ${gaps.join('; ')}.` };
+  return { cpu: `cputype=${cpu.model}`, modelsConf: null, reason: null };
+}
+
 /** The CPU as Proxmox VE writes it. */
 export function renderProxmoxCpu(cpu: CpuToRender): ProxmoxCpu {
+  if (cpu.arch === 'aarch64') return renderProxmoxArmCpu(cpu);
   const type = proxmoxCputype(cpu.model);
   const gaps: string[] = 'reason' in type ? [type.reason] : [];
   const flags = [...cpu.requiredFeatures.map((f) => `+${f}`), ...cpu.disabledFeatures.map((f) => `-${f}`)];
@@ -127,7 +160,9 @@ export const proxmoxRenderer = defineRenderer({
     proxmoxCpu: z
       .string()
       .nullable()
-      .describe("Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf. Null when Proxmox cannot express the CPU: see proxmoxCpuReason."),
+      .describe(
+        "Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf; on aarch64 a cputype alone (Proxmox cannot set arm CPU properties). Null when Proxmox cannot express the CPU: see proxmoxCpuReason.",
+      ),
     proxmoxCpuModelsConf: z
       .string()
       .nullable()

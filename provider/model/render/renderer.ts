@@ -1,10 +1,13 @@
 import type { z } from 'zod';
+import type { Architecture } from '../arch/architecture';
 
 /** The CPU every renderer writes: a concrete QEMU model and its feature switches, in QEMU spelling. */
 export interface CpuToRender {
   model: string;
   requiredFeatures: readonly string[];
   disabledFeatures: readonly string[];
+  /** The guest architecture (the hosts' QEMU target); x86_64 when absent. */
+  arch?: Architecture;
 }
 
 /** The values of a renderer's fields. */

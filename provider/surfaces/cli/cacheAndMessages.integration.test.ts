@@ -100,7 +100,7 @@ describe('messages', () => {
     const port = await refusedPort();
     const run = await check('dead', write('dead.yml', { hosts: [{ name: 'dead', host: '127.0.0.1', port, knownHostsPath: sshd.knownHostsPath }], model: 'pentium' }));
     expect(run.code).toBe(2);
-    expect(run.stdout).toContain('  machine type q35 (no host resolved it), accelerator kvm, 1 host(s)');
+    expect(run.stdout).toContain('  machine type default (no host resolved it), accelerator kvm, 1 host(s)');
     expect(run.stdout).toContain(`\n  dead: could not connect to 127.0.0.1:${port} (connect): connection refused.`);
     expect(run.stdout).not.toMatch(/dead: dead:|\?/);
   });

@@ -104,7 +104,7 @@ async function runCheck(inputs: SelectionInputs, cache: 'use' | 'refresh', hostT
   return autoSelectionReport(await findBaseline(inputs, { probe: { cache, hostTimeoutMs } }), inputs);
 }
 
-function render(format: CheckFormat, report: SelectionReport, seconds: number, source: string, io: CliIo, machineType: string): string {
+function render(format: CheckFormat, report: SelectionReport, seconds: number, source: string, io: CliIo, machineType: string | undefined): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;

@@ -6,13 +6,13 @@ import type { Palette } from './colour';
  * One line per host, columns aligned (a verdict from the fingerprint cache
  * says so in its result); then each undecided host's reason; then the verdict.
  *
- * @param askedMachineType - the machine type the file asks for, shown when no host resolved it.
+ * @param askedMachineType - the machine type the file asks for, shown when no host resolved it ('default': none asked, each host's architecture's).
  */
 export function renderCheckText(report: SelectionReport, paint: Palette, askedMachineType?: string): string {
   const out: string[] = [];
   const cpu = report.model === report.resolvedModel ? report.qemuCpuArg : `${report.qemuCpuArg} (model ${report.model})`;
   const resolved = [...new Set(report.hosts.map((h) => h.machineType).filter((m): m is string => m !== null))].join(', ');
-  const machine = resolved || (askedMachineType ? `${askedMachineType} (no host resolved it)` : '-');
+  const machine = resolved || `${askedMachineType ?? 'default'} (no host resolved it)`;
   out.push(paint.bold(`qemu-cpu check: ${cpu}`));
   out.push(`  machine type ${machine}, accelerator ${report.hosts[0]?.accelerator ?? '?'}, ${report.hosts.length} host(s)`);
   out.push('');

@@ -1,20 +1,28 @@
-import { groupByLayer, LAYER_MEANING, levelLabel, x86LevelOf, type HostCapabilities } from '../../model';
+import { archProfile, hostCpuSignature, groupByLayer, LAYER_MEANING, levelLabel, x86LevelOf, type HostCapabilities } from '../../model';
 
 /** A person's view of a capability report: usable models, blockers of the rest, and the gap between CPU and guest. */
 export function renderProbeSummary(caps: HostCapabilities): string {
   const out: string[] = [];
   const cpu = caps.hostCpu;
   out.push(`Host ${caps.host}: QEMU ${caps.qemu.version} (${caps.qemu.package}) at ${caps.qemu.binary}, ${caps.arch}, accelerator ${caps.accelerator}`);
-  if (cpu) {
+  const kernel = caps.kernelRelease ? `, kernel ${caps.kernelRelease}` : '';
+  if (cpu?.arch === 'x86_64') {
     out.push(
       `  CPU: ${cpu.modelName} (${cpu.vendor} family ${cpu.family} model ${cpu.model} stepping ${cpu.stepping}` +
-        `${cpu.microcode ? `, microcode ${cpu.microcode}` : ''})${caps.kernelRelease ? `, kernel ${caps.kernelRelease}` : ''}`,
+        `${cpu.microcode ? `, microcode ${cpu.microcode}` : ''})${kernel}`,
     );
+  } else if (cpu) {
+    out.push(`  CPU: arm64 ${hostCpuSignature(cpu)} (implementer, part, variant and revision from /proc/cpuinfo)${kernel}`);
   }
+  if (cpu && cpu.arch !== caps.arch) out.push(`  Guest architecture ${caps.arch} on a ${cpu.arch} host: QEMU emulates it (TCG); the host CPU's features say nothing about the guest's.`);
   out.push(`  Machine type probed: ${caps.machineType}`);
-  const level = x86LevelOf(caps.hostModel.features);
-  const next = level.nextLevel ? `; ${level.nextLevel} would need ${level.missingForNext.join(', ')}` : '';
-  out.push(`  Host model (-cpu ${caps.hostModel.name}): ${caps.hostModel.features.length} features, ${levelLabel(level.level)}${next}`);
+  if (archProfile(caps.arch).hasLevels) {
+    const level = x86LevelOf(caps.hostModel.features);
+    const next = level.nextLevel ? `; ${level.nextLevel} would need ${level.missingForNext.join(', ')}` : '';
+    out.push(`  Host model (-cpu ${caps.hostModel.name}): ${caps.hostModel.features.length} features, ${levelLabel(level.level)}${next}`);
+  } else {
+    out.push(`  Host model (-cpu ${caps.hostModel.name}): ${caps.hostModel.features.join(', ') || 'no switchable features'}`);
+  }
   out.push('');
 
   // An alias has its target's verdict under this machine type; list it on the target's line.
@@ -27,7 +35,8 @@ export function renderProbeSummary(caps: HostCapabilities): string {
   };
   const usable = shown.filter((m) => m.usable);
   const failsToStart = shown.filter((m) => m.vcpuStart?.starts === false);
-  const blocked = shown.filter((m) => !m.usable && m.vcpuStart?.starts !== false);
+  const blocked = shown.filter((m) => m.usable === false && m.vcpuStart?.starts !== false);
+  const unreported = shown.filter((m) => m.usable === null);
   out.push(`Usable CPU models (${caps.models.filter((m) => m.usable).length} of ${caps.models.length} names, aliases included):`);
   out.push(...wrap(usable.map((m) => label(m.name)), '  '));
   out.push('');
@@ -36,12 +45,20 @@ export function renderProbeSummary(caps: HostCapabilities): string {
     for (const m of failsToStart) out.push(`  ${label(m.name)}: ${m.vcpuStart?.qemuStderr ?? ''}`);
     out.push('');
   }
-  out.push(`Not usable, with what this host cannot give each:`);
-  for (const m of blocked) {
-    out.push(`  ${label(m.name)}: ${m.blockers.length ? m.blockers.map(spoken).join(', ') : '(QEMU gave no reason)'}`);
+  if (unreported.length > 0) {
+    out.push(`Not reported by QEMU (${unreported.length} models): ${caps.usabilityNote ?? 'QEMU lists no unavailable features on this architecture'}:`);
+    out.push(...wrap(unreported.map((m) => label(m.name)), '  '));
+    out.push('');
   }
-  out.push('');
-  if (caps.notExposable.length === 0) out.push('Every CPU feature this host CPU reports can be given to a guest.');
+  if (blocked.length > 0 || unreported.length === 0) {
+    out.push(`Not usable, with what this host cannot give each:`);
+    for (const m of blocked) {
+      out.push(`  ${label(m.name)}: ${m.blockers.length ? m.blockers.map(spoken).join(', ') : '(QEMU gave no reason)'}`);
+    }
+    out.push('');
+  }
+  if (cpu && cpu.arch !== caps.arch) out.push(`The host CPU (${cpu.arch}) is not the guest's architecture: what it reports does not bound an emulated ${caps.arch} guest.`);
+  else if (caps.notExposable.length === 0) out.push('Every CPU feature this host CPU reports can be given to a guest.');
   else out.push(`The host CPU reports ${caps.notExposable.length} feature(s) that no guest on this host can get.`);
   const groups = groupByLayer(caps.blockers ?? []);
   if (groups.length > 0) {

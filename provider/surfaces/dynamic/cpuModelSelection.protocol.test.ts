@@ -131,8 +131,8 @@ describe('Check', () => {
   it('reports an unknown model, an unknown feature and an unreachable host, each with a clear reason', async () => {
     const model = await engineCheck(host, await declare({ hosts: [kvmA(), dead()], model: 'Pentium-Z' }));
     expect(model.failures).toEqual([
-      { property: 'model', reason: expect.stringMatching(/^host=kvm-a model=Pentium-Z machine=q35 error=unknown-model: .*does not know CPU model Pentium-Z/) },
-      { property: '', reason: expect.stringMatching(/^host=dead model=Pentium-Z machine=q35 error=connect: dead: could not connect/) },
+      { property: 'model', reason: expect.stringMatching(/^host=kvm-a model=Pentium-Z machine=default error=unknown-model: .*does not know CPU model Pentium-Z/) },
+      { property: '', reason: expect.stringMatching(/^host=dead model=Pentium-Z machine=default error=connect: dead: could not connect/) },
     ]);
     const feature = await engineCheck(host, await declare({ hosts: [kvmA()], model: 'pentium3', requiredFeatures: ['avx9000'] }));
     expect(feature.failures).toEqual([{ property: 'requiredFeatures', reason: 'requiredFeatures: "avx9000" is not a CPU feature QEMU knows' }]);

@@ -75,6 +75,11 @@ export function typeOf(schema: z.ZodTypeAny, ctx: ConversionContext, nameHint: s
     if (options.every((o) => 'type' in o && o.type === 'string')) return { type: 'string' };
     throw new Error(`${nameHint}: only unions of strings map to a Pulumi type`);
   }
+  if (inner instanceof z.ZodDiscriminatedUnion) {
+    // Pulumi's schema has no union of object types that every SDK generator supports: one object type holds every
+    // variant's fields, the discriminator required, a field required only where every variant requires it.
+    return typeOf(mergedVariants(inner), ctx, nameHint === '' ? nameHint : ctx.named.get(inner) ?? ctx.named.get(schema) ?? nameHint);
+  }
   if (inner instanceof z.ZodObject) {
     ctx.tokens ??= new Map();
     const name = ctx.named.get(inner) ?? ctx.named.get(schema) ?? nameHint;
@@ -87,6 +92,26 @@ export function typeOf(schema: z.ZodTypeAny, ctx: ConversionContext, nameHint: s
     return { $ref: `#/types/${token}` };
   }
   throw new Error(`${nameHint}: no Pulumi type for ${inner.constructor.name}`);
+}
+
+const merged = new WeakMap<z.ZodTypeAny, z.AnyZodObject>();
+
+/** A discriminated union's variants as one object (the same object each time, so it is one Pulumi type). */
+function mergedVariants(union: z.ZodDiscriminatedUnion<string, z.AnyZodObject[]>): z.AnyZodObject {
+  const known = merged.get(union);
+  if (known) return known;
+  const variants = [...union.options] as z.AnyZodObject[];
+  const shape: Record<string, z.ZodTypeAny> = {};
+  for (const variant of variants) {
+    for (const [key, field] of Object.entries(variant.shape as Record<string, z.ZodTypeAny>)) {
+      if (key in shape) continue;
+      const inEvery = variants.every((v) => key in v.shape);
+      shape[key] = inEvery ? field : field.optional().describe(unwrap(field).description ?? '');
+    }
+  }
+  const object = z.object(shape).describe(union.description ?? variants[0].description ?? '');
+  merged.set(union, object);
+  return object;
 }
 
 /** An object's properties and required list. `mode` output: every field with a default is always set. */

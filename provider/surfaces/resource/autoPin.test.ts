@@ -50,7 +50,7 @@ describe('the pin model auto keeps', () => {
     };
     expect(baselineFailures(report as never, inputs)).toEqual([
       { property: 'model', reason: "model 'auto': could not ask every host: 1 host could not be asked" },
-      { property: '', reason: 'host=dead model=auto machine=q35 error=connect: dead: could not connect (connect): ECONNREFUSED.' },
+      { property: '', reason: 'host=dead model=auto machine=default error=connect: dead: could not connect (connect): ECONNREFUSED.' },
     ]);
   });
 });

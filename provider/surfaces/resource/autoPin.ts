@@ -1,4 +1,4 @@
-import { baselineDrift, CpuSelectionSchema, cpuSwitches, normalizeSelection, renderCpu, undecidedVerdict, type CpuSelection } from '../../model';
+import { ARCHITECTURES, archProfile, baselineDrift, CpuSelectionSchema, cpuSwitches, normalizeSelection, renderCpu, undecidedVerdict, type CpuSelection } from '../../model';
 import { baselineHostProblem, findBaseline, judgeFleet, type BaselineReport, type HostFactsSource, type SelectionReport } from '../../probe';
 import type { SelectionInputs } from '../../inventory';
 import type { ResolvedContext } from './context';
@@ -35,12 +35,17 @@ export function splitComputedInputs(props: Record<string, unknown>): { user: Rec
   return { user, computed: { pinned: parseAutoCpu(pinnedSelection), latest: parseAutoCpu(latestBaseline) } };
 }
 
+/** The machine types a selection runs with when it names none, one per architecture. */
+const ARCH_DEFAULT_MACHINES: readonly string[] = ARCHITECTURES.map((a) => archProfile(a).defaultMachineType);
+
 type CpuQuestion = Pick<CpuSelection, 'requiredFeatures' | 'disabledFeatures' | 'machineType' | 'accelerator'>;
 
 /** The question 'auto' answers, normalized: feature spelling and order do not matter. */
-function question(cpu: CpuQuestion): { required: string[]; disabled: string[]; machineType: string; accelerator: string } {
+function question(cpu: CpuQuestion): { required: string[]; disabled: string[]; machineType: string | undefined; accelerator: string } {
   const { selection } = normalizeSelection({ ...cpu, model: 'auto' });
-  return { required: [...selection.requiredFeatures].sort(), disabled: [...selection.disabledFeatures].sort(), machineType: cpu.machineType, accelerator: cpu.accelerator };
+  // No machine type and an architecture's default name (q35, virt; inputs stored before defaults were per architecture say q35) ask the same.
+  const machineType = cpu.machineType === undefined || ARCH_DEFAULT_MACHINES.includes(cpu.machineType) ? undefined : cpu.machineType;
+  return { required: [...selection.requiredFeatures].sort(), disabled: [...selection.disabledFeatures].sort(), machineType, accelerator: cpu.accelerator };
 }
 
 /** True when the pin answers these inputs' question: it has every required and exactly the disabled features, the machine type and the accelerator. */
@@ -49,7 +54,8 @@ export function pinFits(pin: AutoCpu, cpu: CpuQuestion): boolean {
   return (
     q.required.every((f) => pin.requiredFeatures.includes(f)) &&
     JSON.stringify(q.disabled) === JSON.stringify([...pin.disabledFeatures].sort()) &&
-    pin.machineType === q.machineType &&
+    // No machine type asked: the architecture's default, which the pin names (q35, virt).
+    (q.machineType === undefined ? ARCH_DEFAULT_MACHINES.includes(pin.machineType) : pin.machineType === q.machineType) &&
     pin.accelerator === q.accelerator
   );
 }

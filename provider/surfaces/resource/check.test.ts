@@ -82,7 +82,7 @@ describe('checkSelection before any host is asked', () => {
     const { inputs } = await checkSelection({ hosts: [{ ...host, host: UNKNOWN, proxy: { host: 'jump', password: 'pw-0123456789' } }], model: UNKNOWN }, ctx);
     expect(inputs.hosts).toEqual([{ ...host, host: UNKNOWN, privateKey: { secret: host.privateKey }, proxy: { host: 'jump', password: { secret: 'pw-0123456789' } } }]);
     const known = await checkSelection({ hosts: [host], model: 'pentium3', requiredFeatures: ['avx9000'] }, ctx);
-    expect(known.inputs).toEqual(expect.objectContaining({ machineType: 'q35', accelerator: 'kvm', concurrency: 16 }));
+    expect(known.inputs).toEqual(expect.objectContaining({ accelerator: 'kvm', concurrency: 16 }));
     expect(known.inputs.hosts).toEqual([expect.objectContaining({ port: 22, privateKey: { secret: host.privateKey } })]);
   });
 });

@@ -63,7 +63,7 @@ function refusedProperty(refusal: NonNullable<HostVerdict['refusal']>, report: S
  */
 export function hostFailure(verdict: HostVerdict, report: SelectionReport, inputs: Pick<SelectionInputs, 'machineType'>): SelectionFailure | undefined {
   if (verdict.outcome === 'can') return undefined;
-  const head = `host=${verdict.name} model=${verdict.resolvedModel ?? report.model} machine=${verdict.machineType ?? inputs.machineType}`;
+  const head = `host=${verdict.name} model=${verdict.resolvedModel ?? report.model} machine=${verdict.machineType ?? inputs.machineType ?? 'default'}`;
   if (verdict.refusal) {
     return failureOn(refusedProperty(verdict.refusal, report), `${head} error=${verdict.refusal.kind}: ${verdict.message ?? verdict.refusal.qemuStderr}`);
   }

@@ -2,9 +2,9 @@ import type { SelectionReport } from '../../probe';
 import { failureOn, type SelectionFailure } from './failureReasons';
 
 /** The input each fleet demand comes from. */
-const DEMAND_PROPERTY = { 'minimum-level': 'minimumLevel', 'require-migratable': 'requireMigratable' } as const;
+const DEMAND_PROPERTY = { 'minimum-level': 'minimumLevel', 'require-migratable': 'requireMigratable', 'mixed-architecture': 'hosts' } as const;
 
-/** One failure per fleet demand the report shows unmet (minimumLevel, requireMigratable), on the input that asked for it. */
+/** One failure per fleet demand the report shows unmet (minimumLevel, requireMigratable), on the input that asked for it; a fleet of mixed architectures on hosts. */
 export function fleetFailures(report: Pick<SelectionReport, 'unmet'>): SelectionFailure[] {
   return report.unmet.map((u) => failureOn(DEMAND_PROPERTY[u.kind], u.reason));
 }

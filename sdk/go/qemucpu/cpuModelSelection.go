@@ -38,7 +38,7 @@ type CpuModelSelection struct {
 	HostCredentials HostCredentialsArrayOutput `pulumi:"hostCredentials"`
 	// Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
 	Inventory InventoryPtrOutput `pulumi:"inventory"`
-	// KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
+	// KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. On aarch64 (Arm64) the model is host-passthrough, the only one KubeVirt accepts there, and required features have policy force. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
 	KubevirtCpu pulumi.StringPtrOutput `pulumi:"kubevirtCpu"`
 	// Why kubevirtCpu is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
 	KubevirtCpuReason pulumi.StringPtrOutput `pulumi:"kubevirtCpuReason"`
@@ -46,31 +46,31 @@ type CpuModelSelection struct {
 	KubevirtNodeLabels pulumi.StringArrayOutput `pulumi:"kubevirtNodeLabels"`
 	// Model 'auto' only: the fleet's best CPU as of the last check, update or refresh; differs from pinnedSelection when the fleet changed since the pin.
 	LatestBaseline AutoCpuPtrOutput `pulumi:"latestBaseline"`
-	// libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features are set. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
+	// libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features (x86_64) or pmu (aarch64) are set. On aarch64, host is mode host-passthrough, max is mode maximum, and only sve and its vector lengths are <cpu> features. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
 	LibvirtCpuXml pulumi.StringPtrOutput `pulumi:"libvirtCpuXml"`
-	// Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.
+	// Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which features it leaves out and what the guest gets instead; null when the XML says everything asked.
 	LibvirtCpuXmlReason pulumi.StringPtrOutput `pulumi:"libvirtCpuXmlReason"`
-	// The machine type VMs run with; an alias such as 'q35' is resolved on each host.
-	MachineType pulumi.StringOutput `pulumi:"machineType"`
+	// The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
+	MachineType pulumi.StringPtrOutput `pulumi:"machineType"`
 	// Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
 	Migration CpuModelSelectionMigrationPtrOutput `pulumi:"migration"`
 	// The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
 	MinimumLevel pulumi.StringPtrOutput `pulumi:"minimumLevel"`
 	// A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
 	Model pulumi.StringOutput `pulumi:"model"`
-	// The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled). Null when Nova cannot express the CPU: see novaLibvirtConfReason.
+	// The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled); cpu_mode = host-passthrough for host. Null when Nova cannot express the CPU: see novaLibvirtConfReason.
 	NovaLibvirtConf pulumi.StringPtrOutput `pulumi:"novaLibvirtConf"`
 	// Why novaLibvirtConf is null, or which features it leaves out and why the guest is the same; null when it says everything asked.
 	NovaLibvirtConfReason pulumi.StringPtrOutput `pulumi:"novaLibvirtConfReason"`
 	// Model 'auto' only: the CPU pinned when the resource was created (or re-pinned on request, see docs/provider.md). resolvedModel, qemuCpuArg, libvirtCpuXml and the reports are this CPU. A change of the fleet never changes it.
 	PinnedSelection AutoCpuPtrOutput `pulumi:"pinnedSelection"`
-	// Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf. Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
+	// Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf; on aarch64 a cputype alone (Proxmox cannot set arm CPU properties). Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
 	ProxmoxCpu pulumi.StringPtrOutput `pulumi:"proxmoxCpu"`
 	// The custom CPU model section for /etc/pve/virtual-guest/cpu-models.conf (cpu-model: NAME, flags, reported-model), when the CPU needs flags a VM config may not set; null otherwise.
 	ProxmoxCpuModelsConf pulumi.StringPtrOutput `pulumi:"proxmoxCpuModelsConf"`
 	// Why proxmoxCpu is null, or why the CPU needs a custom model, and what Proxmox VE adds to every guest beyond it (kvm_pv_unhalt); null when proxmoxCpu says everything.
 	ProxmoxCpuReason pulumi.StringPtrOutput `pulumi:"proxmoxCpuReason"`
-	// The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'.
+	// The -cpu argument: on x86_64 e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'; on aarch64 the model and its properties, e.g. 'max,sve=on,sve128=on,sve256=off' (arm has no enforce: QEMU refuses at start a property value the host cannot give).
 	QemuCpuArg pulumi.StringOutput `pulumi:"qemuCpuArg"`
 	// Per host: outcome (can, cannot, undecided) with stage, kind and message when not can, QEMU version, accelerator, machine type, missing features, effective features, when it was asked.
 	Reports HostReportArrayOutput `pulumi:"reports"`
@@ -104,9 +104,6 @@ func NewCpuModelSelection(ctx *pulumi.Context,
 	}
 	if args.Inventory != nil {
 		args.Inventory = args.Inventory.ToInventoryPtrOutput().ApplyT(func(v *Inventory) *Inventory { return v.Defaults() }).(InventoryPtrOutput)
-	}
-	if args.MachineType == nil {
-		args.MachineType = pulumi.StringPtr("q35")
 	}
 	if args.RequireMigratable == nil {
 		args.RequireMigratable = pulumi.BoolPtr(false)
@@ -154,7 +151,7 @@ type cpuModelSelectionArgs struct {
 	Hosts []Host `pulumi:"hosts"`
 	// Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
 	Inventory *Inventory `pulumi:"inventory"`
-	// The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+	// The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
 	MachineType *string `pulumi:"machineType"`
 	// The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
 	MinimumLevel *string `pulumi:"minimumLevel"`
@@ -180,7 +177,7 @@ type CpuModelSelectionArgs struct {
 	Hosts HostArrayInput
 	// Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
 	Inventory InventoryPtrInput
-	// The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+	// The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
 	MachineType pulumi.StringPtrInput
 	// The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
 	MinimumLevel pulumi.StringPtrInput
@@ -286,7 +283,7 @@ func (o CpuModelSelectionOutput) Inventory() InventoryPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) InventoryPtrOutput { return v.Inventory }).(InventoryPtrOutput)
 }
 
-// KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
+// KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. On aarch64 (Arm64) the model is host-passthrough, the only one KubeVirt accepts there, and required features have policy force. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
 func (o CpuModelSelectionOutput) KubevirtCpu() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.KubevirtCpu }).(pulumi.StringPtrOutput)
 }
@@ -306,19 +303,19 @@ func (o CpuModelSelectionOutput) LatestBaseline() AutoCpuPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) AutoCpuPtrOutput { return v.LatestBaseline }).(AutoCpuPtrOutput)
 }
 
-// libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features are set. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
+// libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features (x86_64) or pmu (aarch64) are set. On aarch64, host is mode host-passthrough, max is mode maximum, and only sve and its vector lengths are <cpu> features. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
 func (o CpuModelSelectionOutput) LibvirtCpuXml() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.LibvirtCpuXml }).(pulumi.StringPtrOutput)
 }
 
-// Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.
+// Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which features it leaves out and what the guest gets instead; null when the XML says everything asked.
 func (o CpuModelSelectionOutput) LibvirtCpuXmlReason() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.LibvirtCpuXmlReason }).(pulumi.StringPtrOutput)
 }
 
-// The machine type VMs run with; an alias such as 'q35' is resolved on each host.
-func (o CpuModelSelectionOutput) MachineType() pulumi.StringOutput {
-	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringOutput { return v.MachineType }).(pulumi.StringOutput)
+// The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
+func (o CpuModelSelectionOutput) MachineType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.MachineType }).(pulumi.StringPtrOutput)
 }
 
 // Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.
@@ -336,7 +333,7 @@ func (o CpuModelSelectionOutput) Model() pulumi.StringOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringOutput { return v.Model }).(pulumi.StringOutput)
 }
 
-// The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled). Null when Nova cannot express the CPU: see novaLibvirtConfReason.
+// The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled); cpu_mode = host-passthrough for host. Null when Nova cannot express the CPU: see novaLibvirtConfReason.
 func (o CpuModelSelectionOutput) NovaLibvirtConf() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.NovaLibvirtConf }).(pulumi.StringPtrOutput)
 }
@@ -351,7 +348,7 @@ func (o CpuModelSelectionOutput) PinnedSelection() AutoCpuPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) AutoCpuPtrOutput { return v.PinnedSelection }).(AutoCpuPtrOutput)
 }
 
-// Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf. Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
+// Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf; on aarch64 a cputype alone (Proxmox cannot set arm CPU properties). Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
 func (o CpuModelSelectionOutput) ProxmoxCpu() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.ProxmoxCpu }).(pulumi.StringPtrOutput)
 }
@@ -366,7 +363,7 @@ func (o CpuModelSelectionOutput) ProxmoxCpuReason() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.ProxmoxCpuReason }).(pulumi.StringPtrOutput)
 }
 
-// The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'.
+// The -cpu argument: on x86_64 e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'; on aarch64 the model and its properties, e.g. 'max,sve=on,sve128=on,sve256=off' (arm has no enforce: QEMU refuses at start a property value the host cannot give).
 func (o CpuModelSelectionOutput) QemuCpuArg() pulumi.StringOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringOutput { return v.QemuCpuArg }).(pulumi.StringOutput)
 }

@@ -55,7 +55,7 @@ func (val *GetHostCpuCapabilitiesArgs) Defaults() *GetHostCpuCapabilitiesArgs {
 type GetHostCpuCapabilitiesResult struct {
 	// Accelerator actually in use: "kvm" only when KVM is enabled in this QEMU, else "tcg" (emulation).
 	Accelerator string `pulumi:"accelerator"`
-	// QEMU target architecture (query-target), e.g. "x86_64".
+	// QEMU target architecture (query-target): the guest's, "x86_64" or "aarch64"; under TCG it need not be the host CPU's (hostCpu.arch).
 	Arch string `pulumi:"arch"`
 	// Every feature some model lacks here (models[].blockers) or the host CPU reports but no guest gets (notExposable), with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence.
 	Blockers []HostReportBlockersItem `pulumi:"blockers"`
@@ -83,6 +83,8 @@ type GetHostCpuCapabilitiesResult struct {
 	ProbedAt string `pulumi:"probedAt"`
 	// The QEMU that answered.
 	Qemu QemuInfo `pulumi:"qemu"`
+	// Why some models' usable is null, for architectures whose QEMU does not report usability (aarch64); absent or null otherwise.
+	UsabilityNote *string `pulumi:"usabilityNote"`
 }
 
 func GetHostCpuCapabilitiesOutput(ctx *pulumi.Context, args GetHostCpuCapabilitiesOutputArgs, opts ...pulumi.InvokeOption) GetHostCpuCapabilitiesResultOutput {
@@ -130,7 +132,7 @@ func (o GetHostCpuCapabilitiesResultOutput) Accelerator() pulumi.StringOutput {
 	return o.ApplyT(func(v GetHostCpuCapabilitiesResult) string { return v.Accelerator }).(pulumi.StringOutput)
 }
 
-// QEMU target architecture (query-target), e.g. "x86_64".
+// QEMU target architecture (query-target): the guest's, "x86_64" or "aarch64"; under TCG it need not be the host CPU's (hostCpu.arch).
 func (o GetHostCpuCapabilitiesResultOutput) Arch() pulumi.StringOutput {
 	return o.ApplyT(func(v GetHostCpuCapabilitiesResult) string { return v.Arch }).(pulumi.StringOutput)
 }
@@ -198,6 +200,11 @@ func (o GetHostCpuCapabilitiesResultOutput) ProbedAt() pulumi.StringOutput {
 // The QEMU that answered.
 func (o GetHostCpuCapabilitiesResultOutput) Qemu() QemuInfoOutput {
 	return o.ApplyT(func(v GetHostCpuCapabilitiesResult) QemuInfo { return v.Qemu }).(QemuInfoOutput)
+}
+
+// Why some models' usable is null, for architectures whose QEMU does not report usability (aarch64); absent or null otherwise.
+func (o GetHostCpuCapabilitiesResultOutput) UsabilityNote() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v GetHostCpuCapabilitiesResult) *string { return v.UsabilityNote }).(pulumi.StringPtrOutput)
 }
 
 func init() {

@@ -749,8 +749,8 @@ type CpuModel struct {
 	MigrationSafe bool `pulumi:"migrationSafe"`
 	// Model name as QEMU spells it (e.g. "Skylake-Client-v4").
 	Name string `pulumi:"name"`
-	// A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts.
-	Usable bool `pulumi:"usable"`
+	// A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts. Null when QEMU does not say (aarch64 lists no unavailable-features; see usabilityNote) and no start was checked: `qemu-cpu check` answers with a paused VM.
+	Usable *bool `pulumi:"usable"`
 	// Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
 	VcpuStart *CpuModelVcpuStart `pulumi:"vcpuStart"`
 }
@@ -795,9 +795,9 @@ func (o CpuModelOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v CpuModel) string { return v.Name }).(pulumi.StringOutput)
 }
 
-// A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts.
-func (o CpuModelOutput) Usable() pulumi.BoolOutput {
-	return o.ApplyT(func(v CpuModel) bool { return v.Usable }).(pulumi.BoolOutput)
+// A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts. Null when QEMU does not say (aarch64 lists no unavailable-features; see usabilityNote) and no start was checked: `qemu-cpu check` answers with a paused VM.
+func (o CpuModelOutput) Usable() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v CpuModel) *bool { return v.Usable }).(pulumi.BoolPtrOutput)
 }
 
 // Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
@@ -1948,25 +1948,37 @@ func (o HostConnectionProxyPtrOutput) User() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// The host's physical (or, nested, virtual) CPU as the host's Linux sees it.
+// The host's physical (or, nested, virtual) CPU as the host's Linux sees it; the fields present depend on arch.
 type HostCpu struct {
-	// cpuinfo "cpu family".
-	Family int `pulumi:"family"`
-	// cpuinfo "flags", spelled as Linux spells them (sse4_1, lahf_lm, ...), in its order.
+	// The host's architecture: 'x86_64' (this shape) or 'aarch64'.
+	Arch string `pulumi:"arch"`
+	// aarch64: cpuinfo "CPU architecture" (8 on every arm64 host).
+	Architecture *int `pulumi:"architecture"`
+	// x86: cpuinfo "cpu family".
+	Family *int `pulumi:"family"`
+	// cpuinfo "flags" (x86) or "Features" (aarch64), spelled as Linux spells them (sse4_1, lahf_lm, sve, paca, ...), in its order.
 	Flags []string `pulumi:"flags"`
-	// cpuinfo "microcode" revision as Linux prints it; null when absent (common inside VMs).
+	// aarch64: cpuinfo "CPU implementer" (MIDR_EL1.Implementer, e.g. 0x41 = 65 for Arm).
+	Implementer *int `pulumi:"implementer"`
+	// x86: cpuinfo "microcode" revision as Linux prints it; null when absent (common inside VMs).
 	Microcode *string `pulumi:"microcode"`
-	// cpuinfo "model".
-	Model int `pulumi:"model"`
-	// cpuinfo "model name".
-	ModelName string `pulumi:"modelName"`
-	// cpuinfo "stepping".
-	Stepping int `pulumi:"stepping"`
-	// cpuinfo vendor_id, e.g. "GenuineIntel" or "AuthenticAMD".
-	Vendor string `pulumi:"vendor"`
+	// x86: cpuinfo "model".
+	Model *int `pulumi:"model"`
+	// x86: cpuinfo "model name".
+	ModelName *string `pulumi:"modelName"`
+	// aarch64: cpuinfo "CPU part" (MIDR_EL1.PartNum, e.g. 0xd0c = 3340 for Neoverse N1).
+	Part *int `pulumi:"part"`
+	// aarch64: cpuinfo "CPU revision".
+	Revision *int `pulumi:"revision"`
+	// x86: cpuinfo "stepping".
+	Stepping *int `pulumi:"stepping"`
+	// aarch64: cpuinfo "CPU variant".
+	Variant *int `pulumi:"variant"`
+	// x86: cpuinfo vendor_id, e.g. "GenuineIntel" or "AuthenticAMD".
+	Vendor *string `pulumi:"vendor"`
 }
 
-// The host's physical (or, nested, virtual) CPU as the host's Linux sees it.
+// The host's physical (or, nested, virtual) CPU as the host's Linux sees it; the fields present depend on arch.
 type HostCpuOutput struct{ *pulumi.OutputState }
 
 func (HostCpuOutput) ElementType() reflect.Type {
@@ -1981,39 +1993,69 @@ func (o HostCpuOutput) ToHostCpuOutputWithContext(ctx context.Context) HostCpuOu
 	return o
 }
 
-// cpuinfo "cpu family".
-func (o HostCpuOutput) Family() pulumi.IntOutput {
-	return o.ApplyT(func(v HostCpu) int { return v.Family }).(pulumi.IntOutput)
+// The host's architecture: 'x86_64' (this shape) or 'aarch64'.
+func (o HostCpuOutput) Arch() pulumi.StringOutput {
+	return o.ApplyT(func(v HostCpu) string { return v.Arch }).(pulumi.StringOutput)
 }
 
-// cpuinfo "flags", spelled as Linux spells them (sse4_1, lahf_lm, ...), in its order.
+// aarch64: cpuinfo "CPU architecture" (8 on every arm64 host).
+func (o HostCpuOutput) Architecture() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HostCpu) *int { return v.Architecture }).(pulumi.IntPtrOutput)
+}
+
+// x86: cpuinfo "cpu family".
+func (o HostCpuOutput) Family() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HostCpu) *int { return v.Family }).(pulumi.IntPtrOutput)
+}
+
+// cpuinfo "flags" (x86) or "Features" (aarch64), spelled as Linux spells them (sse4_1, lahf_lm, sve, paca, ...), in its order.
 func (o HostCpuOutput) Flags() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v HostCpu) []string { return v.Flags }).(pulumi.StringArrayOutput)
 }
 
-// cpuinfo "microcode" revision as Linux prints it; null when absent (common inside VMs).
+// aarch64: cpuinfo "CPU implementer" (MIDR_EL1.Implementer, e.g. 0x41 = 65 for Arm).
+func (o HostCpuOutput) Implementer() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HostCpu) *int { return v.Implementer }).(pulumi.IntPtrOutput)
+}
+
+// x86: cpuinfo "microcode" revision as Linux prints it; null when absent (common inside VMs).
 func (o HostCpuOutput) Microcode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v HostCpu) *string { return v.Microcode }).(pulumi.StringPtrOutput)
 }
 
-// cpuinfo "model".
-func (o HostCpuOutput) Model() pulumi.IntOutput {
-	return o.ApplyT(func(v HostCpu) int { return v.Model }).(pulumi.IntOutput)
+// x86: cpuinfo "model".
+func (o HostCpuOutput) Model() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HostCpu) *int { return v.Model }).(pulumi.IntPtrOutput)
 }
 
-// cpuinfo "model name".
-func (o HostCpuOutput) ModelName() pulumi.StringOutput {
-	return o.ApplyT(func(v HostCpu) string { return v.ModelName }).(pulumi.StringOutput)
+// x86: cpuinfo "model name".
+func (o HostCpuOutput) ModelName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HostCpu) *string { return v.ModelName }).(pulumi.StringPtrOutput)
 }
 
-// cpuinfo "stepping".
-func (o HostCpuOutput) Stepping() pulumi.IntOutput {
-	return o.ApplyT(func(v HostCpu) int { return v.Stepping }).(pulumi.IntOutput)
+// aarch64: cpuinfo "CPU part" (MIDR_EL1.PartNum, e.g. 0xd0c = 3340 for Neoverse N1).
+func (o HostCpuOutput) Part() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HostCpu) *int { return v.Part }).(pulumi.IntPtrOutput)
 }
 
-// cpuinfo vendor_id, e.g. "GenuineIntel" or "AuthenticAMD".
-func (o HostCpuOutput) Vendor() pulumi.StringOutput {
-	return o.ApplyT(func(v HostCpu) string { return v.Vendor }).(pulumi.StringOutput)
+// aarch64: cpuinfo "CPU revision".
+func (o HostCpuOutput) Revision() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HostCpu) *int { return v.Revision }).(pulumi.IntPtrOutput)
+}
+
+// x86: cpuinfo "stepping".
+func (o HostCpuOutput) Stepping() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HostCpu) *int { return v.Stepping }).(pulumi.IntPtrOutput)
+}
+
+// aarch64: cpuinfo "CPU variant".
+func (o HostCpuOutput) Variant() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HostCpu) *int { return v.Variant }).(pulumi.IntPtrOutput)
+}
+
+// x86: cpuinfo vendor_id, e.g. "GenuineIntel" or "AuthenticAMD".
+func (o HostCpuOutput) Vendor() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HostCpu) *string { return v.Vendor }).(pulumi.StringPtrOutput)
 }
 
 type HostCpuPtrOutput struct{ *pulumi.OutputState }
@@ -2040,17 +2082,37 @@ func (o HostCpuPtrOutput) Elem() HostCpuOutput {
 	}).(HostCpuOutput)
 }
 
-// cpuinfo "cpu family".
+// The host's architecture: 'x86_64' (this shape) or 'aarch64'.
+func (o HostCpuPtrOutput) Arch() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *HostCpu) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Arch
+	}).(pulumi.StringPtrOutput)
+}
+
+// aarch64: cpuinfo "CPU architecture" (8 on every arm64 host).
+func (o HostCpuPtrOutput) Architecture() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HostCpu) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Architecture
+	}).(pulumi.IntPtrOutput)
+}
+
+// x86: cpuinfo "cpu family".
 func (o HostCpuPtrOutput) Family() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *HostCpu) *int {
 		if v == nil {
 			return nil
 		}
-		return &v.Family
+		return v.Family
 	}).(pulumi.IntPtrOutput)
 }
 
-// cpuinfo "flags", spelled as Linux spells them (sse4_1, lahf_lm, ...), in its order.
+// cpuinfo "flags" (x86) or "Features" (aarch64), spelled as Linux spells them (sse4_1, lahf_lm, sve, paca, ...), in its order.
 func (o HostCpuPtrOutput) Flags() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *HostCpu) []string {
 		if v == nil {
@@ -2060,7 +2122,17 @@ func (o HostCpuPtrOutput) Flags() pulumi.StringArrayOutput {
 	}).(pulumi.StringArrayOutput)
 }
 
-// cpuinfo "microcode" revision as Linux prints it; null when absent (common inside VMs).
+// aarch64: cpuinfo "CPU implementer" (MIDR_EL1.Implementer, e.g. 0x41 = 65 for Arm).
+func (o HostCpuPtrOutput) Implementer() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HostCpu) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Implementer
+	}).(pulumi.IntPtrOutput)
+}
+
+// x86: cpuinfo "microcode" revision as Linux prints it; null when absent (common inside VMs).
 func (o HostCpuPtrOutput) Microcode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *HostCpu) *string {
 		if v == nil {
@@ -2070,43 +2142,73 @@ func (o HostCpuPtrOutput) Microcode() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// cpuinfo "model".
+// x86: cpuinfo "model".
 func (o HostCpuPtrOutput) Model() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *HostCpu) *int {
 		if v == nil {
 			return nil
 		}
-		return &v.Model
+		return v.Model
 	}).(pulumi.IntPtrOutput)
 }
 
-// cpuinfo "model name".
+// x86: cpuinfo "model name".
 func (o HostCpuPtrOutput) ModelName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *HostCpu) *string {
 		if v == nil {
 			return nil
 		}
-		return &v.ModelName
+		return v.ModelName
 	}).(pulumi.StringPtrOutput)
 }
 
-// cpuinfo "stepping".
+// aarch64: cpuinfo "CPU part" (MIDR_EL1.PartNum, e.g. 0xd0c = 3340 for Neoverse N1).
+func (o HostCpuPtrOutput) Part() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HostCpu) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Part
+	}).(pulumi.IntPtrOutput)
+}
+
+// aarch64: cpuinfo "CPU revision".
+func (o HostCpuPtrOutput) Revision() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HostCpu) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Revision
+	}).(pulumi.IntPtrOutput)
+}
+
+// x86: cpuinfo "stepping".
 func (o HostCpuPtrOutput) Stepping() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *HostCpu) *int {
 		if v == nil {
 			return nil
 		}
-		return &v.Stepping
+		return v.Stepping
 	}).(pulumi.IntPtrOutput)
 }
 
-// cpuinfo vendor_id, e.g. "GenuineIntel" or "AuthenticAMD".
+// aarch64: cpuinfo "CPU variant".
+func (o HostCpuPtrOutput) Variant() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HostCpu) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Variant
+	}).(pulumi.IntPtrOutput)
+}
+
+// x86: cpuinfo vendor_id, e.g. "GenuineIntel" or "AuthenticAMD".
 func (o HostCpuPtrOutput) Vendor() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *HostCpu) *string {
 		if v == nil {
 			return nil
 		}
-		return &v.Vendor
+		return v.Vendor
 	}).(pulumi.StringPtrOutput)
 }
 
@@ -2273,7 +2375,7 @@ func (o HostCredentialsProxyPtrOutput) PrivateKeyPassword() pulumi.StringPtrOutp
 type HostModel struct {
 	// CPUID family the model reports.
 	Family *int `pulumi:"family"`
-	// Canonical QEMU names of the features the model enables (boolean true in its static expansion), sorted.
+	// Canonical QEMU names of the features the model enables (boolean true in its expansion: static on x86, full on aarch64), sorted.
 	Features []string `pulumi:"features"`
 	// CPUID model the model reports.
 	Model *int `pulumi:"model"`
@@ -2307,7 +2409,7 @@ func (o HostModelOutput) Family() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v HostModel) *int { return v.Family }).(pulumi.IntPtrOutput)
 }
 
-// Canonical QEMU names of the features the model enables (boolean true in its static expansion), sorted.
+// Canonical QEMU names of the features the model enables (boolean true in its expansion: static on x86, full on aarch64), sorted.
 func (o HostModelOutput) Features() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v HostModel) []string { return v.Features }).(pulumi.StringArrayOutput)
 }
@@ -2340,6 +2442,8 @@ func (o HostModelOutput) Vendor() pulumi.StringPtrOutput {
 type HostReport struct {
 	// The accelerator the CPU was checked under.
 	Accelerator string `pulumi:"accelerator"`
+	// The guest architecture of the host's QEMU (query-target), where QEMU answered: 'x86_64' or 'aarch64'.
+	Arch *string `pulumi:"arch"`
 	// Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.
 	Blockers []HostReportBlockersItem `pulumi:"blockers"`
 	// Features the guest CPU gets on this host (QEMU static expansion minus what is missing).
@@ -2350,7 +2454,7 @@ type HostReport struct {
 	Error *string `pulumi:"error"`
 	// True when this verdict came from qemu-cpu's fingerprint cache: the host's facts were read now and matched (QEMU binary, kernel, CPU microcode and flags, /dev/kvm, kvm parameters), so no VM was started again; probedAt is when QEMU last answered. Absent when QEMU answered this time.
 	FromCache *bool `pulumi:"fromCache"`
-	// Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
+	// Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start, cpu-properties), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
 	Kind *string `pulumi:"kind"`
 	// The concrete machine type, e.g. 'pc-q35-7.2' for 'q35'.
 	MachineType *string `pulumi:"machineType"`
@@ -2372,7 +2476,7 @@ type HostReport struct {
 	Refusal *HostReportRefusal `pulumi:"refusal"`
 	// The concrete model the name resolved to for this machine type, e.g. 'Skylake-Client-v4'.
 	ResolvedModel *string `pulumi:"resolvedModel"`
-	// How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce.
+	// How the missing features were learned: the vCPU's unavailable-features, (QEMU without it) QEMU's refusal under enforce, or (vm-start: aarch64, whose QEMU lists none) the paused VM starting at all.
 	Source *string `pulumi:"source"`
 	// Where the answer other than can arose: the stage that failed (connect, auth, launch, ...), or 'evaluate' for missing features. Absent when the outcome is can.
 	Stage *string `pulumi:"stage"`
@@ -2395,6 +2499,11 @@ func (o HostReportOutput) ToHostReportOutputWithContext(ctx context.Context) Hos
 // The accelerator the CPU was checked under.
 func (o HostReportOutput) Accelerator() pulumi.StringOutput {
 	return o.ApplyT(func(v HostReport) string { return v.Accelerator }).(pulumi.StringOutput)
+}
+
+// The guest architecture of the host's QEMU (query-target), where QEMU answered: 'x86_64' or 'aarch64'.
+func (o HostReportOutput) Arch() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HostReport) *string { return v.Arch }).(pulumi.StringPtrOutput)
 }
 
 // Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.
@@ -2422,7 +2531,7 @@ func (o HostReportOutput) FromCache() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v HostReport) *bool { return v.FromCache }).(pulumi.BoolPtrOutput)
 }
 
-// Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
+// Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start, cpu-properties), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
 func (o HostReportOutput) Kind() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v HostReport) *string { return v.Kind }).(pulumi.StringPtrOutput)
 }
@@ -2477,7 +2586,7 @@ func (o HostReportOutput) ResolvedModel() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v HostReport) *string { return v.ResolvedModel }).(pulumi.StringPtrOutput)
 }
 
-// How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce.
+// How the missing features were learned: the vCPU's unavailable-features, (QEMU without it) QEMU's refusal under enforce, or (vm-start: aarch64, whose QEMU lists none) the paused VM starting at all.
 func (o HostReportOutput) Source() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v HostReport) *string { return v.Source }).(pulumi.StringPtrOutput)
 }
@@ -2566,7 +2675,7 @@ func (o HostReportBlockersItemArrayOutput) Index(i pulumi.IntInput) HostReportBl
 }
 
 type HostReportRefusal struct {
-	// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
+	// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, (vcpu-start) a vCPU it could not start with this CPU, or (cpu-properties) the CPU properties, refused at start.
 	Kind string `pulumi:"kind"`
 	// The model, feature or machine type name QEMU refused (for vcpu-start, the model).
 	Name string `pulumi:"name"`
@@ -2588,7 +2697,7 @@ func (o HostReportRefusalOutput) ToHostReportRefusalOutputWithContext(ctx contex
 	return o
 }
 
-// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
+// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, (vcpu-start) a vCPU it could not start with this CPU, or (cpu-properties) the CPU properties, refused at start.
 func (o HostReportRefusalOutput) Kind() pulumi.StringOutput {
 	return o.ApplyT(func(v HostReportRefusal) string { return v.Kind }).(pulumi.StringOutput)
 }
@@ -2627,7 +2736,7 @@ func (o HostReportRefusalPtrOutput) Elem() HostReportRefusalOutput {
 	}).(HostReportRefusalOutput)
 }
 
-// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
+// What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, (vcpu-start) a vCPU it could not start with this CPU, or (cpu-properties) the CPU properties, refused at start.
 func (o HostReportRefusalPtrOutput) Kind() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *HostReportRefusal) *string {
 		if v == nil {

@@ -88,9 +88,9 @@ export interface CpuModel {
      */
     name: string;
     /**
-     * A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts.
+     * A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts. Null when QEMU does not say (aarch64 lists no unavailable-features; see usabilityNote) and no start was checked: `qemu-cpu check` answers with a paused VM.
      */
-    usable: boolean;
+    usable?: boolean;
     /**
      * Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
      */
@@ -317,37 +317,61 @@ export function hostConnectionProxyProvideDefaults(val: HostConnectionProxy): Ho
 }
 
 /**
- * The host's physical (or, nested, virtual) CPU as the host's Linux sees it.
+ * The host's physical (or, nested, virtual) CPU as the host's Linux sees it; the fields present depend on arch.
  */
 export interface HostCpu {
     /**
-     * cpuinfo "cpu family".
+     * The host's architecture: 'x86_64' (this shape) or 'aarch64'.
      */
-    family: number;
+    arch: string;
     /**
-     * cpuinfo "flags", spelled as Linux spells them (sse4_1, lahf_lm, ...), in its order.
+     * aarch64: cpuinfo "CPU architecture" (8 on every arm64 host).
+     */
+    architecture?: number;
+    /**
+     * x86: cpuinfo "cpu family".
+     */
+    family?: number;
+    /**
+     * cpuinfo "flags" (x86) or "Features" (aarch64), spelled as Linux spells them (sse4_1, lahf_lm, sve, paca, ...), in its order.
      */
     flags: string[];
     /**
-     * cpuinfo "microcode" revision as Linux prints it; null when absent (common inside VMs).
+     * aarch64: cpuinfo "CPU implementer" (MIDR_EL1.Implementer, e.g. 0x41 = 65 for Arm).
+     */
+    implementer?: number;
+    /**
+     * x86: cpuinfo "microcode" revision as Linux prints it; null when absent (common inside VMs).
      */
     microcode?: string;
     /**
-     * cpuinfo "model".
+     * x86: cpuinfo "model".
      */
-    model: number;
+    model?: number;
     /**
-     * cpuinfo "model name".
+     * x86: cpuinfo "model name".
      */
-    modelName: string;
+    modelName?: string;
     /**
-     * cpuinfo "stepping".
+     * aarch64: cpuinfo "CPU part" (MIDR_EL1.PartNum, e.g. 0xd0c = 3340 for Neoverse N1).
      */
-    stepping: number;
+    part?: number;
     /**
-     * cpuinfo vendor_id, e.g. "GenuineIntel" or "AuthenticAMD".
+     * aarch64: cpuinfo "CPU revision".
      */
-    vendor: string;
+    revision?: number;
+    /**
+     * x86: cpuinfo "stepping".
+     */
+    stepping?: number;
+    /**
+     * aarch64: cpuinfo "CPU variant".
+     */
+    variant?: number;
+    /**
+     * x86: cpuinfo vendor_id, e.g. "GenuineIntel" or "AuthenticAMD".
+     */
+    vendor?: string;
 }
 
 /**
@@ -396,7 +420,7 @@ export interface HostModel {
      */
     family?: number;
     /**
-     * Canonical QEMU names of the features the model enables (boolean true in its static expansion), sorted.
+     * Canonical QEMU names of the features the model enables (boolean true in its expansion: static on x86, full on aarch64), sorted.
      */
     features: string[];
     /**
@@ -427,6 +451,10 @@ export interface HostReport {
      */
     accelerator: string;
     /**
+     * The guest architecture of the host's QEMU (query-target), where QEMU answered: 'x86_64' or 'aarch64'.
+     */
+    arch?: string;
+    /**
      * Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.
      */
     blockers?: outputs.HostReportBlockersItem[];
@@ -447,7 +475,7 @@ export interface HostReport {
      */
     fromCache?: boolean;
     /**
-     * Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
+     * Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start, cpu-properties), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
      */
     kind?: string;
     /**
@@ -491,7 +519,7 @@ export interface HostReport {
      */
     resolvedModel?: string;
     /**
-     * How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce.
+     * How the missing features were learned: the vCPU's unavailable-features, (QEMU without it) QEMU's refusal under enforce, or (vm-start: aarch64, whose QEMU lists none) the paused VM starting at all.
      */
     source?: string;
     /**
@@ -517,7 +545,7 @@ export interface HostReportBlockersItem {
 
 export interface HostReportRefusal {
     /**
-     * What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
+     * What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, (vcpu-start) a vCPU it could not start with this CPU, or (cpu-properties) the CPU properties, refused at start.
      */
     kind: string;
     /**

@@ -41,7 +41,7 @@ class CpuModelSelectionArgs:
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] disabled_features: Features the guest must not have (-feature).
         :param pulumi.Input[Sequence[pulumi.Input['HostArgs']]] hosts: The hosts that must all be able to run this CPU. A host's `host` may be a Host alias of the ssh config.
         :param pulumi.Input['InventoryArgs'] inventory: Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
-        :param pulumi.Input[_builtins.str] machine_type: The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+        :param pulumi.Input[_builtins.str] machine_type: The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
         :param pulumi.Input[_builtins.str] minimum_level: The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
         :param pulumi.Input[_builtins.bool] require_migratable: A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] required_features: Features the guest must have (+feature). QEMU, /proc/cpuinfo and libvirt spellings are accepted.
@@ -62,8 +62,6 @@ class CpuModelSelectionArgs:
             pulumi.set(__self__, "hosts", hosts)
         if inventory is not None:
             pulumi.set(__self__, "inventory", inventory)
-        if machine_type is None:
-            machine_type = 'q35'
         if machine_type is not None:
             pulumi.set(__self__, "machine_type", machine_type)
         if minimum_level is not None:
@@ -153,7 +151,7 @@ class CpuModelSelectionArgs:
     @pulumi.getter(name="machineType")
     def machine_type(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+        The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
         """
         return pulumi.get(self, "machine_type")
 
@@ -238,7 +236,7 @@ class CpuModelSelection(pulumi.CustomResource):
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] disabled_features: Features the guest must not have (-feature).
         :param pulumi.Input[Sequence[pulumi.Input[Union['HostArgs', 'HostArgsDict']]]] hosts: The hosts that must all be able to run this CPU. A host's `host` may be a Host alias of the ssh config.
         :param pulumi.Input[Union['InventoryArgs', 'InventoryArgsDict']] inventory: Take hosts from an Ansible YAML inventory: ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, groups and children.
-        :param pulumi.Input[_builtins.str] machine_type: The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+        :param pulumi.Input[_builtins.str] machine_type: The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
         :param pulumi.Input[_builtins.str] minimum_level: The lowest x86-64 level (x86-64-v1 to v4) the guest CPU must reach on every host; a CPU that falls short cannot be used, and the answer names the features it lacks. The baseline never goes below x86-64-v1 (64-bit).
         :param pulumi.Input[_builtins.str] model: A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce.
         :param pulumi.Input[_builtins.bool] require_migratable: A guest must be able to live-migrate between every pair of hosts: differing machine types, a non-migratable feature (invtsc) or differing guest CPUs make the selection "cannot" instead of a warning.
@@ -298,8 +296,6 @@ class CpuModelSelection(pulumi.CustomResource):
             __props__.__dict__["disabled_features"] = disabled_features
             __props__.__dict__["hosts"] = hosts
             __props__.__dict__["inventory"] = inventory
-            if machine_type is None:
-                machine_type = 'q35'
             __props__.__dict__["machine_type"] = machine_type
             __props__.__dict__["minimum_level"] = minimum_level
             if model is None and not opts.urn:
@@ -484,7 +480,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="kubevirtCpu")
     def kubevirt_cpu(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
+        KubeVirt's spec.domain.cpu block for a VirtualMachineInstance, as YAML: model and features (name, policy require or disable) in libvirt's names. On aarch64 (Arm64) the model is host-passthrough, the only one KubeVirt accepts there, and required features have policy force. Null when KubeVirt cannot express the CPU: see kubevirtCpuReason.
         """
         return pulumi.get(self, "kubevirt_cpu")
 
@@ -516,7 +512,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="libvirtCpuXml")
     def libvirt_cpu_xml(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features are set. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
+        libvirt's <cpu> element for the same CPU, in the names libvirt 9.0's CPU map knows (no -vN names); followed by <features> and <clock> elements when KVM paravirtual features (x86_64) or pmu (aarch64) are set. On aarch64, host is mode host-passthrough, max is mode maximum, and only sve and its vector lengths are <cpu> features. Null when libvirt cannot express the CPU: see libvirtCpuXmlReason.
         """
         return pulumi.get(self, "libvirt_cpu_xml")
 
@@ -524,15 +520,15 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="libvirtCpuXmlReason")
     def libvirt_cpu_xml_reason(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which KVM paravirtual features it leaves out and what the guest gets instead; null when the XML says everything asked.
+        Why libvirtCpuXml is null (each model or feature libvirt cannot express), or which features it leaves out and what the guest gets instead; null when the XML says everything asked.
         """
         return pulumi.get(self, "libvirt_cpu_xml_reason")
 
     @_builtins.property
     @pulumi.getter(name="machineType")
-    def machine_type(self) -> pulumi.Output[_builtins.str]:
+    def machine_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The machine type VMs run with; an alias such as 'q35' is resolved on each host.
+        The machine type VMs run with; an alias such as 'q35' is resolved on each host. Default: the architecture's, resolved on each host: q35 on x86_64, virt on aarch64.
         """
         return pulumi.get(self, "machine_type")
 
@@ -564,7 +560,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="novaLibvirtConf")
     def nova_libvirt_conf(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled). Null when Nova cannot express the CPU: see novaLibvirtConfReason.
+        The [libvirt] section of nova.conf for every compute node: cpu_mode = custom, cpu_models (libvirt's name of the model) and cpu_model_extra_flags (features, '-' for disabled); cpu_mode = host-passthrough for host. Null when Nova cannot express the CPU: see novaLibvirtConfReason.
         """
         return pulumi.get(self, "nova_libvirt_conf")
 
@@ -588,7 +584,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="proxmoxCpu")
     def proxmox_cpu(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf. Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
+        Proxmox VE's VM config `cpu:` value, e.g. 'cputype=EPYC-Rome,flags=+aes;-pcid', or 'cputype=custom-NAME' for the custom model in proxmoxCpuModelsConf; on aarch64 a cputype alone (Proxmox cannot set arm CPU properties). Null when Proxmox cannot express the CPU: see proxmoxCpuReason.
         """
         return pulumi.get(self, "proxmox_cpu")
 
@@ -612,7 +608,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="qemuCpuArg")
     def qemu_cpu_arg(self) -> pulumi.Output[_builtins.str]:
         """
-        The -cpu argument, e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'.
+        The -cpu argument: on x86_64 e.g. 'Skylake-Client-v4,+avx2,-hle,enforce'; on aarch64 the model and its properties, e.g. 'max,sve=on,sve128=on,sve256=off' (arm has no enforce: QEMU refuses at start a property value the host cannot give).
         """
         return pulumi.get(self, "qemu_cpu_arg")
 

@@ -25,7 +25,7 @@ __all__ = [
 
 @pulumi.output_type
 class GetHostCpuCapabilitiesResult:
-    def __init__(__self__, accelerator=None, arch=None, blockers=None, from_cache=None, host=None, host_cpu=None, host_model=None, kernel_release=None, kvm=None, machine_type=None, machines=None, models=None, not_exposable=None, probed_at=None, qemu=None):
+    def __init__(__self__, accelerator=None, arch=None, blockers=None, from_cache=None, host=None, host_cpu=None, host_model=None, kernel_release=None, kvm=None, machine_type=None, machines=None, models=None, not_exposable=None, probed_at=None, qemu=None, usability_note=None):
         if accelerator and not isinstance(accelerator, str):
             raise TypeError("Expected argument 'accelerator' to be a str")
         pulumi.set(__self__, "accelerator", accelerator)
@@ -71,6 +71,9 @@ class GetHostCpuCapabilitiesResult:
         if qemu and not isinstance(qemu, dict):
             raise TypeError("Expected argument 'qemu' to be a dict")
         pulumi.set(__self__, "qemu", qemu)
+        if usability_note and not isinstance(usability_note, str):
+            raise TypeError("Expected argument 'usability_note' to be a str")
+        pulumi.set(__self__, "usability_note", usability_note)
 
     @_builtins.property
     @pulumi.getter
@@ -84,7 +87,7 @@ class GetHostCpuCapabilitiesResult:
     @pulumi.getter
     def arch(self) -> _builtins.str:
         """
-        QEMU target architecture (query-target), e.g. "x86_64".
+        QEMU target architecture (query-target): the guest's, "x86_64" or "aarch64"; under TCG it need not be the host CPU's (hostCpu.arch).
         """
         return pulumi.get(self, "arch")
 
@@ -192,6 +195,14 @@ class GetHostCpuCapabilitiesResult:
         """
         return pulumi.get(self, "qemu")
 
+    @_builtins.property
+    @pulumi.getter(name="usabilityNote")
+    def usability_note(self) -> Optional[_builtins.str]:
+        """
+        Why some models' usable is null, for architectures whose QEMU does not report usability (aarch64); absent or null otherwise.
+        """
+        return pulumi.get(self, "usability_note")
+
 
 class AwaitableGetHostCpuCapabilitiesResult(GetHostCpuCapabilitiesResult):
     # pylint: disable=using-constant-test
@@ -213,7 +224,8 @@ class AwaitableGetHostCpuCapabilitiesResult(GetHostCpuCapabilitiesResult):
             models=self.models,
             not_exposable=self.not_exposable,
             probed_at=self.probed_at,
-            qemu=self.qemu)
+            qemu=self.qemu,
+            usability_note=self.usability_note)
 
 
 def get_host_cpu_capabilities(accelerator: Optional[_builtins.str] = None,
@@ -255,7 +267,8 @@ def get_host_cpu_capabilities(accelerator: Optional[_builtins.str] = None,
         models=pulumi.get(__ret__, 'models'),
         not_exposable=pulumi.get(__ret__, 'not_exposable'),
         probed_at=pulumi.get(__ret__, 'probed_at'),
-        qemu=pulumi.get(__ret__, 'qemu'))
+        qemu=pulumi.get(__ret__, 'qemu'),
+        usability_note=pulumi.get(__ret__, 'usability_note'))
 def get_host_cpu_capabilities_output(accelerator: pulumi.Input[Optional[Optional[_builtins.str]]] = None,
                                      connection: pulumi.Input[Optional[Optional[Union['Connection', 'ConnectionDict']]]] = None,
                                      machine_type: pulumi.Input[Optional[Optional[_builtins.str]]] = None,
@@ -294,4 +307,5 @@ def get_host_cpu_capabilities_output(accelerator: pulumi.Input[Optional[Optional
         models=pulumi.get(__response__, 'models'),
         not_exposable=pulumi.get(__response__, 'not_exposable'),
         probed_at=pulumi.get(__response__, 'probed_at'),
-        qemu=pulumi.get(__response__, 'qemu')))
+        qemu=pulumi.get(__response__, 'qemu'),
+        usability_note=pulumi.get(__response__, 'usability_note')))

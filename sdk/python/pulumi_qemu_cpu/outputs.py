@@ -242,8 +242,8 @@ class CpuModel(dict):
                  deprecated: _builtins.bool,
                  migration_safe: _builtins.bool,
                  name: _builtins.str,
-                 usable: _builtins.bool,
                  alias_of: Optional[_builtins.str] = None,
+                 usable: Optional[_builtins.bool] = None,
                  vcpu_start: Optional['outputs.CpuModelVcpuStart'] = None):
         """
         One named CPU model QEMU offers.
@@ -252,17 +252,18 @@ class CpuModel(dict):
         :param _builtins.bool deprecated: QEMU marks the model deprecated.
         :param _builtins.bool migration_safe: QEMU marks the model migration-safe.
         :param _builtins.str name: Model name as QEMU spells it (e.g. "Skylake-Client-v4").
-        :param _builtins.bool usable: A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts.
         :param _builtins.str alias_of: The versioned model this name resolves to (e.g. "Skylake-Client-v1"); null if none.
+        :param _builtins.bool usable: A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts. Null when QEMU does not say (aarch64 lists no unavailable-features; see usabilityNote) and no start was checked: `qemu-cpu check` answers with a paused VM.
         :param 'CpuModelVcpuStart' vcpu_start: Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
         """
         pulumi.set(__self__, "blockers", blockers)
         pulumi.set(__self__, "deprecated", deprecated)
         pulumi.set(__self__, "migration_safe", migration_safe)
         pulumi.set(__self__, "name", name)
-        pulumi.set(__self__, "usable", usable)
         if alias_of is not None:
             pulumi.set(__self__, "alias_of", alias_of)
+        if usable is not None:
+            pulumi.set(__self__, "usable", usable)
         if vcpu_start is not None:
             pulumi.set(__self__, "vcpu_start", vcpu_start)
 
@@ -299,20 +300,20 @@ class CpuModel(dict):
         return pulumi.get(self, "name")
 
     @_builtins.property
-    @pulumi.getter
-    def usable(self) -> _builtins.bool:
-        """
-        A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts.
-        """
-        return pulumi.get(self, "usable")
-
-    @_builtins.property
     @pulumi.getter(name="aliasOf")
     def alias_of(self) -> Optional[_builtins.str]:
         """
         The versioned model this name resolves to (e.g. "Skylake-Client-v1"); null if none.
         """
         return pulumi.get(self, "alias_of")
+
+    @_builtins.property
+    @pulumi.getter
+    def usable(self) -> Optional[_builtins.bool]:
+        """
+        A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts. Null when QEMU does not say (aarch64 lists no unavailable-features; see usabilityNote) and no start was checked: `qemu-cpu check` answers with a paused VM.
+        """
+        return pulumi.get(self, "usable")
 
     @_builtins.property
     @pulumi.getter(name="vcpuStart")
@@ -986,91 +987,167 @@ class HostConnectionProxy(dict):
 @pulumi.output_type
 class HostCpu(dict):
     """
-    The host's physical (or, nested, virtual) CPU as the host's Linux sees it.
+    The host's physical (or, nested, virtual) CPU as the host's Linux sees it; the fields present depend on arch.
     """
     def __init__(__self__, *,
-                 family: _builtins.int,
+                 arch: _builtins.str,
                  flags: Sequence[_builtins.str],
-                 model: _builtins.int,
-                 model_name: _builtins.str,
-                 stepping: _builtins.int,
-                 vendor: _builtins.str,
-                 microcode: Optional[_builtins.str] = None):
+                 architecture: Optional[_builtins.int] = None,
+                 family: Optional[_builtins.int] = None,
+                 implementer: Optional[_builtins.int] = None,
+                 microcode: Optional[_builtins.str] = None,
+                 model: Optional[_builtins.int] = None,
+                 model_name: Optional[_builtins.str] = None,
+                 part: Optional[_builtins.int] = None,
+                 revision: Optional[_builtins.int] = None,
+                 stepping: Optional[_builtins.int] = None,
+                 variant: Optional[_builtins.int] = None,
+                 vendor: Optional[_builtins.str] = None):
         """
-        The host's physical (or, nested, virtual) CPU as the host's Linux sees it.
+        The host's physical (or, nested, virtual) CPU as the host's Linux sees it; the fields present depend on arch.
 
-        :param _builtins.int family: cpuinfo "cpu family".
-        :param Sequence[_builtins.str] flags: cpuinfo "flags", spelled as Linux spells them (sse4_1, lahf_lm, ...), in its order.
-        :param _builtins.int model: cpuinfo "model".
-        :param _builtins.str model_name: cpuinfo "model name".
-        :param _builtins.int stepping: cpuinfo "stepping".
-        :param _builtins.str vendor: cpuinfo vendor_id, e.g. "GenuineIntel" or "AuthenticAMD".
-        :param _builtins.str microcode: cpuinfo "microcode" revision as Linux prints it; null when absent (common inside VMs).
+        :param _builtins.str arch: The host's architecture: 'x86_64' (this shape) or 'aarch64'.
+        :param Sequence[_builtins.str] flags: cpuinfo "flags" (x86) or "Features" (aarch64), spelled as Linux spells them (sse4_1, lahf_lm, sve, paca, ...), in its order.
+        :param _builtins.int architecture: aarch64: cpuinfo "CPU architecture" (8 on every arm64 host).
+        :param _builtins.int family: x86: cpuinfo "cpu family".
+        :param _builtins.int implementer: aarch64: cpuinfo "CPU implementer" (MIDR_EL1.Implementer, e.g. 0x41 = 65 for Arm).
+        :param _builtins.str microcode: x86: cpuinfo "microcode" revision as Linux prints it; null when absent (common inside VMs).
+        :param _builtins.int model: x86: cpuinfo "model".
+        :param _builtins.str model_name: x86: cpuinfo "model name".
+        :param _builtins.int part: aarch64: cpuinfo "CPU part" (MIDR_EL1.PartNum, e.g. 0xd0c = 3340 for Neoverse N1).
+        :param _builtins.int revision: aarch64: cpuinfo "CPU revision".
+        :param _builtins.int stepping: x86: cpuinfo "stepping".
+        :param _builtins.int variant: aarch64: cpuinfo "CPU variant".
+        :param _builtins.str vendor: x86: cpuinfo vendor_id, e.g. "GenuineIntel" or "AuthenticAMD".
         """
-        pulumi.set(__self__, "family", family)
+        pulumi.set(__self__, "arch", arch)
         pulumi.set(__self__, "flags", flags)
-        pulumi.set(__self__, "model", model)
-        pulumi.set(__self__, "model_name", model_name)
-        pulumi.set(__self__, "stepping", stepping)
-        pulumi.set(__self__, "vendor", vendor)
+        if architecture is not None:
+            pulumi.set(__self__, "architecture", architecture)
+        if family is not None:
+            pulumi.set(__self__, "family", family)
+        if implementer is not None:
+            pulumi.set(__self__, "implementer", implementer)
         if microcode is not None:
             pulumi.set(__self__, "microcode", microcode)
+        if model is not None:
+            pulumi.set(__self__, "model", model)
+        if model_name is not None:
+            pulumi.set(__self__, "model_name", model_name)
+        if part is not None:
+            pulumi.set(__self__, "part", part)
+        if revision is not None:
+            pulumi.set(__self__, "revision", revision)
+        if stepping is not None:
+            pulumi.set(__self__, "stepping", stepping)
+        if variant is not None:
+            pulumi.set(__self__, "variant", variant)
+        if vendor is not None:
+            pulumi.set(__self__, "vendor", vendor)
 
     @_builtins.property
     @pulumi.getter
-    def family(self) -> _builtins.int:
+    def arch(self) -> _builtins.str:
         """
-        cpuinfo "cpu family".
+        The host's architecture: 'x86_64' (this shape) or 'aarch64'.
         """
-        return pulumi.get(self, "family")
+        return pulumi.get(self, "arch")
 
     @_builtins.property
     @pulumi.getter
     def flags(self) -> Sequence[_builtins.str]:
         """
-        cpuinfo "flags", spelled as Linux spells them (sse4_1, lahf_lm, ...), in its order.
+        cpuinfo "flags" (x86) or "Features" (aarch64), spelled as Linux spells them (sse4_1, lahf_lm, sve, paca, ...), in its order.
         """
         return pulumi.get(self, "flags")
 
     @_builtins.property
     @pulumi.getter
-    def model(self) -> _builtins.int:
+    def architecture(self) -> Optional[_builtins.int]:
         """
-        cpuinfo "model".
+        aarch64: cpuinfo "CPU architecture" (8 on every arm64 host).
         """
-        return pulumi.get(self, "model")
-
-    @_builtins.property
-    @pulumi.getter(name="modelName")
-    def model_name(self) -> _builtins.str:
-        """
-        cpuinfo "model name".
-        """
-        return pulumi.get(self, "model_name")
+        return pulumi.get(self, "architecture")
 
     @_builtins.property
     @pulumi.getter
-    def stepping(self) -> _builtins.int:
+    def family(self) -> Optional[_builtins.int]:
         """
-        cpuinfo "stepping".
+        x86: cpuinfo "cpu family".
         """
-        return pulumi.get(self, "stepping")
+        return pulumi.get(self, "family")
 
     @_builtins.property
     @pulumi.getter
-    def vendor(self) -> _builtins.str:
+    def implementer(self) -> Optional[_builtins.int]:
         """
-        cpuinfo vendor_id, e.g. "GenuineIntel" or "AuthenticAMD".
+        aarch64: cpuinfo "CPU implementer" (MIDR_EL1.Implementer, e.g. 0x41 = 65 for Arm).
         """
-        return pulumi.get(self, "vendor")
+        return pulumi.get(self, "implementer")
 
     @_builtins.property
     @pulumi.getter
     def microcode(self) -> Optional[_builtins.str]:
         """
-        cpuinfo "microcode" revision as Linux prints it; null when absent (common inside VMs).
+        x86: cpuinfo "microcode" revision as Linux prints it; null when absent (common inside VMs).
         """
         return pulumi.get(self, "microcode")
+
+    @_builtins.property
+    @pulumi.getter
+    def model(self) -> Optional[_builtins.int]:
+        """
+        x86: cpuinfo "model".
+        """
+        return pulumi.get(self, "model")
+
+    @_builtins.property
+    @pulumi.getter(name="modelName")
+    def model_name(self) -> Optional[_builtins.str]:
+        """
+        x86: cpuinfo "model name".
+        """
+        return pulumi.get(self, "model_name")
+
+    @_builtins.property
+    @pulumi.getter
+    def part(self) -> Optional[_builtins.int]:
+        """
+        aarch64: cpuinfo "CPU part" (MIDR_EL1.PartNum, e.g. 0xd0c = 3340 for Neoverse N1).
+        """
+        return pulumi.get(self, "part")
+
+    @_builtins.property
+    @pulumi.getter
+    def revision(self) -> Optional[_builtins.int]:
+        """
+        aarch64: cpuinfo "CPU revision".
+        """
+        return pulumi.get(self, "revision")
+
+    @_builtins.property
+    @pulumi.getter
+    def stepping(self) -> Optional[_builtins.int]:
+        """
+        x86: cpuinfo "stepping".
+        """
+        return pulumi.get(self, "stepping")
+
+    @_builtins.property
+    @pulumi.getter
+    def variant(self) -> Optional[_builtins.int]:
+        """
+        aarch64: cpuinfo "CPU variant".
+        """
+        return pulumi.get(self, "variant")
+
+    @_builtins.property
+    @pulumi.getter
+    def vendor(self) -> Optional[_builtins.str]:
+        """
+        x86: cpuinfo vendor_id, e.g. "GenuineIntel" or "AuthenticAMD".
+        """
+        return pulumi.get(self, "vendor")
 
 
 @pulumi.output_type
@@ -1230,7 +1307,7 @@ class HostModel(dict):
         """
         The richest CPU a guest can get from this QEMU on this host.
 
-        :param Sequence[_builtins.str] features: Canonical QEMU names of the features the model enables (boolean true in its static expansion), sorted.
+        :param Sequence[_builtins.str] features: Canonical QEMU names of the features the model enables (boolean true in its expansion: static on x86, full on aarch64), sorted.
         :param _builtins.str name: The model expanded: "host" (all the host offers, under KVM) or "max" (all TCG emulates).
         :param _builtins.int family: CPUID family the model reports.
         :param _builtins.int model: CPUID model the model reports.
@@ -1255,7 +1332,7 @@ class HostModel(dict):
     @pulumi.getter
     def features(self) -> Sequence[_builtins.str]:
         """
-        Canonical QEMU names of the features the model enables (boolean true in its static expansion), sorted.
+        Canonical QEMU names of the features the model enables (boolean true in its expansion: static on x86, full on aarch64), sorted.
         """
         return pulumi.get(self, "features")
 
@@ -1348,6 +1425,7 @@ class HostReport(dict):
                  name: _builtins.str,
                  outcome: _builtins.str,
                  probed_at: _builtins.str,
+                 arch: Optional[_builtins.str] = None,
                  blockers: Optional[Sequence['outputs.HostReportBlockersItem']] = None,
                  enforceable: Optional[_builtins.bool] = None,
                  error: Optional[_builtins.str] = None,
@@ -1368,18 +1446,19 @@ class HostReport(dict):
         :param _builtins.str name: The host, as named in the inputs (or host[:port]).
         :param _builtins.str outcome: can: QEMU filtered nothing from the exact CPU; cannot: missing features or a refusal (see kind); undecided: the host could not be asked (see stage, kind and message).
         :param _builtins.str probed_at: When the host was asked (ISO 8601).
+        :param _builtins.str arch: The guest architecture of the host's QEMU (query-target), where QEMU answered: 'x86_64' or 'aarch64'.
         :param Sequence['HostReportBlockersItem'] blockers: Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.
         :param _builtins.bool enforceable: Derived from outcome, for compatibility: true for can, false for cannot, null for undecided.
         :param _builtins.str error: Derived, for compatibility: message, where the host could not be asked or its QEMU refused (absent for missing features).
         :param _builtins.bool from_cache: True when this verdict came from qemu-cpu's fingerprint cache: the host's facts were read now and matched (QEMU binary, kernel, CPU microcode and flags, /dev/kvm, kvm parameters), so no VM was started again; probedAt is when QEMU last answered. Absent when QEMU answered this time.
-        :param _builtins.str kind: Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
+        :param _builtins.str kind: Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start, cpu-properties), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
         :param _builtins.str machine_type: The concrete machine type, e.g. 'pc-q35-7.2' for 'q35'.
         :param _builtins.str message: The same in words, "host: what (stage): why. hint". Absent when the outcome is can.
         :param _builtins.str qemu_stderr: QEMU's own stderr lines, when QEMU said something about a refusal or a failure.
         :param _builtins.str qemu_version: QEMU version on the host, major.minor.micro.
         :param 'HostReportRefusal' refusal: Present when QEMU refused the CPU itself: a definite "cannot" (enforceable false), not "could not ask".
         :param _builtins.str resolved_model: The concrete model the name resolved to for this machine type, e.g. 'Skylake-Client-v4'.
-        :param _builtins.str source: How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce.
+        :param _builtins.str source: How the missing features were learned: the vCPU's unavailable-features, (QEMU without it) QEMU's refusal under enforce, or (vm-start: aarch64, whose QEMU lists none) the paused VM starting at all.
         :param _builtins.str stage: Where the answer other than can arose: the stage that failed (connect, auth, launch, ...), or 'evaluate' for missing features. Absent when the outcome is can.
         """
         pulumi.set(__self__, "accelerator", accelerator)
@@ -1388,6 +1467,8 @@ class HostReport(dict):
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "outcome", outcome)
         pulumi.set(__self__, "probed_at", probed_at)
+        if arch is not None:
+            pulumi.set(__self__, "arch", arch)
         if blockers is not None:
             pulumi.set(__self__, "blockers", blockers)
         if enforceable is not None:
@@ -1465,6 +1546,14 @@ class HostReport(dict):
 
     @_builtins.property
     @pulumi.getter
+    def arch(self) -> Optional[_builtins.str]:
+        """
+        The guest architecture of the host's QEMU (query-target), where QEMU answered: 'x86_64' or 'aarch64'.
+        """
+        return pulumi.get(self, "arch")
+
+    @_builtins.property
+    @pulumi.getter
     def blockers(self) -> Optional[Sequence['outputs.HostReportBlockersItem']]:
         """
         Each missing feature with the layer that withholds it (cpu, kvm-or-qemu, qemu, machine-type, topology, undecided) and the evidence; absent when nothing is missing.
@@ -1499,7 +1588,7 @@ class HostReport(dict):
     @pulumi.getter
     def kind(self) -> Optional[_builtins.str]:
         """
-        Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
+        Why the outcome is not can: a refusal (unknown-model, unknown-feature, unknown-machine-type, vcpu-start, cpu-properties), missing-features, or the kind of error that kept the host from being asked (connection, authentication, timeout, ...). Absent when the outcome is can.
         """
         return pulumi.get(self, "kind")
 
@@ -1555,7 +1644,7 @@ class HostReport(dict):
     @pulumi.getter
     def source(self) -> Optional[_builtins.str]:
         """
-        How the missing features were learned: the vCPU's unavailable-features, or (QEMU without it) QEMU's refusal under enforce.
+        How the missing features were learned: the vCPU's unavailable-features, (QEMU without it) QEMU's refusal under enforce, or (vm-start: aarch64, whose QEMU lists none) the paused VM starting at all.
         """
         return pulumi.get(self, "source")
 
@@ -1632,7 +1721,7 @@ class HostReportRefusal(dict):
                  name: _builtins.str,
                  qemu_stderr: _builtins.str):
         """
-        :param _builtins.str kind: What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
+        :param _builtins.str kind: What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, (vcpu-start) a vCPU it could not start with this CPU, or (cpu-properties) the CPU properties, refused at start.
         :param _builtins.str name: The model, feature or machine type name QEMU refused (for vcpu-start, the model).
         :param _builtins.str qemu_stderr: QEMU's own words.
         """
@@ -1644,7 +1733,7 @@ class HostReportRefusal(dict):
     @pulumi.getter
     def kind(self) -> _builtins.str:
         """
-        What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, or (vcpu-start) a vCPU it could not start with this CPU.
+        What this QEMU refused: a CPU model it does not know, a CPU feature it does not know, a machine type it does not know, (vcpu-start) a vCPU it could not start with this CPU, or (cpu-properties) the CPU properties, refused at start.
         """
         return pulumi.get(self, "kind")
 

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { RemoteCommandError, formatZodIssues } from '../../errors';
+import { firstCpuinfoBlock } from '../cpuinfoBlock';
+import type { X86HostCpu } from '../hostCpu';
+
+const decimal = z.string({ required_error: 'missing' }).regex(/^\d+$/, 'not a decimal number').transform(Number);
+const text = z.string({ required_error: 'missing' }).min(1, 'empty');
+
+/** The first processor block, keyed by cpuinfo's field names. */
+const ProcessorBlockSchema = z
+  .object({
+    vendor_id: text,
+    'cpu family': decimal,
+    model: decimal,
+    stepping: decimal,
+    microcode: z.string().optional(),
+    'model name': text,
+    flags: z.string({ required_error: 'missing' }),
+  })
+  .transform(
+    (b): X86HostCpu => ({
+      arch: 'x86_64',
+      vendor: b.vendor_id,
+      family: b['cpu family'],
+      model: b.model,
+      stepping: b.stepping,
+      microcode: b.microcode ? b.microcode : null,
+      modelName: b['model name'],
+      flags: b.flags.split(/\s+/).filter((f) => f !== ''),
+    }),
+  );
+
+/**
+ * Parse the first processor of an x86 /proc/cpuinfo.
+ *
+ * @throws RemoteCommandError (stage 'host-facts') naming every problem found.
+ */
+export function parseX86Cpuinfo(cpuinfo: string, host?: string): X86HostCpu {
+  const result = ProcessorBlockSchema.safeParse(firstCpuinfoBlock(cpuinfo));
+  if (result.success) return result.data;
+  throw new RemoteCommandError({
+    host,
+    stage: 'host-facts',
+    what: "The host's /proc/cpuinfo could not be read as an x86 CPU description",
+    why: formatZodIssues(result.error, 'cpuinfo').join('; '),
+    hint: 'Check that /proc/cpuinfo on the host is readable and complete.',
+  });
+}

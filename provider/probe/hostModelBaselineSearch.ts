@@ -1,0 +1,58 @@
+import { archProfile, hostModelBaseline, renderCpu, type HostCapabilities, type NormalizedSelection } from '../model';
+import type { BaselineReport } from './baselineReport';
+import type { FleetSelection } from './selectionInputs';
+import { verifySelection, withDemands, type SelectionReport, type VerifyOptions } from './verifySelection';
+
+/**
+ * The baseline of a fleet whose architecture's profile says 'host-model'
+ * (aarch64): the host model with the properties every host gives on and the
+ * others off (model/hostModelBaseline.ts), confirmed by the ground truth in
+ * one round: one paused VM per host.
+ *
+ * @param report - the report so far (hosts probed, nothing chosen).
+ * @param attach - attaches the ground truth to the report (per-host machine types).
+ */
+export async function findHostModelBaseline(
+  inputs: FleetSelection,
+  base: NormalizedSelection,
+  caps: HostCapabilities[],
+  report: BaselineReport,
+  verifyOptions: VerifyOptions,
+  attach: (report: BaselineReport, truth: SelectionReport, caps: HostCapabilities[]) => BaselineReport,
+): Promise<BaselineReport> {
+  const cpu = hostModelBaseline(caps, base);
+  const arch = caps[0].arch;
+  const candidate = { model: cpu.model, family: cpu.model, version: null, vendor: null, released: null };
+  const asked = { ...inputs, minimumLevel: undefined, requireMigratable: false };
+  const truth = await verifySelection({ ...asked, model: cpu.model, requiredFeatures: cpu.requiredFeatures, disabledFeatures: cpu.disabledFeatures }, verifyOptions);
+  const missing = truth.hosts.filter((h) => h.outcome === 'cannot').map((h) => ({ host: h.name, features: h.missingFeatures }));
+  const tried = [{ ...candidate, outcome: truth.ok ? ('confirmed' as const) : ('rejected' as const), missing }];
+  if (cpu.lacking.length > 0) {
+    const why = cpu.lacking.map((l) => `${l.host} lacks ${l.features.join(', ')}`).join('; ');
+    return attach({ ...report, candidates: tried, reason: `a required feature is missing: ${why}` }, truth, caps);
+  }
+  if (!truth.decided) {
+    const unasked = truth.hosts.filter((h) => h.outcome === 'undecided').map((h) => h.name).join(', ');
+    return attach({ ...report, decided: false, candidates: tried, reason: `could not ask ${unasked} for the ground truth` }, truth, caps);
+  }
+  if (!truth.ok) {
+    const refused = truth.hosts.filter((h) => h.outcome === 'cannot').map((h) => `${h.name}: ${h.message ?? h.kind}`).join('; ');
+    return attach({ ...report, candidates: tried, reason: `the host model ${cpu.model} with the properties every host offers is refused: ${refused}` }, truth, caps);
+  }
+  const selection = { model: cpu.model, requiredFeatures: cpu.requiredFeatures, disabledFeatures: cpu.disabledFeatures, machineType: base.machineType ?? archProfile(arch).defaultMachineType, accelerator: base.accelerator };
+  return attach(
+    {
+      ...report,
+      ok: true,
+      reason: null,
+      model: cpu.model,
+      extraFeatures: cpu.extras,
+      refusedExtras: [],
+      selection,
+      ...renderCpu({ model: cpu.model, requiredFeatures: cpu.requiredFeatures, disabledFeatures: cpu.disabledFeatures, arch }),
+      candidates: tried,
+    },
+    withDemands(truth, inputs),
+    caps,
+  );
+}
