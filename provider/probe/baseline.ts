@@ -131,10 +131,10 @@ async function searchBaseline(inputs: FleetSelection, base: NormalizedSelection,
     return withTruth({ ...report, candidates: tried(candidates, [], options), reason: `a required feature is missing: ${why}` }, truth, caps);
   }
 
-  // The newest candidate with every extra the host models offer, in one VM per host: in the common case all the search needs.
+  // Each candidate with every extra the host models offer, in one VM per host: in the common case all the search needs.
   const offered = options.extraFeatures === false ? [] : commonExtraFeatures(caps, [], base);
-  const ask = offered.length > 0 ? await askAtOnce(ctx, inputs.hosts, base, candidates[0].model, offered, inputs.concurrency, verify) : verify;
-  const { attempts, modelTruth, undecided } = await confirmModel(candidates, base, ask, options);
+  const verifierFor = (model: string) => (offered.length > 0 ? askAtOnce(ctx, inputs.hosts, base, model, offered, inputs.concurrency, verify) : Promise.resolve(verify));
+  const { attempts, modelTruth, undecided, ask } = await confirmModel(candidates, base, verifierFor, options);
   if (undecided) {
     return withTruth({ ...report, decided: false, candidates: tried(candidates, attempts, options), reason: unasked(undecided) }, undecided, caps);
   }
@@ -143,7 +143,7 @@ async function searchBaseline(inputs: FleetSelection, base: NormalizedSelection,
   }
 
   const final =
-    options.extraFeatures === false ? { truth: modelTruth, extras: [], refused: [] } : await confirmExtras(caps, inputs.hosts, modelTruth, base, ask, options.maxExtraRounds ?? 3);
+    options.extraFeatures === false || !ask ? { truth: modelTruth, extras: [], refused: [] } : await confirmExtras(caps, inputs.hosts, modelTruth, base, ask, options.maxExtraRounds ?? 3);
   if (!final.truth.decided) {
     return withTruth({ ...report, decided: false, candidates: tried(candidates, attempts, options), reason: unasked(final.truth) }, final.truth, caps);
   }
@@ -178,26 +178,36 @@ export function deriveCandidates(caps: readonly HostCapabilities[], base: Normal
   return { candidates: baselineCandidates(caps, base.disabledFeatures), policy: baselinePolicy(caps, base.disabledFeatures) };
 }
 
-/** What step 3 found: each candidate tried and its outcome; the first confirmed one's ground truth, or the truth that could not be had. */
+/** What step 3 found: each candidate tried and its outcome; the first confirmed one's ground truth and the Verifier that answers its extras, or the truth that could not be had. */
 interface ModelSearch {
   attempts: TriedCandidate[];
   modelTruth?: SelectionReport;
+  ask?: Verifier;
   undecided?: SelectionReport;
 }
 
 /**
  * Step 3: the ground truth of each candidate in turn, newest first, until
  * one is enforceable everywhere (and 64-bit); at most maxModelAttempts.
+ * `verifierFor` asks each candidate its own way (askAtOnce: one VM per
+ * host for it and its extras), so a candidate the ground truth rejects
+ * hands over to the next, confirmed the same way.
  */
-async function confirmModel(candidates: readonly BaselineCandidate[], base: NormalizedSelection, verify: Verifier, options: BaselineOptions): Promise<ModelSearch> {
+async function confirmModel(
+  candidates: readonly BaselineCandidate[],
+  base: NormalizedSelection,
+  verifierFor: (model: string) => Promise<Verifier>,
+  options: BaselineOptions,
+): Promise<ModelSearch> {
   const attempts: TriedCandidate[] = [];
   for (const candidate of candidates.slice(0, options.maxModelAttempts ?? 4)) {
-    const truth = await verify(candidate.model, base.requiredFeatures);
+    const ask = await verifierFor(candidate.model);
+    const truth = await ask(candidate.model, base.requiredFeatures);
     if (!truth.decided) return { attempts, undecided: truth };
     // A family the 32-bit list does not know can still lack long mode: the ground truth says.
     const short = truth.ok && x86LevelOf(truth.effectiveFeatures).level === null;
     attempts.push(short ? below64Bit(candidate, truth) : outcome(candidate, truth));
-    if (truth.ok && !short) return { attempts, modelTruth: truth };
+    if (truth.ok && !short) return { attempts, modelTruth: truth, ask };
   }
   return { attempts };
 }

@@ -102,6 +102,24 @@ describe('findBaseline: the paused VMs it starts, and its fingerprint cache', ()
     }
   });
 
+  it('the newest candidate refused on one host: the next is confirmed the same way, one VM per host, and the report says which was rejected', async () => {
+    const refusing = { ...replayed[3], name: 'intel-refusing', qemuBinary: refusingToStart(replayed[3].qemuBinary!, 'SandyBridge-v1') };
+    const hosts = [...replayed.slice(0, 3), refusing];
+    const cold = fresh();
+    const report = await findBaseline(inputs(hosts), { pool: cold.pool, probe: { cacheDir } });
+    recordOutput('probe:baseline-vms', report);
+    expect(report.candidates[0]).toEqual(expect.objectContaining({ model: 'SandyBridge-v1', outcome: 'rejected' }));
+    expect(report.candidates[1].outcome).toBe('confirmed');
+    expect(report).toEqual(expect.objectContaining({ ok: true, decided: true, model: report.candidates[1].model }));
+    expect(report.extraFeatures.length).toBeGreaterThan(0);
+    // The probes; the first candidate's VM per host, and the refusing host's VM of that model alone; the next candidate's VM per host.
+    expect(cold.counter.qemuStarts).toBe(hosts.length + hosts.length + 1 + hosts.length);
+    expect(comparable(await findBaseline(inputs(hosts), { pool: fresh().pool, probe: { cache: 'off' } }))).toEqual(comparable(report));
+    const warm = fresh();
+    await findBaseline(inputs(hosts), { pool: warm.pool, probe: { cacheDir } });
+    expect(warm.counter.qemuStarts).toBe(0);
+  });
+
   it("with --no-cache ('off') nothing is stored: the next run starts its VMs again", async () => {
     await findBaseline(inputs(replayed.slice(2)), { pool: fresh().pool, probe: { cacheDir, cache: 'off' } });
     const next = fresh();
@@ -126,3 +144,15 @@ describe('findBaseline: the paused VMs it starts, and its fingerprint cache', ()
     expect(warm.pool.opened).toBe(1);
   });
 });
+
+/**
+ * A QEMU whose KVM refuses to start any vCPU of `model` (with or without
+ * extras), as KVM refuses an MSR it cannot set; every other CPU and the
+ * probe go to `qemuBinary` unchanged.
+ */
+function refusingToStart(qemuBinary: string, model: string): string {
+  const file = path.join(scratchDir, `qemu-refusing-${model}.sh`);
+  const refuse = `echo "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x1" >&2; exit 1`;
+  fs.writeFileSync(file, `#!/bin/sh\ncase " $* " in *" -cpu ${model},"*|*" -cpu ${model} "*) ${refuse};; esac\nexec '${qemuBinary}' "$@"\n`, { mode: 0o755 });
+  return file;
+}
