@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { Accelerator } from '../provider/model/qemuNames';
 
 /**
  * Whether this machine can run KVM guests: /dev/kvm exists and the test
@@ -18,7 +19,7 @@ export const kvmUsable: boolean = (() => {
 })();
 
 /** The accelerator the real-QEMU tests ask for on this machine: KVM where it works, else TCG, asked for explicitly. */
-export const realAccel: 'kvm' | 'tcg' = kvmUsable ? 'kvm' : 'tcg';
+export const realAccel: Accelerator = kvmUsable ? 'kvm' : 'tcg';
 
 /** Why KVM-only tests are skipped here, to append to their names; '' where KVM works. */
 export const kvmSkipNote = kvmUsable ? '' : ' (skipped: no usable /dev/kvm on this machine)';

@@ -139,10 +139,12 @@ describe('fuzz: the capability probe over mutated recorded replies', () => {
       {
         numRuns: 250,
         // Found by this property: a version part of 1e21 is an integer to JavaScript, yet prints as "1e+21";
-        // an unavailable-features entry "" (query-cpu-definitions, QEMU 10.0 AMD SEV recording) became a blocker "".
+        // an unavailable-features entry "" (query-cpu-definitions, QEMU 10.0 AMD SEV recording) became a blocker "";
+        // a query-target arch " " (no architecture profile) crashed buildCapabilities instead of a typed error at the boundary.
         examples: [
           [0, [[0, { kind: 'replace', pick: 930982896, value: 1e21 }]], false],
           [0, [[4, { kind: 'replace', pick: 1437945954, value: '' }]], false],
+          [0, [[1, { kind: 'replace', pick: 0, value: ' ' }]], false],
         ],
       },
     );

@@ -1,4 +1,4 @@
-import { KvmUnavailableError, QmpCommandError } from '../errors';
+import { KvmUnavailableError, QemuLaunchError, QmpCommandError } from '../errors';
 import {
   archProfile,
   guessArchitecture,
@@ -55,7 +55,16 @@ export async function queryCapabilities(qmp: QmpClient, binary: string, opts: Pi
     });
   }
   const profile = profileOfTarget(targetInfo.arch);
-  const hostExpansion = profile !== undefined && profile.expansionType !== guessed.expansionType ? await expand(profile.expansionType) : get(expansion);
+  if (profile === undefined) {
+    throw new QemuLaunchError({
+      host: qmp.host,
+      stage: 'qmp-command',
+      what: `this QEMU emulates ${JSON.stringify(targetInfo.arch)}, an architecture qemu-cpu has no profile for`,
+      why: 'qemu-cpu knows x86_64 and aarch64 guests (provider/model/arch)',
+      hint: 'Point qemuBinary at qemu-system-x86_64 or qemu-system-aarch64.',
+    });
+  }
+  const hostExpansion = profile.expansionType !== guessed.expansionType ? await expand(profile.expansionType) : get(expansion);
   return {
     binary,
     accelerator: opts.accelerator,

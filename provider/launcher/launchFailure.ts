@@ -78,7 +78,7 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
           host, stage: 'launch', cause, qemuStderr,
           what: 'KVM is not available',
           why: `/dev/kvm does not exist: the kvm module is not loaded, or the host (or its hypervisor) has no hardware virtualization${qemuSaid ? ` (QEMU: ${qemuSaid})` : ''}`,
-          hint: "Load kvm_intel or kvm_amd (enable nested virtualization on a VM host), or ask for accelerator 'tcg' explicitly to emulate.",
+          hint: "Load the kvm module (x86: kvm_intel or kvm_amd; enable nested virtualization on a VM host), or ask for accelerator 'tcg' explicitly to emulate.",
         });
       case 'kvm-denied': {
         const [user, group] = detail;

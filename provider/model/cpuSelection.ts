@@ -10,6 +10,13 @@ const FeatureInputSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9._-]+$/, 'must be a CPU feature name such as avx2, sse4_1 or lahf-lm');
 
+/** The model name that asks for the fleet's baseline instead of naming a CPU: a type of its own, not a CPU model name. */
+export const AutoModelSchema = z.literal('auto').describe("'auto': the newest CPU every host can enforce, found and pinned by a baseline.");
+export type AutoModel = z.infer<typeof AutoModelSchema>;
+
+/** True for the model 'auto' (any input, typed or not). */
+export const isAutoModel = (model: unknown): model is AutoModel => model === AutoModelSchema.value;
+
 /**
  * The guest CPU asked for, independent of hosts: the part of
  * CpuModelSelection's inputs (and of a `qemu-cpu check` file) that
@@ -17,7 +24,7 @@ const FeatureInputSchema = z
  */
 export const CpuSelectionSchema = z.object({
   model: z
-    .union([z.literal('auto'), CpuModelNameSchema])
+    .union([AutoModelSchema, CpuModelNameSchema])
     .describe("A QEMU CPU model, an alias ('Skylake-Client') or a versioned name ('Skylake-Client-v4'); 'auto' picks the newest model every host can enforce."),
   requiredFeatures: z
     .array(FeatureInputSchema)

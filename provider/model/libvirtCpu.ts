@@ -6,6 +6,7 @@
  * cannot express. Nothing asked for is ever dropped silently.
  */
 import { LIBVIRT_CPU_MAP_VERSION, LIBVIRT_X86_FEATURES, LIBVIRT_X86_MODELS, QEMU_FIXED_ALIASES } from './libvirtCpuMap';
+import { isAutoModel } from './cpuSelection';
 
 /** One model or feature libvirt cannot write, or a feature left out of the XML, and why. */
 export interface LibvirtGap {
@@ -48,7 +49,7 @@ export function libvirtModel(qemuModel: string): { element: ModelElement } | { g
   if (qemuModel === 'max') return { element: { head: `<cpu mode='maximum' check='full'>`, model: null } };
   const custom = (name: string) => ({ element: { head: `<cpu mode='custom' match='exact' check='full'>`, model: name } });
   if (LIBVIRT_X86_MODELS.has(qemuModel)) return custom(qemuModel);
-  if (qemuModel === 'auto') return { gap: { name: qemuModel, reason: "model 'auto' names no CPU until a baseline pins one" } };
+  if (isAutoModel(qemuModel)) return { gap: { name: qemuModel, reason: "model 'auto' names no CPU until a baseline pins one" } };
   const m = /^(.+)-v(\d+)$/.exec(qemuModel);
   if (!m) return { gap: { name: qemuModel, reason: `${LV} has no CPU model ${qemuModel}` } };
   const [, base, version] = m;

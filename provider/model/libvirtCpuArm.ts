@@ -31,6 +31,7 @@
  *   CPU"); QEMU itself refuses at start what the host cannot give.
  */
 import { SVE_LENGTHS, sveLength } from './arch/aarch64Features';
+import { isAutoModel } from './cpuSelection';
 import { describe as describeGaps, xmlText, type LibvirtCpu, type LibvirtGap } from './libvirtCpu';
 import { LIBVIRT_CPU_MAP_VERSION } from './libvirtCpuMap';
 
@@ -95,7 +96,7 @@ export function libvirtArmFeatures(required: readonly string[], disabled: readon
 export function libvirtArmModel(qemuModel: string): { head: string; model: string | null } | { gap: LibvirtGap } {
   if (qemuModel === 'host') return { head: `<cpu mode='host-passthrough'>`, model: null };
   if (qemuModel === 'max') return { head: `<cpu mode='maximum'>`, model: null };
-  if (qemuModel === 'auto') return { gap: { name: qemuModel, reason: "model 'auto' names no CPU until a baseline pins one" } };
+  if (isAutoModel(qemuModel)) return { gap: { name: qemuModel, reason: "model 'auto' names no CPU until a baseline pins one" } };
   return { head: `<cpu mode='custom' match='exact' check='none'>`, model: qemuModel };
 }
 

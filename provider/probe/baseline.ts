@@ -259,7 +259,7 @@ function emptyReport(probed: ProbedHost[], sel: NormalizedSelection, minimumLeve
     accelerator: p.caps?.accelerator ?? null,
     machineType: null,
     usableModels: p.caps ? p.caps.models.filter((m) => m.usable && m.aliasOf === null && m.migrationSafe).length : null,
-    ...(p.caps ? { hostModelLevel: x86LevelOf(p.caps.hostModel.features).level } : {}),
+    ...(p.caps && archProfile(p.caps.arch).hasLevels ? { hostModelLevel: x86LevelOf(p.caps.hostModel.features).level } : {}),
     ...(p.problem !== undefined
       ? { error: p.problem.message, stage: p.problem.stage, kind: p.problem.kind, ...(p.problem.qemuStderr ? { qemuStderr: p.problem.qemuStderr } : {}) }
       : {}),

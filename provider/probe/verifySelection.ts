@@ -23,6 +23,7 @@ import {
   type NormalizedSelection,
   MachineTypeSchema,
   architectureOf,
+  archProfile,
   guessArchitecture,
   type Architecture,
 } from '../model';
@@ -47,7 +48,7 @@ export const SelectionReportSchema = z.object({
   ...RENDERING_SHAPE,
   effectiveFeatures: z.array(z.string()).describe('Features the guest gets on every enforceable host.'),
   hosts: z.array(HostVerdictSchema),
-  x86Level: SelectionLevelSchema,
+  x86Level: SelectionLevelSchema.nullable().describe("The x86-64 level of the CPU; null for a fleet of another architecture (aarch64), where the levels do not apply."),
   migration: MigrationVerdictSchema.describe('Whether a guest of this CPU could live-migrate between the hosts; warnings name the hosts and the reason.'),
   unmet: z
     .array(z.object({ kind: z.enum(['minimum-level', 'require-migratable', 'mixed-architecture']), reason: z.string() }))
@@ -295,7 +296,9 @@ export function summarize(selection: NormalizedSelection, hosts: HostVerdict[], 
 
 /** Pure: the fleet-wide part of a report: the CPU's x86-64 level, whether a guest could migrate, and the demands unmet. */
 export function judgeFleet(hosts: readonly HostVerdict[], requiredFeatures: readonly string[], demands: FleetDemands): Pick<SelectionReport, 'x86Level' | 'migration' | 'unmet'> {
-  const x86Level = selectionLevel(hosts, demands.minimumLevel);
+  // The levels are x86's: a fleet of another architecture has none (hosts not asked count as x86, as their QEMU did not say).
+  const hasLevels = fleetArchitectures(hosts).every((a) => archProfile(a).hasLevels);
+  const x86Level = hasLevels ? selectionLevel(hosts, demands.minimumLevel) : null;
   const migration = migrationVerdict(hosts, requiredFeatures);
   const mixed = mixedArchitecture(hosts);
   return { x86Level, migration, unmet: [...(mixed ? [mixed] : []), ...unmetDemands(x86Level, migration, demands)] };
@@ -326,7 +329,9 @@ export function withDemands(report: SelectionReport, demands: FleetDemands): Sel
 /** The fleet demands the answers already show to be unmet. */
 function unmetDemands(level: SelectionReport['x86Level'], migration: SelectionReport['migration'], demands: FleetDemands): SelectionReport['unmet'] {
   const unmet: SelectionReport['unmet'] = [];
-  if (demands.minimumLevel && level.missingForMinimum.length > 0) {
+  if (demands.minimumLevel && level === null) {
+    unmet.push({ kind: 'minimum-level', reason: `minimumLevel ${demands.minimumLevel} is an x86-64 level, and these hosts are not x86_64: drop minimumLevel for them` });
+  } else if (demands.minimumLevel && level !== null && level.missingForMinimum.length > 0) {
     unmet.push({
       kind: 'minimum-level',
       reason: `the CPU reaches ${levelLabel(level.level)}, below the minimum ${demands.minimumLevel}: it lacks ${level.missingForMinimum.join(', ')}`,

@@ -39,6 +39,20 @@ export interface QmpClientOptions {
   startLine?: string;
 }
 
+/** One command to send, as the client's own call takes it. */
+interface CallRequest {
+  command: string;
+  args?: Record<string, unknown>;
+  /** Validates the reply's return value. */
+  schema: z.ZodTypeAny;
+  /** Overrides the client's commandTimeoutMs. */
+  timeoutMs?: number;
+  /** The stage an error of this call names. */
+  stage: CallStage;
+  /** The command is quit: QEMU closing the stream before (or instead of) a reply is its success. */
+  quit: boolean;
+}
+
 /** Options of one {@link QmpClient.execute} call. */
 export interface QmpExecuteOptions {
   /** Overrides the client's commandTimeoutMs for this call; 0 or Infinity waits forever. */
@@ -209,7 +223,7 @@ export class QmpClient {
     schema: S,
     opts?: QmpExecuteOptions,
   ): Promise<z.infer<S>> {
-    return this.call(command, args, schema, opts?.timeoutMs, 'qmp-command', false) as Promise<z.infer<S>>;
+    return this.call({ command, args, schema, timeoutMs: opts?.timeoutMs, stage: 'qmp-command', quit: false }) as Promise<z.infer<S>>;
   }
 
   /**
@@ -218,7 +232,7 @@ export class QmpClient {
    * once quit was sent. Either way the session is over afterwards.
    */
   executeQuit(opts?: QmpExecuteOptions): Promise<void> {
-    return this.call('quit', undefined, EmptyReplySchema, opts?.timeoutMs, 'qmp-command', true).then(() => undefined);
+    return this.call({ command: 'quit', schema: EmptyReplySchema, timeoutMs: opts?.timeoutMs, stage: 'qmp-command', quit: true }).then(() => undefined);
   }
 
   /**
@@ -250,7 +264,7 @@ export class QmpClient {
   private async handshake(greetingTimeoutMs: number): Promise<void> {
     try {
       this.greetingValue = await this.waitForGreeting(greetingTimeoutMs);
-      await this.call('qmp_capabilities', undefined, EmptyReplySchema, undefined, 'qmp-negotiate', false);
+      await this.call({ command: 'qmp_capabilities', schema: EmptyReplySchema, stage: 'qmp-negotiate', quit: false });
     } catch (err) {
       const error = err instanceof QmpCommandError
         ? new QmpProtocolError({
@@ -288,14 +302,8 @@ export class QmpClient {
     });
   }
 
-  private call(
-    command: string,
-    args: Record<string, unknown> | undefined,
-    schema: z.ZodTypeAny,
-    timeoutMs: number | undefined,
-    stage: CallStage,
-    quit: boolean,
-  ): Promise<unknown> {
+  private call(request: CallRequest): Promise<unknown> {
+    const { command, args, schema, timeoutMs, stage, quit } = request;
     return new Promise<unknown>((resolve, reject) => {
       if (this.reason) {
         if (quit && this.reason.disconnect) resolve(undefined);

@@ -169,7 +169,7 @@ export class CpuModelSelection extends pulumi.CustomResource {
      */
     declare public readonly sshConfig: pulumi.Output<string | undefined>;
     /**
-     * The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+     * The x86-64 level of the CPU; null for a fleet of another architecture (aarch64), where the levels do not apply.
      */
     declare public /*out*/ readonly x86Level: pulumi.Output<outputs.CpuModelSelectionX86Level | undefined>;
 

@@ -39,6 +39,7 @@
  *   an aarch64 CPU with feature switches cannot be written at all.
  */
 import { z } from 'zod';
+import { isAutoModel } from '../cpuSelection';
 import { QEMU_FIXED_ALIASES } from '../libvirtCpuMap';
 import { defineRenderer, type CpuToRender } from './renderer';
 
@@ -76,7 +77,7 @@ const MODELS_FILE = '/etc/pve/virtual-guest/cpu-models.conf';
  * fixes to that version.
  */
 export function proxmoxCputype(qemuModel: string): { cputype: string } | { reason: string } {
-  if (qemuModel === 'auto') return { reason: "model 'auto' names no CPU until a baseline pins one" };
+  if (isAutoModel(qemuModel)) return { reason: "model 'auto' names no CPU until a baseline pins one" };
   if (PVE_CPUTYPES.has(qemuModel)) return { cputype: qemuModel };
   const m = /^(.+)-v1$/.exec(qemuModel);
   if (m && PVE_CPUTYPES.has(m[1])) return { cputype: m[1] };
@@ -112,7 +113,7 @@ export interface ProxmoxCpu {
 /** An aarch64 CPU as Proxmox VE writes it: a cputype, and no flags (see the module comment). */
 function renderProxmoxArmCpu(cpu: CpuToRender): ProxmoxCpu {
   const gaps: string[] = [];
-  if (cpu.model === 'auto') gaps.push("model 'auto' names no CPU until a baseline pins one");
+  if (isAutoModel(cpu.model)) gaps.push("model 'auto' names no CPU until a baseline pins one");
   else if (!PVE_AARCH64_CPUTYPES.has(cpu.model)) gaps.push(`its aarch64 CPU types (CPUConfig.pm) have no ${cpu.model}`);
   const switches = [...cpu.requiredFeatures.map((f) => `${f}=on`), ...cpu.disabledFeatures.map((f) => `${f}=off`)];
   if (switches.length) {

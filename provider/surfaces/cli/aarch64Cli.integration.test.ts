@@ -55,9 +55,13 @@ describe('qemu-cpu for an arm64 host (qemu-system-aarch64 under TCG)', () => {
     const pasted = parseYaml(baseline.stdout);
     expect(pasted).toMatchObject({ model: 'max', machineType: 'virt', accelerator: 'tcg' });
     expect(baseline.stdout).toMatch(/^# qemuCpuArg: max,sve=on,sve128=on,/m);
+    expect(baseline.stdout).toMatch(/^# The host model max, with the \d+ properties every host gives on and the 0 only some give off/m);
+    // The x86-64 levels are x86's: nothing of them for an arm fleet.
+    expect(baseline.stdout).not.toMatch(/x86-64/);
     const ok = await run(['check', '--config', write('check.yml', { hosts: fleet, ...pasted })]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^ {2}machine type virt-7\.2, accelerator tcg, 2 host\(s\)$/m);
+    expect(ok.stdout).not.toMatch(/x86-64/);
     const refused = await run(['check', '--config', write('no-a64.yml', { hosts: fleet, model: 'max', disabledFeatures: ['aarch64'], accelerator: 'tcg' })]);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/'aarch64' feature cannot be disabled/);

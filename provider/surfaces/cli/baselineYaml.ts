@@ -29,7 +29,13 @@ export function renderBaselineYaml(report: BaselineReport): string {
   }
   const chosen = report.candidates.find((c) => c.outcome === 'confirmed');
   const origin = chosen?.released ? ` (${chosen.vendor}, first shipped ${chosen.released})` : '';
-  out.push(comment(`Newest model every host can enforce: ${report.model}${origin}; ${report.extraFeatures.length} extra feature(s) every host can give.`));
+  const hostModel = report.policy === null && (report.model === 'host' || report.model === 'max');
+  if (hostModel) {
+    // An architecture without a ladder of named models (aarch64): the host model, its properties pinned.
+    out.push(comment(`The host model ${report.model}, with the ${report.selection.requiredFeatures.length} properties every host gives on and the ${report.selection.disabledFeatures.length} only some give off, so every host gives the same CPU.`));
+  } else {
+    out.push(comment(`Newest model every host can enforce: ${report.model}${origin}; ${report.extraFeatures.length} extra feature(s) every host can give.`));
+  }
   out.push(comment('Confirmed by QEMU on every host: a paused VM with exactly this CPU.'));
   if (report.x86Level) {
     const next = report.x86Level.nextLevel ? `; ${report.x86Level.nextLevel} would need ${report.x86Level.missingForNext.join(', ')}` : '';

@@ -56,7 +56,7 @@ export function renderCheckJunit(report: SelectionReport, seconds: number, sourc
     const message = report.unmet.map((u) => u.reason).join('; ');
     lines.push('    <testcase classname="qemu-cpu.check" name="fleet">', `      <failure type="FleetDemandUnmet" message="${xml(message)}">${xml(message)}</failure>`, '    </testcase>');
   }
-  const notes = [`x86-64 level: ${report.x86Level.level ?? 'below x86-64-v1'}`, ...report.migration.warnings.map((w) => `live migration between ${w.hosts.join(', ')}: ${w.reason}`)];
+  const notes = [...(report.x86Level ? [`x86-64 level: ${report.x86Level.level ?? 'below x86-64-v1'}`] : []), ...report.migration.warnings.map((w) => `live migration between ${w.hosts.join(', ')}: ${w.reason}`)];
   lines.push(`    <system-out>${xml(notes.join('\n'))}</system-out>`);
   lines.push('  </testsuite>', '</testsuites>');
   return lines.join('\n') + '\n';

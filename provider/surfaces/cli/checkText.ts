@@ -73,11 +73,11 @@ function layerLines(report: SelectionReport): string[] {
   return rows.length ? ['', '  Missing features by layer:', ...rows] : [];
 }
 
-/** The CPU's x86-64 level and each migration warning, indented like the rows. */
+/** The CPU's x86-64 level (x86 fleets) and each migration warning, indented like the rows. */
 export function fleetLines(report: Pick<SelectionReport, 'x86Level' | 'migration' | 'unmet'>, paint: Palette): string[] {
   const level = report.x86Level;
-  const next = level.nextLevel ? `; ${level.nextLevel} would need ${level.missingForNext.join(', ')}` : '';
-  const lines = [`  x86-64 level: ${levelLabel(level.level)}${next}`];
+  const next = level?.nextLevel ? `; ${level.nextLevel} would need ${level.missingForNext.join(', ')}` : '';
+  const lines = level ? [`  x86-64 level: ${levelLabel(level.level)}${next}`] : [];
   const required = report.unmet.some((u) => u.kind === 'require-migratable');
   for (const w of report.migration.warnings) {
     const text = `live migration between ${w.hosts.join(', ')}: ${w.reason}`;

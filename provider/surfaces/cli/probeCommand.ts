@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, KeyPassphraseError } from '../../errors';
 import { probeHost, probeModelLevels, type ProbeRequestInput } from '../../probe';
-import { x86LevelOf } from '../../model';
+import { ACCELERATORS, archProfile, x86LevelOf } from '../../model';
 import { EXIT } from './exitCodes';
 import { renderModelLevels } from './modelLevelsText';
 import { renderProbeSummary } from './probeSummary';
@@ -26,7 +26,7 @@ Options:
       --connect-timeout S    seconds for the dial: TCP connect, SSH banner, authentication (default 15)
       --host-timeout S       seconds the whole probe may take, connecting included (default 60)
       --machine TYPE         start QEMU with this machine type (default: none)
-      --accel kvm|tcg        accelerator (default kvm; tcg is used only when asked for)
+      --accel ${ACCELERATORS.join('|')}        accelerator (default kvm; tcg is used only when asked for)
       --qemu-binary PATH     absolute path of QEMU on the host
       --json                 print the whole capability model as JSON
       --model-levels         also the x86-64 level each concrete model reaches on the host
@@ -104,7 +104,8 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
   const caps = await probeHost(probeRequest, { cache: values['no-cache'] ? 'refresh' : 'use', vcpuStartCheck: true, hostTimeoutMs }).catch(withSetting);
   const models = values['model-levels'] ? await probeModelLevels(probeRequest, caps, { hostTimeoutMs }).catch(withSetting) : undefined;
   // The x86-64 levels are derived from the answer, so they are added here rather than stored (or cached) with it.
-  const json = { ...caps, x86Level: x86LevelOf(caps.hostModel.features), ...(models ? { modelLevels: models } : {}) };
+  const levels = archProfile(caps.arch).hasLevels ? { x86Level: x86LevelOf(caps.hostModel.features) } : {};
+  const json = { ...caps, ...levels, ...(models ? { modelLevels: models } : {}) };
   io.stdout(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${renderProbeSummary(caps)}${models ? `\n${renderModelLevels(models)}` : ''}`);
   return EXIT.ok;
 }

@@ -1,4 +1,4 @@
-import { ARCHITECTURES, archProfile, baselineDrift, CpuSelectionSchema, cpuSwitches, normalizeSelection, renderCpu, undecidedVerdict, type CpuSelection } from '../../model';
+import { ARCHITECTURES, archProfile, baselineDrift, CpuSelectionSchema, cpuSwitches, normalizeSelection, renderCpu, undecidedVerdict, type CpuSelection, isAutoModel } from '../../model';
 import { baselineHostProblem, findBaseline, judgeFleet, type BaselineReport, type HostFactsSource, type SelectionReport } from '../../probe';
 import type { SelectionInputs } from '../../inventory';
 import type { ResolvedContext } from './context';
@@ -68,7 +68,7 @@ export function pinFits(pin: AutoCpu, cpu: CpuQuestion): boolean {
  * never changes the pin. Undefined means "find a new one".
  */
 export function carriedPin(previous: Record<string, unknown> | undefined, cpu: CpuQuestion): AutoCpu | undefined {
-  if (previous?.model !== 'auto') return undefined;
+  if (!previous || !isAutoModel(previous.model)) return undefined;
   const pin = parseAutoCpu(previous.pinnedSelection);
   const before = CpuSelectionSchema.safeParse(previous);
   if (!pin || !before.success) return undefined;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, formatZodIssues } from '../../errors';
-import { baselineDrift, CpuSelectionSchema } from '../../model';
+import { baselineDrift, CpuSelectionSchema, isAutoModel } from '../../model';
 import { sharedFacts, verifySelection, type HostFactsSource } from '../../probe';
 import { SelectionInputsSchema, type SelectionInputs } from '../../inventory';
 import { sealHostSecrets } from './hostSecrets';
@@ -48,7 +48,7 @@ export async function checkSelection(news: Record<string, unknown>, context?: Re
   const complete = parsed.success && unknowns.length === 0 ? parsed.data : undefined;
   const inputs = sealInputs(complete ?? news, ctx);
   if (failures.length > 0) return { inputs, failures, messages: [] };
-  if (news.model === 'auto') return checkAuto(news, unknowns, complete, inputs, olds, ctx);
+  if (isAutoModel(news.model)) return checkAuto(news, unknowns, complete, inputs, olds, ctx);
 
   const askable = complete ?? knownPart(news, unknowns);
   if (!askable) return { inputs, failures, messages: [] };
@@ -97,7 +97,7 @@ async function checkAuto(
     if (!found) return { inputs, failures: baselineFailures(report, complete), messages };
     const before = parseAutoCpu(olds?.pinnedSelection);
     messages.push(
-      before && olds?.model === 'auto'
+      before && isAutoModel(olds?.model)
         ? { severity: 'warning', message: `CpuModelSelection model 'auto' (hosts ${hostList(complete)}): the question changed, so the pin changes from ${cpuLine(before)} to ${cpuLine(found)}` }
         : { severity: 'info', message: `CpuModelSelection model 'auto' (hosts ${hostList(complete)}): the fleet baseline is ${cpuLine(found)}; it is pinned when the resource is created` },
     );

@@ -1,4 +1,5 @@
 import { SelectionInputsSchema } from '../../inventory';
+import { isAutoModel } from '../../model';
 import { splitComputedInputs } from './autoPin';
 import { resolveContext, type ResourceContext } from './context';
 import { appliedInputs, StoredOutputsSchema } from './selectionOutputs';
@@ -48,7 +49,7 @@ export function diffSelection(olds: Record<string, unknown>, news: Record<string
   const parsed = SelectionInputsSchema.safeParse(user);
   const after: Record<string, unknown> = parsed.success ? parsed.data : user;
   const diffs = keys.filter((k) => touchesUnknown([k], unknowns) || canonicalJson(before[k]) !== canonicalJson(after[k]));
-  if (after.model === 'auto') {
+  if (isAutoModel(after.model)) {
     if (computed.pinned && canonicalJson(computed.pinned) !== canonicalJson(old.data.pinnedSelection)) diffs.push('pinnedSelection');
     if (computed.latest && canonicalJson(computed.latest) !== canonicalJson(old.data.latestBaseline)) diffs.push('latestBaseline');
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isAutoModel } from '../../model';
 import { ConfigError } from '../../errors';
 import { parseInput, verifySelection, type SelectionReport } from '../../probe';
 import { SelectionInputsSchema, type SelectionInputs } from '../../inventory';
@@ -45,7 +46,7 @@ export async function readSelection(id: string, props: Record<string, unknown>, 
   const ctx = resolveContext(context);
   const stored = parseInput(StoredOutputsSchema, props, 'CpuModelSelection state');
   const inputs = appliedInputs(stored);
-  if (inputs.model !== 'auto') {
+  if (!isAutoModel(inputs.model)) {
     const { outputs } = await ask(inputs, ctx);
     return { id, props: sealOutputs(outputs, ctx.wrapSecret) };
   }
@@ -74,7 +75,7 @@ function parseSelection(news: Record<string, unknown>): { inputs: SelectionInput
  * same question), else a baseline found now.
  */
 async function settle(inputs: SelectionInputs, computed: ComputedInputs, olds: Record<string, unknown> | undefined, ctx: ResolvedContext): Promise<Record<string, unknown>> {
-  if (inputs.model !== 'auto') return refuseOrSeal(await ask(inputs, ctx), ctx);
+  if (!isAutoModel(inputs.model)) return refuseOrSeal(await ask(inputs, ctx), ctx);
   const kept = computed.pinned && pinFits(computed.pinned, inputs) ? computed.pinned : carriedPin(olds, inputs);
   const pin = kept ?? (await pinOrRefuse(inputs, ctx));
   const latest = (kept ? computed.latest ?? parseAutoCpu(olds?.latestBaseline) : undefined) ?? pin;

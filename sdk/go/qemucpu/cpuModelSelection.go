@@ -82,7 +82,7 @@ type CpuModelSelection struct {
 	ResolvedModel pulumi.StringOutput `pulumi:"resolvedModel"`
 	// The OpenSSH client config whose HostName, Port, User, IdentityFile, UserKnownHostsFile, ConnectTimeout and ProxyJump apply to every host, as ssh applies them; default ~/.ssh/config when it exists; 'none' to read none (as ssh -F none).
 	SshConfig pulumi.StringPtrOutput `pulumi:"sshConfig"`
-	// The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+	// The x86-64 level of the CPU; null for a fleet of another architecture (aarch64), where the levels do not apply.
 	X86Level CpuModelSelectionX86LevelPtrOutput `pulumi:"x86Level"`
 }
 
@@ -393,7 +393,7 @@ func (o CpuModelSelectionOutput) SshConfig() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) pulumi.StringPtrOutput { return v.SshConfig }).(pulumi.StringPtrOutput)
 }
 
-// The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+// The x86-64 level of the CPU; null for a fleet of another architecture (aarch64), where the levels do not apply.
 func (o CpuModelSelectionOutput) X86Level() CpuModelSelectionX86LevelPtrOutput {
 	return o.ApplyT(func(v *CpuModelSelection) CpuModelSelectionX86LevelPtrOutput { return v.X86Level }).(CpuModelSelectionX86LevelPtrOutput)
 }

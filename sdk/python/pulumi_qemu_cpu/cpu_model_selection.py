@@ -656,7 +656,7 @@ class CpuModelSelection(pulumi.CustomResource):
     @pulumi.getter(name="x86Level")
     def x86_level(self) -> pulumi.Output[Optional['outputs.CpuModelSelectionX86Level']]:
         """
-        The x86-64 level (v1 to v4) of the guest CPU: of the features every host that answered gives it, and of each host's.
+        The x86-64 level of the CPU; null for a fleet of another architecture (aarch64), where the levels do not apply.
         """
         return pulumi.get(self, "x86_level")
 
