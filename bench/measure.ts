@@ -1,6 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import type { Sshd } from '../harness/sshd';
 import { processTree } from '../harness/sshdProcessTree';
+import { TransportPool } from '../provider/probe/transportPool';
 
 /** The median of some samples (the lower middle one for an even count). */
 export function median(samples: readonly number[]): number {
@@ -41,6 +43,13 @@ export function cpuMs(sshdPid: number): number {
   return (own.user + own.system) / 1000 + ticks * TICK_MS;
 }
 
+/** CPU time, in milliseconds, of this process's children it has reaped (a whole qemu-cpu process the bench timed, once it exited). */
+export function reapedChildrenCpuMs(): number {
+  const f = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  // After the name: cutime(13) cstime(14).
+  return (Number(f[13]) + Number(f[14])) * TICK_MS;
+}
+
 /** CPU time, in milliseconds, that the whole machine spent busy (all cores, /proc/stat) since boot. */
 export function machineBusyMs(): number {
   const [, ...fields] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
@@ -55,10 +64,10 @@ export async function settle(sshdPid: number, timeoutMs = 10_000): Promise<void>
 }
 
 /** Wall time of a whole command (argv, no shell unless asked), stdin given, env added to this one's; rejects on a non-zero exit. */
-export function runProcess(argv: readonly string[], stdin = '', env?: NodeJS.ProcessEnv): Promise<number> {
+export function runProcess(argv: readonly string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: env && { ...process.env, ...env } });
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let err = '';
     child.stdout.resume();
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
@@ -86,4 +95,23 @@ export function ms(value: number): string {
 /** "1.08×". */
 export function ratio(value: number, reference: number): string {
   return Number.isFinite(value / reference) ? `${(value / reference).toFixed(2)}×` : '—';
+}
+
+/** CPU milliseconds per call of `work`, over `n` sequential calls (see {@link cpuMs}). */
+export async function cpuPer(sshd: Sshd, n: number, work: () => Promise<unknown>): Promise<number> {
+  await settle(sshd.pid);
+  const before = cpuMs(sshd.pid);
+  for (let i = 0; i < n; i++) await work();
+  await settle(sshd.pid);
+  return (cpuMs(sshd.pid) - before) / n;
+}
+
+/** A fresh pool for one piece of work, closed afterwards. */
+export async function withPool<T>(work: (pool: TransportPool) => Promise<T>): Promise<T> {
+  const pool = new TransportPool();
+  try {
+    return await work(pool);
+  } finally {
+    await pool.closeAll();
+  }
 }

@@ -5,6 +5,7 @@
  *
  * Environment: BENCH_SAMPLES (default 11) samples per latency row;
  * BENCH_CONCURRENCY (default 16) hosts asked at once in fleets;
+ * BENCH_ROWS=substring only the row groups (bench/rowGroups.ts) whose name contains it;
  * BENCH_ACCEL (kvm|tcg; default kvm where /dev/kvm works here, else tcg,
  * and the results say so); BENCH_ONLY=whole-process runs bench/wholeProcess.ts's rows alone.
  */
@@ -22,7 +23,9 @@ import { kvmUsable } from '../harness/accel';
 import { repoRoot } from '../harness/paths';
 import { rawQmp } from '../harness/rawQmp';
 import { startSshd, type Sshd } from '../harness/sshd';
-import { cpuMs, machineBusyMs, median, ms, ratio, runProcess, samples, settle, timed, which } from './measure';
+import { cpuMs, cpuPer, machineBusyMs, median, ms, ratio, runProcess, samples, settle, timed, which, withPool } from './measure';
+import { baselineRows } from './baselineRows';
+import { renderTable, rowGroupRows, runRowGroups, scratchIn, yes, type Row, type RowGroup } from './rowGroups';
 import type { MemoryJob, MemoryResult } from './memoryChild';
 import { wholeProcessRows } from './wholeProcess';
 
@@ -63,18 +66,13 @@ function benchAccelerator(): Accelerator {
   return kvmUsable ? 'kvm' : 'tcg';
 }
 
-interface Row {
-  case: string;
-  median: string;
-  reference: string;
-  ratio: string;
-  target: string;
-  met: string;
-}
-
 const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
 
+/** Rows in files of their own, run after the built-in ones; BENCH_ROWS=substring runs only the groups whose name contains it. */
+const ROW_GROUPS: RowGroup[] = [{ name: 'baseline', rows: baselineRows }];
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ROWS) return runRowGroups(ROW_GROUPS, process.env.BENCH_ROWS, { accel: ACCEL, samples: SAMPLES, log });
   const started = Date.now();
   const startLoad = os.loadavg();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qemu-cpu-bench-'));
@@ -248,6 +246,8 @@ async function main(): Promise<void> {
       met: yes(shared === 1),
     });
 
+    rows.push(...(await rowGroupRows(ROW_GROUPS, { sshd, accel: ACCEL, samples: SAMPLES, scratch: scratchIn(tmp), log })));
+
     const header = environment(started, startLoad);
     const table = renderTable(rows);
     process.stdout.write(`\n${header}\n\n${table}\n`);
@@ -393,16 +393,6 @@ function virshReference(): string[] | undefined {
   return virsh ? [virsh, 'domcapabilities', '--virttype', ACCEL === 'kvm' ? 'kvm' : 'qemu'] : undefined;
 }
 
-/** A fresh pool for one piece of work, closed afterwards. */
-async function withPool<T>(work: (pool: TransportPool) => Promise<T>): Promise<T> {
-  const pool = new TransportPool();
-  try {
-    return await work(pool);
-  } finally {
-    await pool.closeAll();
-  }
-}
-
 async function withTransport<T>(c: ConnectionInput, work: (t: SshTransport) => Promise<T>): Promise<T> {
   const t = await SshTransport.connect(c);
   try {
@@ -442,15 +432,6 @@ async function handshake(sshd: Sshd, noDelay = false): Promise<number> {
   return wall;
 }
 
-/** CPU milliseconds per call of `work`, over `n` sequential calls. */
-async function cpuPer(sshd: Sshd, n: number, work: () => Promise<unknown>): Promise<number> {
-  await settle(sshd.pid);
-  const before = cpuMs(sshd.pid);
-  for (let i = 0; i < n; i++) await work();
-  await settle(sshd.pid);
-  return (cpuMs(sshd.pid) - before) / n;
-}
-
 /** The OpenSSH client piping the same QMP commands into QEMU on the loopback host. */
 function opensshPipeline(sshd: Sshd): { argv: string[]; stdin: string } {
   const ssh = [
@@ -484,10 +465,6 @@ function memoryJob(job: MemoryJob): Promise<MemoryResult> {
   });
 }
 
-function yes(ok: boolean): string {
-  return ok ? 'yes' : '**no**';
-}
-
 function environment(started: number, startLoad: number[]): string {
   const qemu = (() => {
     try {
@@ -514,11 +491,6 @@ function environment(started: number, startLoad: number[]): string {
     `Run ${new Date(started).toISOString()} on ${CORES} cores (${cpu}), load average at start ${startLoad.map((l) => l.toFixed(2)).join(' ')}; Node ${process.version}; ${qemu}; ${sshVersion}. ${accel}`,
     `${SAMPLES} samples per latency row; fleets at concurrency ${CONCURRENCY}.${busy}`,
   ].join(' ');
-}
-
-function renderTable(rows: Row[]): string {
-  const head = '| Case | Median | Reference | Ratio | Target | Met |\n|---|---|---|---|---|---|';
-  return [head, ...rows.map((r) => `| ${r.case} | ${r.median} | ${r.reference} | ${r.ratio} | ${r.target} | ${r.met} |`)].join('\n');
 }
 
 main().catch((err: unknown) => {

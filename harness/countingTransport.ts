@@ -85,3 +85,21 @@ export function countingPool(counter: SpawnCounter = new SpawnCounter()): { pool
   const pool = new TransportPool({}, async (c, onWarning) => new CountingTransport(await openTransport(c, { onWarning }), counter));
   return { pool, counter };
 }
+
+/**
+ * Fresh counting pools for one test file: each fresh() has connections of
+ * its own (a new process would), and closeAll() closes every one (afterAll).
+ */
+export function countingPools(): { fresh: () => { pool: TransportPool; counter: SpawnCounter }; closeAll: () => Promise<void> } {
+  const pools: TransportPool[] = [];
+  return {
+    fresh: () => {
+      const counted = countingPool();
+      pools.push(counted.pool);
+      return counted;
+    },
+    closeAll: async () => {
+      await Promise.all(pools.map((p) => p.closeAll()));
+    },
+  };
+}

@@ -27,6 +27,12 @@ export interface CpuCheckRequest {
   disable: readonly string[];
   qemuBinary?: string;
   timeouts?: Partial<Timeouts>;
+  /**
+   * Also expand the same model with these switches instead, in the
+   * same VM: what the model gives with fewer switches, for a caller that
+   * would otherwise start a second VM to learn it (the baseline).
+   */
+  alsoExpand?: { enable: readonly string[]; disable: readonly string[] };
 }
 
 /**
@@ -49,8 +55,9 @@ export async function checkCpu(transport: Transport, req: CpuCheckRequest): Prom
   let record: Omit<CpuCheckRecord, 'unavailable' | 'unavailableSource'>;
   let unavailable: string[] | undefined;
   try {
-    const props = Object.fromEntries([...req.enable.map((f) => [f, true]), ...req.disable.map((f) => [f, false])]);
-    const [version, target, machines, definitions, expansion, cpus] = await Promise.all([
+    const props = switchProps(req.enable, req.disable);
+    const also = req.alsoExpand;
+    const [version, target, machines, definitions, expansion, cpus, alsoExpansion] = await Promise.all([
       session.qmp.execute('query-version', undefined, VersionInfoSchema),
       session.qmp.execute('query-target', undefined, TargetInfoSchema),
       session.qmp.execute('query-machines', undefined, QueryMachinesReplySchema),
@@ -58,11 +65,12 @@ export async function checkCpu(transport: Transport, req: CpuCheckRequest): Prom
       namesItself(req.model) ? undefined : session.qmp.execute('query-cpu-definitions', undefined, QueryCpuDefinitionsReplySchema),
       session.qmp.execute('query-cpu-model-expansion', { type: profile.expansionType, model: { name: req.model, props } }, CpuModelExpansionReplySchema),
       session.qmp.execute('query-cpus-fast', undefined, QueryCpusFastReplySchema),
+      also ? session.qmp.execute('query-cpu-model-expansion', { type: profile.expansionType, model: { name: req.model, props: switchProps(also.enable, also.disable) } }, CpuModelExpansionReplySchema) : undefined,
     ]);
     if (profileOfTarget(target.arch) !== profile) {
       throw new ArchitectureMismatch(transport.label, profile.arch, target.arch);
     }
-    record = { binary: session.binary, accelerator: req.accelerator, machineType, arch: profile.arch, version, machines, definitions, expansion, cpuArg };
+    record = { binary: session.binary, accelerator: req.accelerator, machineType, arch: profile.arch, version, machines, definitions, expansion, cpuArg, ...(alsoExpansion ? { alsoExpansion } : {}) };
     if (cpus.length === 0) {
       throw new QmpProtocolError({ host: transport.label, stage: 'qmp-protocol', what: 'QEMU reports no vCPU for the exact CPU check', why: 'query-cpus-fast returned an empty list' });
     }
@@ -91,6 +99,11 @@ export async function checkCpu(transport: Transport, req: CpuCheckRequest): Prom
  */
 export function namesItself(model: string): boolean {
   return /-v\d+$/.test(model) || model === 'host' || model === 'max' || model === 'base';
+}
+
+/** Feature switches as the props of a model expansion: on for enabled, off for disabled. */
+function switchProps(enable: readonly string[], disable: readonly string[]): Record<string, boolean> {
+  return Object.fromEntries([...enable.map((f) => [f, true]), ...disable.map((f) => [f, false])]);
 }
 
 function dedupe(names: readonly string[]): string[] {

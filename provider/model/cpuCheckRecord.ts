@@ -31,4 +31,6 @@ export interface CpuCheckRecord {
   unavailableSource: UnavailableSource;
   /** query-cpu-model-expansion of the requested CPU under this machine type (static on x86, full on aarch64). */
   expansion: CpuModelExpansion;
+  /** The same model expanded with the switches of the request's alsoExpand, in the same VM; absent unless asked. */
+  alsoExpansion?: CpuModelExpansion;
 }

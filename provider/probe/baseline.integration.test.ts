@@ -5,11 +5,11 @@
  * Skylake Xeons (QEMU 4.2), all behind one loopback sshd.
  */
 import { itWithKvm } from '../../harness/accel';
-import { fleetQemuBinary } from '../../test/support/modelExpansions';
 import { replayQemuBinary } from '../../test/support/replayHost';
 import { recordOutput, registerSecret } from '../../harness/secretSink';
 import { startSshd, type Sshd } from '../../harness/sshd';
 import { findBaseline } from './baseline';
+import { replayedBaselineFleet } from './baselineFleet.testkit';
 import { SelectionInputsSchema, type SelectionInputsInput } from '../inventory';
 import { TransportPool } from './transportPool';
 import { verifySelection } from './verifySelection';
@@ -21,13 +21,7 @@ describe('findBaseline', () => {
   beforeAll(async () => {
     sshd = await startSshd();
     registerSecret(sshd.privateKey);
-    const host = async (name: string, fixture: string) => ({ ...sshd.connection({ name }), qemuBinary: await fleetQemuBinary(fixture, 'baseline') });
-    replayed = await Promise.all([
-      host('amd-genoa', '10.0.0+amdsev.x86_64.qmp.json'),
-      host('amd-zen2', '7.2.0.x86_64.qmp.json'),
-      host('intel-a', '4.2.0.x86_64.qmp.json'),
-      host('intel-b', '4.2.0.x86_64.qmp.json'),
-    ]);
+    replayed = await replayedBaselineFleet(sshd, 'baseline');
   });
   afterAll(async () => {
     await pool.closeAll();

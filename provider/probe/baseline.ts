@@ -1,8 +1,9 @@
-import { ConfigError, problemOf, type Problem } from '../errors';
+import { ConfigError } from '../errors';
 import { connectionLabel } from '../transport';
 import {
   archProfile,
   baselineCandidates,
+  commonExtraFeatures,
   baselinePolicy,
   levelLabel,
   missingForLevel,
@@ -20,18 +21,22 @@ import {
   hostCpuVendor,
   suggestMachineType,
   type BaselineCandidate,
+  type BaselinePolicy,
   type HostCapabilities,
   type NormalizedSelection,
   type X86Level,
 } from '../model';
+import { askAtOnce } from './baselineAtOnce';
+import { BaselineCache, fromCache, type BaselineCacheHost } from './baselineCache';
 import { confirmExtras, type Verifier } from './baselineExtras';
+import { probeForBaseline, sharedFacts, unchangedEverywhere, type BaselineHostContext, type ProbedHost } from './baselineHosts';
 import { findHostModelBaseline } from './hostModelBaselineSearch';
 import type { BaselineHost, BaselineReport } from './baselineReport';
-import { probeHost, type ProbeContext } from './probeHost';
+import { hostIdentity, type ProbeContext } from './probeHost';
 import { runBounded } from './runBounded';
 import { connectionOf, type FleetSelection, type HostEntry } from './selectionInputs';
 import { sharedPool, type TransportPool } from './transportPool';
-import { verifySelection, withDemands, type SelectionReport } from './verifySelection';
+import { verifySelection, withDemands, type HostFactsSource, type SelectionReport } from './verifySelection';
 
 /** Options that do not change what "best" means. */
 export interface BaselineOptions {
@@ -42,11 +47,11 @@ export interface BaselineOptions {
   extraFeatures?: boolean;
   /** How many times the extras may be narrowed after a host refuses some. Default 3. */
   maxExtraRounds?: number;
-  /** Passed to each host's capability probe, and its cache settings to each exact-CPU check. */
-  probe?: Omit<ProbeContext, 'transport' | 'pool'>;
+  /** Passed to each host's capability probe, and its cache settings to each exact-CPU check and to the baseline's own cache entry. */
+  probe?: Omit<ProbeContext, 'transport' | 'pool'>;  /** Where each host's facts come from: a caller asking the same hosts other questions at once shares one exec per host with them (sharedFacts). Default: one exec per host for this search. */
+  factsOf?: HostFactsSource;
 }
 
-type Probed = { entry: HostEntry; name: string; caps?: HostCapabilities; problem?: Problem };
 type TriedCandidate = BaselineReport['candidates'][number];
 
 /**
@@ -54,13 +59,17 @@ type TriedCandidate = BaselineReport['candidates'][number];
  * of extra features common to all hosts, both confirmed by the ground truth
  * (a paused VM with the exact CPU on every host). `inputs.model` is ignored.
  *
+ * 0. the fingerprint cache: while every host's fingerprint matches the one
+ *    stored with a decided answer for the same question and fleet, that
+ *    answer stands (one connection and one facts exec per host, no QEMU);
  * 1. probe every host with the machine type (in parallel, up to `concurrency`);
  * 2. candidates: models every host lists and can run, newest first (docs/baseline.md);
  * 3. verifySelection with each candidate until one is enforceable everywhere;
  * 4. add the features every host model has and the model does not give,
  *    verify again, drop what any host refuses (confirmExtras).
  *
- * Never throws for a host that cannot be asked: the report is undecided.
+ * Every question to one host shares one facts exec. Never throws for a
+ * host that cannot be asked: the report is undecided.
  *
  * @throws ConfigError for unknown feature names or no hosts.
  */
@@ -68,25 +77,50 @@ export async function findBaseline(inputs: FleetSelection, options: BaselineOpti
   if (inputs.hosts.length === 0) throw new ConfigError({ what: 'no hosts to find a baseline for', hint: 'Name hosts, or an inventory that has some.' });
   const { selection: base, problems, problemFields } = normalizeSelection({ ...inputs, model: 'base' });
   if (problems.length > 0) throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems, issueFields: problemFields });
-  const pool = options.pool ?? sharedPool;
-  const probed = await runBounded(inputs.hosts, inputs.concurrency, (entry) => probeEntry({ ...options.probe, pool }, entry, base));
+  const ctx: BaselineHostContext = { pool: options.pool ?? sharedPool, factsOf: options.factsOf ?? sharedFacts(), probe: options.probe };
+  const cache = new BaselineCache(inputs.hosts.map(cacheHost), baselineQuestion(inputs, base, options), { cache: options.probe?.cache, cacheDir: options.probe?.cacheDir });
+  const stored = await cache.stored();
+  if (stored && (await unchangedEverywhere(ctx, inputs.hosts, stored, inputs.concurrency))) return fromCache(stored.report);
+  const probed = await runBounded(inputs.hosts, inputs.concurrency, (entry) => probeForBaseline(ctx, entry, base));
+  const report = await searchBaseline(inputs, base, probed, ctx, options);
+  await cache.store(report, probed.map((p) => p.facts), probed.map((p) => p.caps?.qemu.version ?? null));
+  return report;
+}
+
+/** Who each host is for the cache, before any connection: the label and SSH endpoint its transport will have. */
+function cacheHost(entry: HostEntry): BaselineCacheHost {
+  return { identity: hostIdentity({ label: connectionLabel(entry), remote: true }, connectionOf(entry)), qemuBinary: entry.qemuBinary ?? null };
+}
+
+/** Everything the baseline's answer depends on besides the hosts: the CPU asked, the fleet's demands and the search's options. */
+function baselineQuestion(inputs: FleetSelection, base: NormalizedSelection, options: BaselineOptions): Record<string, unknown> {
+  return {
+    ...base,
+    minimumLevel: inputs.minimumLevel ?? null,
+    requireMigratable: inputs.requireMigratable ?? false,
+    extraFeatures: options.extraFeatures !== false,
+    maxModelAttempts: options.maxModelAttempts ?? 4,
+    maxExtraRounds: options.maxExtraRounds ?? 3,
+    vcpuStartCheck: options.probe?.vcpuStartCheck ?? false,
+  };
+}
+
+/** Steps 2 to 4 of {@link findBaseline}, given every host's probe. */
+async function searchBaseline(inputs: FleetSelection, base: NormalizedSelection, probed: ProbedHost[], ctx: BaselineHostContext, options: BaselineOptions): Promise<BaselineReport> {
   const unprobed = emptyReport(probed, base, inputs.minimumLevel);
   if (probed.some((p) => p.problem !== undefined)) {
     return { ...unprobed, decided: false, reason: `${count(probed.filter((p) => p.problem !== undefined).length, 'host')} could not be asked` };
   }
   const caps = probed.map((p) => p.caps!);
   refuseMixedArchitectures(caps);
-  if (archProfile(caps[0].arch).baseline === 'host-model') {
-    const verifyOptions = { pool, cache: options.probe?.cache, cacheDir: options.probe?.cacheDir, hostTimeoutMs: options.probe?.hostTimeoutMs };
-    return findHostModelBaseline(inputs, base, caps, { ...unprobed, x86Level: null }, verifyOptions, withTruth);
-  }
-  const candidates = baselineCandidates(caps, base.disabledFeatures);
-  const policy = baselinePolicy(caps, base.disabledFeatures);
-  const report: BaselineReport = { ...unprobed, policy };
   // The fleet's demands are judged on the final CPU, not on each candidate's ground truth.
+  const verifyOptions = { pool: ctx.pool, cache: options.probe?.cache, cacheDir: options.probe?.cacheDir, hostTimeoutMs: options.probe?.hostTimeoutMs, factsOf: ctx.factsOf };
+  if (archProfile(caps[0].arch).baseline === 'host-model') return findHostModelBaseline(inputs, base, caps, { ...unprobed, x86Level: null }, verifyOptions, withTruth);
+  const { candidates, policy } = deriveCandidates(caps, base);
+  const report: BaselineReport = { ...unprobed, policy };
   const asked = { ...inputs, minimumLevel: undefined, requireMigratable: false };
   const verify: Verifier = (model, required, hosts = inputs.hosts) =>
-    verifySelection({ ...asked, hosts, model, requiredFeatures: required, disabledFeatures: base.disabledFeatures }, { pool, cache: options.probe?.cache, cacheDir: options.probe?.cacheDir, hostTimeoutMs: options.probe?.hostTimeoutMs });
+    verifySelection({ ...asked, hosts, model, requiredFeatures: required, disabledFeatures: base.disabledFeatures }, verifyOptions);
   if (candidates.length === 0) return { ...report, reason: noCandidateReason(caps, policy, base.disabledFeatures) };
 
   const lacking = lackingRequiredFeatures(caps, base.requiredFeatures);
@@ -97,27 +131,19 @@ export async function findBaseline(inputs: FleetSelection, options: BaselineOpti
     return withTruth({ ...report, candidates: tried(candidates, [], options), reason: `a required feature is missing: ${why}` }, truth, caps);
   }
 
-  const attempts: TriedCandidate[] = [];
-  let modelTruth: SelectionReport | undefined;
-  for (const candidate of candidates.slice(0, options.maxModelAttempts ?? 4)) {
-    const truth = await verify(candidate.model, base.requiredFeatures);
-    if (!truth.decided) {
-      return withTruth({ ...report, decided: false, candidates: tried(candidates, attempts, options), reason: unasked(truth) }, truth, caps);
-    }
-    // A family the 32-bit list does not know can still lack long mode: the ground truth says.
-    const short = truth.ok && x86LevelOf(truth.effectiveFeatures).level === null;
-    attempts.push(short ? below64Bit(candidate, truth) : outcome(candidate, truth));
-    if (truth.ok && !short) {
-      modelTruth = truth;
-      break;
-    }
+  // Each candidate with every extra the host models offer, in one VM per host: in the common case all the search needs.
+  const offered = options.extraFeatures === false ? [] : commonExtraFeatures(caps, [], base);
+  const verifierFor = (model: string) => (offered.length > 0 ? askAtOnce(ctx, inputs.hosts, base, model, offered, inputs.concurrency, verify) : Promise.resolve(verify));
+  const { attempts, modelTruth, undecided, ask } = await confirmModel(candidates, base, verifierFor, options);
+  if (undecided) {
+    return withTruth({ ...report, decided: false, candidates: tried(candidates, attempts, options), reason: unasked(undecided) }, undecided, caps);
   }
   if (!modelTruth) {
     return { ...report, candidates: tried(candidates, attempts, options), reason: `none of the ${count(attempts.length, 'newest candidate')} is enforceable on every host` };
   }
 
   const final =
-    options.extraFeatures === false ? { truth: modelTruth, extras: [], refused: [] } : await confirmExtras(caps, inputs.hosts, modelTruth, base, verify, options.maxExtraRounds ?? 3);
+    options.extraFeatures === false || !ask ? { truth: modelTruth, extras: [], refused: [] } : await confirmExtras(caps, inputs.hosts, modelTruth, base, ask, options.maxExtraRounds ?? 3);
   if (!final.truth.decided) {
     return withTruth({ ...report, decided: false, candidates: tried(candidates, attempts, options), reason: unasked(final.truth) }, final.truth, caps);
   }
@@ -142,6 +168,48 @@ export async function findBaseline(inputs: FleetSelection, options: BaselineOpti
     withDemands(final.truth, inputs),
     caps,
   );
+}
+
+/**
+ * Step 2, from the probes alone (no QEMU): the candidate models, newest
+ * first, and the policy that chose them.
+ */
+export function deriveCandidates(caps: readonly HostCapabilities[], base: NormalizedSelection): { candidates: BaselineCandidate[]; policy: BaselinePolicy } {
+  return { candidates: baselineCandidates(caps, base.disabledFeatures), policy: baselinePolicy(caps, base.disabledFeatures) };
+}
+
+/** What step 3 found: each candidate tried and its outcome; the first confirmed one's ground truth and the Verifier that answers its extras, or the truth that could not be had. */
+interface ModelSearch {
+  attempts: TriedCandidate[];
+  modelTruth?: SelectionReport;
+  ask?: Verifier;
+  undecided?: SelectionReport;
+}
+
+/**
+ * Step 3: the ground truth of each candidate in turn, newest first, until
+ * one is enforceable everywhere (and 64-bit); at most maxModelAttempts.
+ * `verifierFor` asks each candidate its own way (askAtOnce: one VM per
+ * host for it and its extras), so a candidate the ground truth rejects
+ * hands over to the next, confirmed the same way.
+ */
+async function confirmModel(
+  candidates: readonly BaselineCandidate[],
+  base: NormalizedSelection,
+  verifierFor: (model: string) => Promise<Verifier>,
+  options: BaselineOptions,
+): Promise<ModelSearch> {
+  const attempts: TriedCandidate[] = [];
+  for (const candidate of candidates.slice(0, options.maxModelAttempts ?? 4)) {
+    const ask = await verifierFor(candidate.model);
+    const truth = await ask(candidate.model, base.requiredFeatures);
+    if (!truth.decided) return { attempts, undecided: truth };
+    // A family the 32-bit list does not know can still lack long mode: the ground truth says.
+    const short = truth.ok && x86LevelOf(truth.effectiveFeatures).level === null;
+    attempts.push(short ? below64Bit(candidate, truth) : outcome(candidate, truth));
+    if (truth.ok && !short) return { attempts, modelTruth: truth, ask };
+  }
+  return { attempts };
 }
 
 /**
@@ -182,18 +250,7 @@ function below64Bit(candidate: BaselineCandidate, truth: SelectionReport): Tried
   };
 }
 
-async function probeEntry(ctx: ProbeContext, entry: HostEntry, sel: NormalizedSelection): Promise<Probed> {
-  const name = connectionLabel(entry);
-  try {
-    const caps = await probeHost({ connection: connectionOf(entry), machineType: sel.machineType, accelerator: sel.accelerator, qemuBinary: entry.qemuBinary }, ctx);
-    return { entry, name, caps: { ...caps, host: name } };
-  } catch (err) {
-    // As in verifyHost: even a bug must not hide the other hosts.
-    return { entry, name, problem: problemOf(err, name, 'probing this host') };
-  }
-}
-
-function emptyReport(probed: Probed[], sel: NormalizedSelection, minimumLevel: X86Level | undefined): BaselineReport {
+function emptyReport(probed: ProbedHost[], sel: NormalizedSelection, minimumLevel: X86Level | undefined): BaselineReport {
   const hosts: BaselineHost[] = probed.map((p) => ({
     name: p.name,
     qemuVersion: p.caps?.qemu.version ?? null,

@@ -6,8 +6,9 @@ export { FingerprintCache, CacheModeSchema, defaultCacheDir, type CacheMode, typ
 export { qemuCpuVersion } from './ownVersion';
 export { parseInput } from './parseInput';
 export * from './selectionInputs';
-export { verifySelection, verifyMachineTypes, verifyHost, verifyOver, summarize, judgeFleet, withDemands, SelectionReportSchema, type FleetDemands, type SelectionReport, type VerifyOptions } from './verifySelection';
+export { verifySelection, verifyMachineTypes, verifyHost, verifyOver, summarize, judgeFleet, withDemands, SelectionReportSchema, type FleetDemands, type HostFactsSource, type SelectionReport, type VerifyOptions } from './verifySelection';
 export { TransportPool, sharedPool } from './transportPool';
 export { runBounded } from './runBounded';
 export { findBaseline, type BaselineOptions } from './baseline';
+export { sharedFacts } from './baselineHosts';
 export { baselineHostProblem, BaselineReportSchema, BaselineSelectionSchema, BaselineHostSchema, type BaselineReport, type BaselineSelection, type BaselineHost } from './baselineReport';

@@ -139,7 +139,7 @@ export async function probeOver(transport: Transport, request: ProbeRequest, opt
 }
 
 /** Who is asked: the label, and the SSH endpoint (never credentials) or this machine's name. */
-export function hostIdentity(transport: Transport, connection?: Connection): HostIdentity {
+export function hostIdentity(transport: Pick<Transport, 'label' | 'remote'>, connection?: Connection): HostIdentity {
   if (!connection) return transport.remote ? { label: transport.label } : { label: transport.label, local: os.hostname() };
   const via = connection.proxy ? { host: connection.proxy.host, port: connection.proxy.port, user: connection.proxy.user ?? null } : null;
   return { label: transport.label, ssh: { host: connection.host, port: connection.port, user: connection.user ?? null, via } };

@@ -56,9 +56,14 @@ export const SelectionReportSchema = z.object({
 });
 export type SelectionReport = z.infer<typeof SelectionReportSchema>;
 
+/** Where a host's facts come from: a caller asking one host several questions (the baseline) reads them once. */
+export type HostFactsSource = (transport: Transport, qemuBinary: string | undefined) => Promise<HostFacts>;
+
 /** Options that do not change the answer. */
 export interface VerifyOptions extends FingerprintedOptions, HostBounds {
   pool?: TransportPool;
+  /** The host's facts exec; default one per host per call. */
+  factsOf?: HostFactsSource;
 }
 
 /**
@@ -119,16 +124,21 @@ const MachineTypesSchema = z
  * the checks run in parallel and share one facts exec. Errors become
  * undecided verdicts carrying the message.
  */
-export async function verifyHost(pool: TransportPool, entry: HostEntry, selections: readonly NormalizedSelection[], options: FingerprintedOptions & HostBounds = {}): Promise<HostVerdict[]> {
+export async function verifyHost(
+  pool: TransportPool,
+  entry: HostEntry,
+  selections: readonly NormalizedSelection[],
+  options: FingerprintedOptions & HostBounds & Pick<VerifyOptions, 'factsOf'> = {},
+): Promise<HostVerdict[]> {
   const name = connectionLabel(entry);
   const connection = connectionOf(entry);
-  const { hostTimeoutMs, ...fingerprinted } = options;
+  const { hostTimeoutMs, factsOf, ...fingerprinted } = options;
   try {
     return await useHost(
       pool,
       connection,
       (transport, explain) => {
-        const facts = fingerprinted.cache === 'off' ? undefined : readHostFacts(transport, entry.qemuBinary, DEFAULT_TIMEOUTS.exec);
+        const facts = fingerprinted.cache === 'off' ? undefined : (factsOf ?? readFacts)(transport, entry.qemuBinary);
         facts?.catch(() => undefined);
         return Promise.all(
           selections.map((s) =>
@@ -142,6 +152,9 @@ export async function verifyHost(pool: TransportPool, entry: HostEntry, selectio
     return selections.map((s) => undecided(name, s, err));
   }
 }
+
+/** One facts exec. */
+const readFacts: HostFactsSource = (transport, qemuBinary) => readHostFacts(transport, qemuBinary, DEFAULT_TIMEOUTS.exec);
 
 /** A verdict for a host that could not be asked; even a bug must not hide the other hosts. */
 function undecided(name: string, selection: NormalizedSelection, err: unknown): HostVerdict {
@@ -185,20 +198,40 @@ export async function verifyOver(transport: Transport, name: string, qemuBinary:
     return evaluateCpuCheck(name, record, selection, probedAt, evidence);
   };
   if (facts === undefined) return ask();
-  return answerFingerprinted<HostVerdict>(
-    facts,
-    {
-      kind: KIND,
-      identity: hostIdentity(transport, options.connection),
-      // layers: answers stored before blockers carried layers are in other slots, so none is served without them.
-      request: { ...selection, qemuBinary: qemuBinary ?? null, layers: true },
-      schema: StoredVerdictSchema,
-      qemuVersionOf: (verdict) => verdict.qemuVersion,
-      ask,
-      fromCache: (verdict) => ({ ...withAnswerOutcome({ ...verdict, name }), fromCache: true }),
-    },
-    options,
-  );
+  return answerFingerprinted<HostVerdict>(facts, verdictQuestion(transport, name, qemuBinary, selection, options.connection, ask), options);
+}
+
+/** The exact-CPU check as a question to the fingerprint cache. */
+function verdictQuestion(transport: Transport, name: string, qemuBinary: string | undefined, selection: NormalizedSelection, connection: Connection | undefined, ask: () => Promise<HostVerdict>) {
+  return {
+    kind: KIND,
+    identity: hostIdentity(transport, connection),
+    // layers: answers stored before blockers carried layers are in other slots, so none is served without them.
+    request: { ...selection, qemuBinary: qemuBinary ?? null, layers: true },
+    schema: StoredVerdictSchema,
+    qemuVersionOf: (verdict: HostVerdict) => verdict.qemuVersion,
+    ask,
+    fromCache: (verdict: HostVerdict) => ({ ...withAnswerOutcome({ ...verdict, name }), fromCache: true }),
+  };
+}
+
+/**
+ * Store a verdict QEMU gave for this exact CPU some other way (the
+ * baseline reads several CPUs from one VM) where verifyOver would have
+ * stored it, so a later check of the same CPU on the unchanged host is
+ * answered from the cache. Stored only as verifyOver stores: answered
+ * verdicts, never with the cache off.
+ */
+export async function rememberVerdict(
+  transport: Transport,
+  qemuBinary: string | undefined,
+  selection: NormalizedSelection,
+  verdict: HostVerdict,
+  options: FingerprintedOptions & { facts: Promise<HostFacts>; connection?: Connection },
+): Promise<void> {
+  if (options.cache === 'off' || StoredVerdictSchema.safeParse(verdict).success === false) return;
+  const question = verdictQuestion(transport, verdict.name, qemuBinary, selection, options.connection, async () => verdict);
+  await answerFingerprinted<HostVerdict>(options.facts, question, { cacheDir: options.cacheDir, cache: 'refresh' });
 }
 
 /**

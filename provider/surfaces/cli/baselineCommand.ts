@@ -28,6 +28,8 @@ Options:
       --connect-timeout S  seconds for each dial of every host (default: the file's connectTimeout,
                            else each host's perDialTimeout, 15)
       --host-timeout S     seconds one host may take per question (default: the file's hostTimeout, else 60)
+      --no-cache           search again even where the fingerprint cache holds the answer for these
+                           unchanged hosts (the new answer replaces it; cache: $XDG_CACHE_HOME/qemu-cpu)
   -h, --help               show this help
 
 Exit codes: 0 a baseline was found and confirmed on every host; 1 no named
@@ -47,6 +49,7 @@ export async function baselineCommand(args: string[], io: CliIo): Promise<number
       config: { type: 'string', short: 'c' },
       format: { type: 'string', short: 'f' },
       'no-extras': { type: 'boolean' },
+      'no-cache': { type: 'boolean' },
       'minimum-level': FLEET_DEMAND_OPTIONS['minimum-level'],
       concurrency: { type: 'string' },
       ...RUN_LIMIT_OPTIONS,
@@ -59,7 +62,7 @@ export async function baselineCommand(args: string[], io: CliIo): Promise<number
   }
   const format = commandOptions('baseline', values, positionals, BASELINE_FORMATS);
   const { inputs, hostTimeoutMs } = applyRunLimits(await loadSelectionFile(values.config!, io, { model: 'auto' }), values);
-  const report = await findBaseline(withFleetDemands(withConcurrency(inputs, values.concurrency), values), { extraFeatures: !values['no-extras'], probe: { hostTimeoutMs } });
+  const report = await findBaseline(withFleetDemands(withConcurrency(inputs, values.concurrency), values), { extraFeatures: !values['no-extras'], probe: { hostTimeoutMs, cache: values['no-cache'] ? 'refresh' : 'use' } });
   const rendering = report.selection ? printRendering(format, report as Renderings) : undefined;
   if (rendering) printOneFormat('baseline', format, rendering, io);
   else if (format === 'json' || format === 'yaml') io.stdout(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderBaselineYaml(report));

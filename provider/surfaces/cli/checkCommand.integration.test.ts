@@ -264,6 +264,15 @@ describe('qemu-cpu check and baseline', () => {
       });
     });
 
+    it('baseline run again on unchanged hosts answers from the fingerprint cache, its ground truth marked so; --no-cache searches again', async () => {
+      const file = write('cached-baseline.yml', { hosts: [{ ...fleet[2], name: 'cache-baseline' }], machineType: 'pc-q35-4.2' });
+      await expectNoCacheCycle(async (extra = []) => {
+        const r = await cli(['baseline', '--config', file, '--format', 'json', ...extra]);
+        expect(r.code).toBe(0);
+        return JSON.parse(r.stdout).verification.hosts[0] as CachedAnswer;
+      });
+    });
+
     it('exit 1 beats 2: a host that refuses decides the gate even while another cannot be asked', async () => {
       const file = write('refuse-and-dead.yml', { hosts: [fleet[2], dead], model: 'EPYC', machineType: 'pc-q35-4.2' });
       const run = await cli(['check', '--config', file]);

@@ -1,5 +1,5 @@
 import { ARCHITECTURES, archProfile, baselineDrift, CpuSelectionSchema, cpuSwitches, normalizeSelection, renderCpu, undecidedVerdict, type CpuSelection, isAutoModel } from '../../model';
-import { baselineHostProblem, findBaseline, judgeFleet, type BaselineReport, type SelectionReport } from '../../probe';
+import { baselineHostProblem, findBaseline, judgeFleet, type BaselineReport, type HostFactsSource, type SelectionReport } from '../../probe';
 import type { SelectionInputs } from '../../inventory';
 import type { ResolvedContext } from './context';
 import { failureOn, hostFailures, type SelectionFailure } from './failureReasons';
@@ -81,9 +81,13 @@ export function pinnedInputs(inputs: SelectionInputs, pin: AutoCpu): SelectionIn
   return { ...inputs, ...pin };
 }
 
-/** The fleet baseline for these inputs (their model is ignored). */
-export function findAutoCpu(inputs: SelectionInputs, ctx: ResolvedContext): Promise<BaselineReport> {
-  return findBaseline(inputs, { pool: ctx.pool });
+/**
+ * The fleet baseline for these inputs (their model is ignored): from the
+ * fingerprint cache while every host is unchanged (no QEMU), sharing each
+ * host's facts exec with the other questions asked with `factsOf`.
+ */
+export function findAutoCpu(inputs: SelectionInputs, ctx: ResolvedContext, factsOf?: HostFactsSource): Promise<BaselineReport> {
+  return findBaseline(inputs, { pool: ctx.pool, factsOf });
 }
 
 /** The baseline's CPU, when there is one. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, formatZodIssues } from '../../errors';
 import { baselineDrift, CpuSelectionSchema, isAutoModel } from '../../model';
-import { verifySelection } from '../../probe';
+import { sharedFacts, verifySelection, type HostFactsSource } from '../../probe';
 import { SelectionInputsSchema, type SelectionInputs } from '../../inventory';
 import { sealHostSecrets } from './hostSecrets';
 import { baselineCpu, baselineFailures, carriedPin, cpuLine, driftWarning, findAutoCpu, hostList, parseAutoCpu, pinnedInputs } from './autoPin';
@@ -105,10 +105,12 @@ async function checkAuto(
   }
 
   const known = complete ?? knownPart(news, unknowns);
+  // The pin's check and the search read each host's facts once between them.
+  const factsOf = sharedFacts();
   const [verdicts, report] = await Promise.all([
-    known ? askHosts(pinnedInputs(known, pin), ctx) : Promise.resolve({ failures: [], messages: [] }),
+    known ? askHosts(pinnedInputs(known, pin), ctx, factsOf) : Promise.resolve({ failures: [], messages: [] }),
     complete
-      ? findAutoCpu(complete, ctx).catch((err: unknown) => {
+      ? findAutoCpu(complete, ctx, factsOf).catch((err: unknown) => {
           // The pinned CPU's own check reports what is wrong with the inputs or hosts; this only loses latestBaseline.
           messages.push({ severity: 'warning', message: `CpuModelSelection model 'auto': could not look for the fleet's best CPU: ${err instanceof Error ? err.message : String(err)}` });
           return undefined;
@@ -152,9 +154,9 @@ function knownPart(news: Record<string, unknown>, unknowns: readonly PropertyPat
  * feature name no QEMU knows, and per fleet demand unmet (minimumLevel,
  * requireMigratable); a warning per migration blocker otherwise.
  */
-async function askHosts(inputs: SelectionInputs & { model: string }, ctx: ResolvedContext): Promise<Pick<CheckResult, 'failures' | 'messages'>> {
+async function askHosts(inputs: SelectionInputs & { model: string }, ctx: ResolvedContext, factsOf?: HostFactsSource): Promise<Pick<CheckResult, 'failures' | 'messages'>> {
   try {
-    const report = await verifySelection(inputs, { pool: ctx.pool });
+    const report = await verifySelection(inputs, { pool: ctx.pool, factsOf });
     return { failures: [...hostFailures(report, inputs), ...fleetFailures(report)], messages: migrationMessages(report) };
   } catch (err) {
     return { failures: configFailures(err), messages: [] };
