@@ -103,17 +103,28 @@ export async function probeOver(transport: Transport, request: ProbeRequest, opt
       ask: async () => {
         const probing = probeQemu(transport, { accelerator: request.accelerator, machineType, qemuBinary: request.qemuBinary, timeouts });
         probing.catch(() => undefined);
-        const facts = await factsPromise;
         // The models whose start is checked, and the machine type a vCPU needs (the probe's, else the architecture's default), are the profile's.
-        const startChecks = (profile: ArchProfile) =>
-          Promise.all(
+        const startChecks = (profile: ArchProfile) => {
+          const checks = Promise.all(
             profile.startChecked[request.accelerator].map((model) =>
               checkVcpuStart(transport, { accelerator: request.accelerator, machineType: machineType === 'none' ? profile.defaultMachineType : machineType, model, qemuBinary: request.qemuBinary, timeouts }),
             ),
           );
-        const guessed = archProfile(guessArchitecture(request.qemuBinary ?? facts.binary, facts.arch));
-        const starts = options.vcpuStartCheck ? startChecks(guessed) : Promise.resolve([]);
-        starts.catch(() => undefined);
+          checks.catch(() => undefined);
+          return checks;
+        };
+        // Beside the probe's QEMU from the start, under the profile the configured binary's name suggests (x86_64 without one);
+        // the facts (the binary found, uname) and then QEMU's query-target correct a wrong guess.
+        let guessed = archProfile(guessArchitecture(request.qemuBinary));
+        let starts = options.vcpuStartCheck ? startChecks(guessed) : Promise.resolve([]);
+        const facts = await factsPromise;
+        const fromFacts = archProfile(guessArchitecture(request.qemuBinary ?? facts.binary, facts.arch));
+        // A replaced guess's VMs are still waited for: the probe ends with every QEMU it started.
+        const replaced: Array<Promise<unknown>> = [];
+        if (options.vcpuStartCheck && fromFacts !== guessed) {
+          replaced.push(starts);
+          starts = startChecks((guessed = fromFacts));
+        }
         const probe = await probing;
         const caps = buildCapabilities({
           host: transport.label,
@@ -123,7 +134,13 @@ export async function probeOver(transport: Transport, request: ProbeRequest, opt
         });
         // A wrong guess (a binary whose name does not say its architecture) is checked again under the right profile.
         const actual = archProfile(caps.arch);
-        return withVcpuStarts(caps, options.vcpuStartCheck && actual !== guessed ? await startChecks(actual) : await starts);
+        if (options.vcpuStartCheck && actual !== guessed) {
+          replaced.push(starts);
+          starts = startChecks(actual);
+        }
+        const checked = await starts;
+        await Promise.allSettled(replaced);
+        return withVcpuStarts(caps, checked);
       },
       // probedAt stays the time QEMU answered; the host CPU and kernel come from the facts just read.
       fromCache: (caps, facts) => ({
