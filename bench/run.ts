@@ -7,7 +7,7 @@
  * BENCH_CONCURRENCY (default 16) hosts asked at once in fleets;
  * BENCH_ROWS=substring only the row groups (bench/rowGroups.ts) whose name contains it;
  * BENCH_ACCEL (kvm|tcg; default kvm where /dev/kvm works here, else tcg,
- * and the results say so); BENCH_ONLY=whole-process runs bench/wholeProcess.ts's rows alone.
+ * and the results say so). BENCH_ROWS=whole-process runs bench/wholeProcess.ts's rows alone.
  */
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -71,8 +71,14 @@ const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
 /** Rows in files of their own, run after the built-in ones; BENCH_ROWS=substring runs only the groups whose name contains it. */
 const ROW_GROUPS: RowGroup[] = [{ name: 'baseline', rows: baselineRows }];
 
+/** The whole-process rows: in a full run they stand beside the probe rows they compare with; BENCH_ROWS can pick them alone. */
+const WHOLE_PROCESS: RowGroup = {
+  name: 'whole-process',
+  rows: (ctx) => wholeProcessRows({ sshd: ctx.sshd, accelerator: ctx.accel, samples: ctx.samples, openssh: opensshPipeline(ctx.sshd) }),
+};
+
 async function main(): Promise<void> {
-  if (process.env.BENCH_ROWS) return runRowGroups(ROW_GROUPS, process.env.BENCH_ROWS, { accel: ACCEL, samples: SAMPLES, log });
+  if (process.env.BENCH_ROWS) return runRowGroups([WHOLE_PROCESS, ...ROW_GROUPS], process.env.BENCH_ROWS, { accel: ACCEL, samples: SAMPLES, log });
   const started = Date.now();
   const startLoad = os.loadavg();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qemu-cpu-bench-'));
@@ -85,8 +91,6 @@ async function main(): Promise<void> {
   const request = (name: string) => ({ connection: connection(name), accelerator: ACCEL });
   const rows: Row[] = [];
   try {
-    // BENCH_ONLY=whole-process: those rows alone, printed (RESULTS.md is left as it is).
-    if (process.env.BENCH_ONLY === 'whole-process') return void process.stdout.write(`${renderTable(await wholeProcessRows({ sshd, accelerator: ACCEL, samples: SAMPLES, openssh: opensshPipeline(sshd) }))}\n`);
     // ---------------------------------------------------------------- probes
     log(`probes: ${SAMPLES} samples of each, interleaved`);
     const warmDir = freshCacheDir();

@@ -11,7 +11,7 @@
  * Every qemu-cpu run has a code cache (bin/qemu-cpu.js) from an untimed
  * first run, as on any machine that has run qemu-cpu before.
  *
- * `BENCH_ONLY=whole-process npm run bench` runs these rows alone.
+ * `BENCH_ROWS=whole-process npm run bench` runs these rows alone.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
