@@ -1,8 +1,8 @@
-import { KvmUnavailableError, QemuLaunchError, QmpCommandError } from '../errors';
+import { KvmUnavailableError, QmpCommandError } from '../errors';
 import {
   archProfile,
   guessArchitecture,
-  profileOfTarget,
+  requireTargetProfile,
   CpuModelExpansionReplySchema,
   KvmInfoSchema,
   QueryCpuDefinitionsReplySchema,
@@ -54,16 +54,8 @@ export async function queryCapabilities(qmp: QmpClient, binary: string, opts: Pi
       hint: "Check the kvm module and /dev/kvm on the host, or ask for accelerator 'tcg' explicitly.",
     });
   }
-  const profile = profileOfTarget(targetInfo.arch);
-  if (profile === undefined) {
-    throw new QemuLaunchError({
-      host: qmp.host,
-      stage: 'qmp-command',
-      what: `this QEMU emulates ${JSON.stringify(targetInfo.arch)}, an architecture qemu-cpu has no profile for`,
-      why: 'qemu-cpu knows x86_64 and aarch64 guests (provider/model/arch)',
-      hint: 'Point qemuBinary at qemu-system-x86_64 or qemu-system-aarch64.',
-    });
-  }
+  // At the boundary: an architecture without a profile is a typed error here, before the model reads the record.
+  const profile = requireTargetProfile(targetInfo.arch, qmp.host);
   const hostExpansion = profile.expansionType !== guessed.expansionType ? await expand(profile.expansionType) : get(expansion);
   return {
     binary,

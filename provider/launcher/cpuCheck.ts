@@ -74,13 +74,14 @@ export async function checkCpu(transport: Transport, req: CpuCheckRequest): Prom
     if (cpus.length === 0) {
       throw new QmpProtocolError({ host: transport.label, stage: 'qmp-protocol', what: 'QEMU reports no vCPU for the exact CPU check', why: 'query-cpus-fast returned an empty list' });
     }
-    // aarch64 lists nothing (no vCPU unavailable-features): its QEMU refuses at start what it cannot give, so this VM lacks nothing.
-    if (profile.missingReport === 'start-refusal') unavailable = [];
-    else try {
-      unavailable = await session.qmp.execute('qom-get', { path: cpus[0]['qom-path'], property: 'unavailable-features' }, StringListSchema);
-    } catch (err) {
-      // Before QEMU 4.1 the vCPU has no unavailable-features property; QEMU says so with a GenericError.
-      if (!(err instanceof QmpCommandError) || err.errorClass !== 'GenericError') throw err;
+    // aarch64 lists nothing (no vCPU unavailable-features): its QEMU refuses at start what it cannot give, so this VM lacks nothing (below).
+    if (profile.missingReport === 'unavailable-features') {
+      try {
+        unavailable = await session.qmp.execute('qom-get', { path: cpus[0]['qom-path'], property: 'unavailable-features' }, StringListSchema);
+      } catch (err) {
+        // Before QEMU 4.1 the vCPU has no unavailable-features property; QEMU says so with a GenericError.
+        if (!(err instanceof QmpCommandError) || err.errorClass !== 'GenericError') throw err;
+      }
     }
   } catch (err) {
     throw await session.explain(err);

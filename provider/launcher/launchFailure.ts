@@ -1,4 +1,4 @@
-import { CpuRefusedError, KvmUnavailableError, QemuLaunchError, type QemuCpuError } from '../errors';
+import { CpuRefusedError, KvmUnavailableError, QemuLaunchError, type CpuRefusalKind, type QemuCpuError } from '../errors';
 import { MARKER } from './hostScripts';
 
 /** The longest stderr line quoted in an error. */
@@ -97,46 +97,42 @@ export function classifyLaunchFailure(host: string, stderr: string, cause?: unkn
   if (/kvm/i.test(qemuSaid) && /(permission denied|failed to initialize kvm|could not access kvm)/i.test(qemuSaid)) {
     return new KvmUnavailableError({ host, stage: 'launch', cause, qemuStderr, what: 'QEMU could not use KVM', why: qemuSaid, hint: "Check /dev/kvm permissions and the kvm module, or ask for accelerator 'tcg' explicitly." });
   }
+  // A refusal of the CPU itself: a definite "cannot", QEMU's words (clipped) as its data; `why` defaults to them.
+  const refuse = (kind: CpuRefusalKind, name: string, what: string, hint: string, why?: string) => {
+    const refusal = { kind, name, qemuStderr: qemuSaid.slice(0, 500) };
+    return new CpuRefusedError({ host, cause, qemuStderr, refusal, what, why: why ?? refusal.qemuStderr, hint });
+  };
   const unknownModel = /unable to find CPU model '([^']*)'/.exec(qemuSaid);
   if (unknownModel) {
-    const refusal = { kind: 'unknown-model', name: unknownModel[1], qemuStderr: qemuSaid.slice(0, 500) } as const;
-    return new CpuRefusedError({ host, cause, qemuStderr, refusal, what: `QEMU on this host does not know CPU model ${unknownModel[1]}`, why: refusal.qemuStderr, hint: 'Check the name against `qemu-cpu probe` on this host (models differ between QEMU versions).' });
+    return refuse('unknown-model', unknownModel[1], `QEMU on this host does not know CPU model ${unknownModel[1]}`, 'Check the name against `qemu-cpu probe` on this host (models differ between QEMU versions).');
   }
   // Before unknown properties: QEMU says "can't apply global …" for a property it knows and refuses, too.
   const propertiesLine = cpu === undefined ? undefined : qemuLines.find((l) => CPU_PROPERTIES.test(l));
   if (cpu !== undefined && propertiesLine !== undefined) {
-    const model = cpu.split(',')[0];
-    const refusal = { kind: 'cpu-properties', name: model, qemuStderr: qemuSaid.slice(0, 500) } as const;
-    return new CpuRefusedError({
-      host, cause, qemuStderr, refusal,
-      what: `QEMU on this host refused CPU ${cpu} at start`,
-      why: qemuSaid.slice(0, 500),
-      hint: 'This host cannot give the CPU these properties; drop or change them (`qemu-cpu probe` shows what its host model has).',
-    });
+    return refuse('cpu-properties', cpu.split(',')[0], `QEMU on this host refused CPU ${cpu} at start`, 'This host cannot give the CPU these properties; drop or change them (`qemu-cpu probe` shows what its host model has).');
   }
   const unknownProperty = /Property '[^']*\.([^'.]+)' not found|can't apply global [^=]*\.([A-Za-z0-9_.-]+)=/.exec(qemuSaid);
   if (unknownProperty) {
-    const refusal = { kind: 'unknown-feature', name: unknownProperty[1] ?? unknownProperty[2], qemuStderr: qemuSaid.slice(0, 500) } as const;
-    return new CpuRefusedError({ host, cause, qemuStderr, refusal, what: `QEMU on this host does not know CPU feature ${refusal.name}`, why: refusal.qemuStderr, hint: 'Older QEMU versions lack newer feature names; drop the feature or upgrade QEMU.' });
+    const name = unknownProperty[1] ?? unknownProperty[2];
+    return refuse('unknown-feature', name, `QEMU on this host does not know CPU feature ${name}`, 'Older QEMU versions lack newer feature names; drop the feature or upgrade QEMU.');
   }
   // QEMU 7.2 says `unsupported machine type`, 10.0 adds `: "NAME"`. Only an exact-CPU check asks for a CPU under a
   // machine type: there the host, as it is, cannot run it. A probe under an unknown type stays a start-up failure.
   const unknownMachine = /unsupported machine type(?:: "([^"]*)")?/.exec(qemuSaid);
   if (unknownMachine && cpu !== undefined) {
     const name = unknownMachine[1] ?? machineType ?? '?';
-    const refusal = { kind: 'unknown-machine-type', name, qemuStderr: qemuSaid.slice(0, 500) } as const;
-    return new CpuRefusedError({ host, cause, qemuStderr, refusal, what: `QEMU on this host does not know machine type ${name}`, why: refusal.qemuStderr, hint: 'Machine types differ between QEMU versions (newer ones drop the oldest); choose one every host lists (`qemu-cpu probe`; `qemu-cpu baseline` suggests one).' });
+    return refuse('unknown-machine-type', name, `QEMU on this host does not know machine type ${name}`, 'Machine types differ between QEMU versions (newer ones drop the oldest); choose one every host lists (`qemu-cpu probe`; `qemu-cpu baseline` suggests one).');
   }
   const vcpuLine = cpu === undefined ? undefined : qemuLines.find((l) => VCPU_START.test(l));
   if (cpu !== undefined && vcpuLine !== undefined) {
     const model = cpu.split(',')[0];
-    const refusal = { kind: 'vcpu-start', name: model, qemuStderr: qemuSaid.slice(0, 500) } as const;
-    return new CpuRefusedError({
-      host, cause, qemuStderr, refusal,
-      what: `QEMU on this host could not start a vCPU with CPU ${model}`,
-      why: vcpuLine,
-      hint: 'A VM with this CPU does not start on this host (KVM, or QEMU with KVM, rejects its vCPU); choose another model, or drop the features or properties that need what KVM refuses.',
-    });
+    return refuse(
+      'vcpu-start',
+      model,
+      `QEMU on this host could not start a vCPU with CPU ${model}`,
+      'A VM with this CPU does not start on this host (KVM, or QEMU with KVM, rejects its vCPU); choose another model, or drop the features or properties that need what KVM refuses.',
+      vcpuLine,
+    );
   }
   if (qemuSaid) {
     return new QemuLaunchError({ host, stage: 'launch', cause, qemuStderr, what: 'QEMU exited during start-up', why: qemuSaid.slice(-1000), hint: 'Check the machine type, CPU model and feature names against this QEMU version.' });

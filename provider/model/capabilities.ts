@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { RemoteCommandError } from '../errors';
 import type { CpuDefinitionInfo, CpuModelExpansion, MachineInfo } from './qapi';
 import type { VcpuStartRecord } from './vcpuStartRecord';
 import { BlockerSchema, blockerLayers } from './blockerLayer';
@@ -7,7 +6,7 @@ import { parseCpuinfo } from './cpuinfo';
 import { HostCpuSchema } from './hostCpu';
 import { AcceleratorSchema } from './qemuNames';
 import { normalizeFeatureList } from './featureNames';
-import { archProfile, ArchitectureSchema, profileOfTarget, type ArchProfile } from './arch';
+import { archProfile, ArchitectureSchema, requireTargetProfile, type ArchProfile } from './arch';
 import type { HostFactsInput, QemuProbeRecord } from './probeRecord';
 
 const featureList = (what: string) => z.array(z.string().min(1)).describe(what);
@@ -225,13 +224,13 @@ export function notExposableFeatures(cpuinfoFlags: Iterable<string>, expansion: 
  * no query-kvm answer, the requested accelerator stands: QEMU started with
  * accel=kvm alone exits rather than fall back to TCG.
  *
- * @throws RemoteCommandError (stage 'host-facts') when facts.cpuinfo is given but unreadable,
- *   or QEMU's target is an architecture qemu-cpu has no profile for.
+ * @throws RemoteCommandError (stage 'host-facts') when facts.cpuinfo is given but unreadable;
+ *   QemuLaunchError when QEMU's target is an architecture qemu-cpu has no profile for.
  */
 export function buildCapabilities(input: BuildCapabilitiesInput): HostCapabilities {
   const { probe, facts } = input;
   const { major, minor, micro } = probe.version.qemu;
-  const profile = targetProfile(probe.target.arch, input.host);
+  const profile = requireTargetProfile(probe.target.arch, input.host);
   const kvmInUse = probe.kvm === null ? probe.accelerator === 'kvm' : probe.accelerator === 'kvm' && probe.kvm.enabled;
   const hostCpu = facts.cpuinfo === undefined ? null : parseCpuinfo(facts.cpuinfo, input.host, facts.uname);
   const models = probe.definitions.map((d) => cpuModel(d, profile));
@@ -263,19 +262,6 @@ export function buildCapabilities(input: BuildCapabilitiesInput): HostCapabiliti
     notExposable,
     blockers,
   };
-}
-
-/** The profile of QEMU's target; an architecture without one is refused, with what to do. */
-function targetProfile(target: string, host: string): ArchProfile {
-  const profile = profileOfTarget(target);
-  if (profile) return profile;
-  throw new RemoteCommandError({
-    host,
-    stage: 'qmp-command',
-    what: `the QEMU on this host emulates ${target}, an architecture qemu-cpu has no profile for`,
-    why: 'qemu-cpu knows x86_64 and aarch64 guests (provider/model/arch)',
-    hint: 'Point qemuBinary at qemu-system-x86_64 or qemu-system-aarch64.',
-  });
 }
 
 /** How a wanted feature list compares with what a host can give. */

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { RemoteCommandError, formatZodIssues } from '../errors';
+
 /** The "key : value" lines of the first processor block of /proc/cpuinfo text (every architecture's layout). */
 export function firstCpuinfoBlock(cpuinfo: string): Record<string, string> {
   const fields: Record<string, string> = {};
@@ -9,4 +12,20 @@ export function firstCpuinfoBlock(cpuinfo: string): Record<string, string> {
     if (!(key in fields)) fields[key] = line.slice(colon + 1).trim();
   }
   return fields;
+}
+
+/** A cpuinfo field Linux prints in decimal (x86's family, model, stepping; arm's architecture, revision). */
+export const cpuinfoDecimal = z.string({ required_error: 'missing' }).regex(/^\d+$/, 'not a decimal number').transform(Number);
+
+/**
+ * The first processor block read with an architecture's schema: its value,
+ * or one error naming every problem found.
+ *
+ * @param what - what the text could not be read as, for the error.
+ * @throws RemoteCommandError (stage 'host-facts').
+ */
+export function parseFirstCpuinfoBlock<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, cpuinfo: string, host: string | undefined, what: string, hint: string): T {
+  const result = schema.safeParse(firstCpuinfoBlock(cpuinfo));
+  if (result.success) return result.data;
+  throw new RemoteCommandError({ host, stage: 'host-facts', what, why: formatZodIssues(result.error, 'cpuinfo').join('; '), hint });
 }

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors';
 import { connectionLabel } from '../transport';
 import {
   archProfile,
+  mixedArchitectures,
   baselineCandidates,
   commonExtraFeatures,
   baselinePolicy,
@@ -31,6 +32,7 @@ import { BaselineCache, fromCache, type BaselineCacheHost } from './baselineCach
 import { confirmExtras, type Verifier } from './baselineExtras';
 import { probeForBaseline, sharedFacts, unchangedEverywhere, type BaselineHostContext, type ProbedHost } from './baselineHosts';
 import { findHostModelBaseline } from './hostModelBaselineSearch';
+import { candidateOutcome, lackingReason, unaskedReason } from './baselineReasons';
 import type { BaselineHost, BaselineReport } from './baselineReport';
 import { hostIdentity, type ProbeContext } from './probeHost';
 import { runBounded } from './runBounded';
@@ -127,8 +129,7 @@ async function searchBaseline(inputs: FleetSelection, base: NormalizedSelection,
   if (lacking.length > 0) {
     // No model can fix a missing required feature; the ground truth of the newest candidate names the hosts.
     const truth = await verify(candidates[0].model, base.requiredFeatures);
-    const why = lacking.map((l) => `${l.host} lacks ${l.features.join(', ')}`).join('; ');
-    return withTruth({ ...report, candidates: tried(candidates, [], options), reason: `a required feature is missing: ${why}` }, truth, caps);
+    return withTruth({ ...report, candidates: tried(candidates, [], options), reason: lackingReason(lacking) }, truth, caps);
   }
 
   // Each candidate with every extra the host models offer, in one VM per host: in the common case all the search needs.
@@ -136,7 +137,7 @@ async function searchBaseline(inputs: FleetSelection, base: NormalizedSelection,
   const verifierFor = (model: string) => (offered.length > 0 ? askAtOnce(ctx, inputs.hosts, base, model, offered, inputs.concurrency, verify) : Promise.resolve(verify));
   const { attempts, modelTruth, undecided, ask } = await confirmModel(candidates, base, verifierFor, options);
   if (undecided) {
-    return withTruth({ ...report, decided: false, candidates: tried(candidates, attempts, options), reason: unasked(undecided) }, undecided, caps);
+    return withTruth({ ...report, decided: false, candidates: tried(candidates, attempts, options), reason: unaskedReason(undecided) }, undecided, caps);
   }
   if (!modelTruth) {
     return { ...report, candidates: tried(candidates, attempts, options), reason: `none of the ${count(attempts.length, 'newest candidate')} is enforceable on every host` };
@@ -145,7 +146,7 @@ async function searchBaseline(inputs: FleetSelection, base: NormalizedSelection,
   const final =
     options.extraFeatures === false || !ask ? { truth: modelTruth, extras: [], refused: [] } : await confirmExtras(caps, inputs.hosts, modelTruth, base, ask, options.maxExtraRounds ?? 3);
   if (!final.truth.decided) {
-    return withTruth({ ...report, decided: false, candidates: tried(candidates, attempts, options), reason: unasked(final.truth) }, final.truth, caps);
+    return withTruth({ ...report, decided: false, candidates: tried(candidates, attempts, options), reason: unaskedReason(final.truth) }, final.truth, caps);
   }
   const model = modelTruth.resolvedModel;
   const required = [...base.requiredFeatures, ...final.extras];
@@ -206,7 +207,7 @@ async function confirmModel(
     if (!truth.decided) return { attempts, undecided: truth };
     // A family the 32-bit list does not know can still lack long mode: the ground truth says.
     const short = truth.ok && x86LevelOf(truth.effectiveFeatures).level === null;
-    attempts.push(short ? below64Bit(candidate, truth) : outcome(candidate, truth));
+    attempts.push(short ? below64Bit(candidate, truth) : candidateOutcome(candidate, truth));
     if (truth.ok && !short) return { attempts, modelTruth: truth, ask };
   }
   return { attempts };
@@ -217,10 +218,8 @@ async function confirmModel(
  * CPU runs on both. Refused as a configuration problem, never "no baseline".
  */
 function refuseMixedArchitectures(caps: readonly HostCapabilities[]): void {
-  const arches = [...new Set(caps.map((c) => c.arch))];
-  if (arches.length < 2) return;
-  const of = arches.map((a) => `${a} (${caps.filter((c) => c.arch === a).map((c) => c.host).join(', ')})`).join(' and ');
-  const why = `the hosts are of ${arches.length} architectures, ${of}: no guest CPU runs on both`;
+  const why = mixedArchitectures(caps.map((c) => ({ name: c.host, arch: c.arch })));
+  if (why === undefined) return;
   throw new ConfigError({ what: 'a baseline needs hosts of one architecture', why, hint: 'Find a baseline for each architecture\'s hosts separately (one check file each).', issues: [`hosts: ${why}`] });
 }
 
@@ -298,23 +297,10 @@ function withTruth(report: BaselineReport, truth: SelectionReport, caps: HostCap
   };
 }
 
-function outcome(candidate: BaselineCandidate, truth: SelectionReport): TriedCandidate {
-  return {
-    ...candidate,
-    outcome: truth.ok ? 'confirmed' : 'rejected',
-    missing: truth.hosts.filter((h) => h.missingFeatures.length > 0).map((h) => ({ host: h.name, features: h.missingFeatures })),
-  };
-}
-
 /** The tried candidates, then a few untried ones for context. */
 function tried(all: BaselineCandidate[], attempts: TriedCandidate[], options: BaselineOptions): TriedCandidate[] {
   const shown = Math.max(attempts.length + 3, options.maxModelAttempts ?? 4);
   return [...attempts, ...all.slice(attempts.length, shown).map((c) => ({ ...c, outcome: 'untried' as const, missing: [] }))];
-}
-
-/** Which hosts the ground truth could not ask. */
-function unasked(truth: SelectionReport): string {
-  return `could not ask ${truth.hosts.filter((h) => h.outcome === 'undecided').map((h) => h.name).join(', ')} for the ground truth`;
 }
 
 function count(n: number, noun: string): string {

@@ -1,5 +1,6 @@
 import { archProfile, hostModelBaseline, renderCpu, type HostCapabilities, type NormalizedSelection } from '../model';
 import type { BaselineReport } from './baselineReport';
+import { candidateOutcome, lackingReason, unaskedReason } from './baselineReasons';
 import type { FleetSelection } from './selectionInputs';
 import { verifySelection, withDemands, type SelectionReport, type VerifyOptions } from './verifySelection';
 
@@ -25,16 +26,9 @@ export async function findHostModelBaseline(
   const candidate = { model: cpu.model, family: cpu.model, version: null, vendor: null, released: null };
   const asked = { ...inputs, minimumLevel: undefined, requireMigratable: false };
   const truth = await verifySelection({ ...asked, model: cpu.model, requiredFeatures: cpu.requiredFeatures, disabledFeatures: cpu.disabledFeatures }, verifyOptions);
-  const missing = truth.hosts.filter((h) => h.outcome === 'cannot').map((h) => ({ host: h.name, features: h.missingFeatures }));
-  const tried = [{ ...candidate, outcome: truth.ok ? ('confirmed' as const) : ('rejected' as const), missing }];
-  if (cpu.lacking.length > 0) {
-    const why = cpu.lacking.map((l) => `${l.host} lacks ${l.features.join(', ')}`).join('; ');
-    return attach({ ...report, candidates: tried, reason: `a required feature is missing: ${why}` }, truth, caps);
-  }
-  if (!truth.decided) {
-    const unasked = truth.hosts.filter((h) => h.outcome === 'undecided').map((h) => h.name).join(', ');
-    return attach({ ...report, decided: false, candidates: tried, reason: `could not ask ${unasked} for the ground truth` }, truth, caps);
-  }
+  const tried = [candidateOutcome(candidate, truth)];
+  if (cpu.lacking.length > 0) return attach({ ...report, candidates: tried, reason: lackingReason(cpu.lacking) }, truth, caps);
+  if (!truth.decided) return attach({ ...report, decided: false, candidates: tried, reason: unaskedReason(truth) }, truth, caps);
   if (!truth.ok) {
     const refused = truth.hosts.filter((h) => h.outcome === 'cannot').map((h) => `${h.name}: ${h.message ?? h.kind}`).join('; ');
     return attach({ ...report, candidates: tried, reason: `the host model ${cpu.model} with the properties every host offers is refused: ${refused}` }, truth, caps);

@@ -24,6 +24,8 @@ import {
   MachineTypeSchema,
   architectureOf,
   archProfile,
+  mixedArchitectures,
+  architectureNamedBy,
   guessArchitecture,
   type Architecture,
 } from '../model';
@@ -174,10 +176,15 @@ export interface VerifyOverOptions extends FingerprintedOptions {
 export async function verifyOver(transport: Transport, name: string, qemuBinary: string | undefined, selection: NormalizedSelection, options: VerifyOverOptions = {}): Promise<HostVerdict> {
   const facts = options.cache === 'off' ? undefined : (options.facts ?? readHostFacts(transport, qemuBinary, DEFAULT_TIMEOUTS.exec));
   facts?.catch(() => undefined);
+  // Without the fingerprint cache the facts are read only where the architecture needs them (below), and then once.
+  let factsRead = facts;
   const ask = async () => {
-    // The -cpu syntax and the way QEMU reports what is missing are the architecture's: guessed from the binary, confirmed by query-target.
-    const hostFacts = facts ? await facts : qemuBinary === undefined ? await readHostFacts(transport, qemuBinary, DEFAULT_TIMEOUTS.exec) : undefined;
-    const guessed = guessArchitecture(qemuBinary ?? hostFacts?.binary, hostFacts?.arch);
+    // The -cpu syntax and the way QEMU reports what is missing are the architecture's: named by the configured binary, else
+    // guessed from the host's facts (the binary found, uname; the VM waits for them), and confirmed by query-target.
+    const named = architectureNamedBy(qemuBinary);
+    if (named === undefined) factsRead ??= readHostFacts(transport, qemuBinary, DEFAULT_TIMEOUTS.exec);
+    const hostFacts = named === undefined ? await factsRead : undefined;
+    const guessed = named ?? guessArchitecture(hostFacts?.binary, hostFacts?.arch);
     const check = (arch: Architecture) =>
       checkCpu(transport, {
         accelerator: selection.accelerator,
@@ -194,7 +201,7 @@ export async function verifyOver(transport: Transport, name: string, qemuBinary:
       return check(actual);
     });
     const probedAt = new Date().toISOString();
-    const evidence = record.unavailable.length > 0 ? await layerEvidence(transport, qemuBinary, { ...selection, machineType: record.machineType }, { ...options, facts }) : undefined;
+    const evidence = record.unavailable.length > 0 ? await layerEvidence(transport, qemuBinary, { ...selection, machineType: record.machineType }, { ...options, facts: factsRead }) : undefined;
     return evaluateCpuCheck(name, record, selection, probedAt, evidence);
   };
   if (facts === undefined) return ask();
@@ -311,13 +318,8 @@ export function fleetArchitectures(hosts: readonly HostVerdict[]): Architecture[
 
 /** A fleet of x86_64 and aarch64 hosts: no one guest CPU runs on both, whatever each host says of it. */
 function mixedArchitecture(hosts: readonly HostVerdict[]): SelectionReport['unmet'][number] | undefined {
-  const arches = fleetArchitectures(hosts);
-  if (arches.length < 2) return undefined;
-  const of = (a: Architecture) => `${a} (${hosts.filter((h) => h.arch === a).map((h) => h.name).join(', ')})`;
-  return {
-    kind: 'mixed-architecture',
-    reason: `the hosts are of ${arches.length} architectures, ${arches.map(of).join(' and ')}: no guest CPU runs on both, so one check cannot pass; check (or baseline) each architecture's hosts separately`,
-  };
+  const why = mixedArchitectures(hosts);
+  return why === undefined ? undefined : { kind: 'mixed-architecture', reason: `${why}, so one check cannot pass; check (or baseline) each architecture's hosts separately` };
 }
 
 /** A report judged again under other demands (the baseline asks its hosts without them, then applies the file's). */

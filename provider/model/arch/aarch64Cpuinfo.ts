@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { RemoteCommandError, formatZodIssues } from '../../errors';
-import { firstCpuinfoBlock } from '../cpuinfoBlock';
+import { cpuinfoDecimal as decimal, parseFirstCpuinfoBlock } from '../cpuinfoBlock';
 import type { Aarch64HostCpu } from '../hostCpu';
 
 /** cpuinfo prints the ID register fields in hex (0x41) and the architecture and revision in decimal. */
 const hex = z.string({ required_error: 'missing' }).regex(/^0x[0-9a-fA-F]+$/, 'not a hex number').transform((s) => Number.parseInt(s, 16));
-const decimal = z.string({ required_error: 'missing' }).regex(/^\d+$/, 'not a decimal number').transform(Number);
 
 /** The first processor block of an arm64 /proc/cpuinfo (arch/arm64/kernel/cpuinfo.c c_show). */
 const Aarch64BlockSchema = z
@@ -36,13 +34,11 @@ const Aarch64BlockSchema = z
  * @throws RemoteCommandError (stage 'host-facts') naming every problem found.
  */
 export function parseAarch64Cpuinfo(cpuinfo: string, host?: string): Aarch64HostCpu {
-  const result = Aarch64BlockSchema.safeParse(firstCpuinfoBlock(cpuinfo));
-  if (result.success) return result.data;
-  throw new RemoteCommandError({
+  return parseFirstCpuinfoBlock(
+    Aarch64BlockSchema,
+    cpuinfo,
     host,
-    stage: 'host-facts',
-    what: "The host's /proc/cpuinfo could not be read as an arm64 CPU description",
-    why: formatZodIssues(result.error, 'cpuinfo').join('; '),
-    hint: 'Check that /proc/cpuinfo on the host is readable and complete (it needs the CPU implementer, architecture, variant, part, revision and Features lines).',
-  });
+    "The host's /proc/cpuinfo could not be read as an arm64 CPU description",
+    'Check that /proc/cpuinfo on the host is readable and complete (it needs the CPU implementer, architecture, variant, part, revision and Features lines).',
+  );
 }

@@ -1,58 +1,12 @@
 /**
- * The per-architecture profiles and how one is picked: from QEMU's
- * query-target when QEMU has answered, before that from the binary's name.
+ * The per-architecture profiles (one file each) and how one is picked:
+ * from QEMU's query-target when QEMU has answered, before that from the
+ * binary's name (profiles.ts).
  */
-import { ARCHITECTURES, architectureOf, type Architecture } from './architecture';
-import type { ArchProfile } from './profile';
-import { X86_64_PROFILE } from './x86_64';
-import { AARCH64_PROFILE } from './aarch64';
-
 export { ARCHITECTURES, ArchitectureSchema, architectureOf, type Architecture } from './architecture';
 export type { ArchProfile } from './profile';
+export { archProfile, profileOfTarget, profileOfUname, architectureNamedBy, guessArchitecture, canonicalFeatureAnyArch } from './profiles';
 export { SVE_LENGTHS, sveLength, QEMU_AARCH64_FEATURES } from './aarch64Features';
 export { parseAarch64Cpuinfo } from './aarch64Cpuinfo';
-
-const PROFILES: Readonly<Record<Architecture, ArchProfile>> = { x86_64: X86_64_PROFILE, aarch64: AARCH64_PROFILE };
-
-/** The profile of a known architecture. */
-export function archProfile(arch: Architecture): ArchProfile {
-  return PROFILES[arch];
-}
-
-/** The profile of a query-target answer; undefined for an architecture qemu-cpu has no profile for. */
-export function profileOfTarget(target: string): ArchProfile | undefined {
-  const arch = architectureOf(target);
-  return arch === undefined ? undefined : PROFILES[arch];
-}
-
-/** The profile whose hosts report this `uname -m`, if any. */
-export function profileOfUname(uname: string): ArchProfile | undefined {
-  return ARCHITECTURES.map((a) => PROFILES[a]).find((p) => p.unameNames.includes(uname.trim()));
-}
-
-/**
- * The architecture a QEMU binary most likely emulates, before QEMU is asked:
- * `qemu-system-<arch>` names it; any other name (RHEL's /usr/libexec/qemu-kvm)
- * runs the host's own. A guess to pipeline by; query-target confirms it.
- */
-export function guessArchitecture(binary: string | undefined, uname?: string): Architecture {
-  const base = binary?.split('/').pop() ?? '';
-  const named = /^qemu-system-([a-z0-9_]+)$/.exec(base);
-  if (named) return architectureOf(named[1]) ?? 'x86_64';
-  return (uname !== undefined ? profileOfUname(uname)?.arch : undefined) ?? 'x86_64';
-}
-
-/** Every architecture's feature names: what a selection may name before any host says which architecture it is. */
-export const ALL_FEATURES: ReadonlySet<string> = new Set(ARCHITECTURES.flatMap((a) => [...PROFILES[a].features]));
-
-/**
- * The canonical spelling of a feature name in any profile (x86 first: its
- * aliases and Linux spellings), or undefined when no architecture knows it.
- */
-export function canonicalFeatureAnyArch(name: string): string | undefined {
-  for (const a of ARCHITECTURES) {
-    const c = PROFILES[a].canonicalFeatureName(name);
-    if (c !== undefined) return c;
-  }
-  return undefined;
-}
+export { requireTargetProfile } from './requireTargetProfile';
+export { mixedArchitectures } from './mixedArchitectures';

@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { RemoteCommandError, formatZodIssues } from '../../errors';
-import { firstCpuinfoBlock } from '../cpuinfoBlock';
+import { cpuinfoDecimal as decimal, parseFirstCpuinfoBlock } from '../cpuinfoBlock';
 import type { X86HostCpu } from '../hostCpu';
 
-const decimal = z.string({ required_error: 'missing' }).regex(/^\d+$/, 'not a decimal number').transform(Number);
 const text = z.string({ required_error: 'missing' }).min(1, 'empty');
 
 /** The first processor block, keyed by cpuinfo's field names. */
@@ -36,13 +34,11 @@ const ProcessorBlockSchema = z
  * @throws RemoteCommandError (stage 'host-facts') naming every problem found.
  */
 export function parseX86Cpuinfo(cpuinfo: string, host?: string): X86HostCpu {
-  const result = ProcessorBlockSchema.safeParse(firstCpuinfoBlock(cpuinfo));
-  if (result.success) return result.data;
-  throw new RemoteCommandError({
+  return parseFirstCpuinfoBlock(
+    ProcessorBlockSchema,
+    cpuinfo,
     host,
-    stage: 'host-facts',
-    what: "The host's /proc/cpuinfo could not be read as an x86 CPU description",
-    why: formatZodIssues(result.error, 'cpuinfo').join('; '),
-    hint: 'Check that /proc/cpuinfo on the host is readable and complete.',
-  });
+    "The host's /proc/cpuinfo could not be read as an x86 CPU description",
+    'Check that /proc/cpuinfo on the host is readable and complete.',
+  );
 }

@@ -78,7 +78,7 @@ export function typeOf(schema: z.ZodTypeAny, ctx: ConversionContext, nameHint: s
   if (inner instanceof z.ZodDiscriminatedUnion) {
     // Pulumi's schema has no union of object types that every SDK generator supports: one object type holds every
     // variant's fields, the discriminator required, a field required only where every variant requires it.
-    return typeOf(mergedVariants(inner), ctx, nameHint === '' ? nameHint : ctx.named.get(inner) ?? ctx.named.get(schema) ?? nameHint);
+    return typeOf(mergedVariants(inner), ctx, ctx.named.get(inner) ?? ctx.named.get(schema) ?? nameHint);
   }
   if (inner instanceof z.ZodObject) {
     ctx.tokens ??= new Map();
