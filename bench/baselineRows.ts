@@ -84,7 +84,7 @@ export async function baselineRows(ctx: RowGroupContext): Promise<Row[]> {
   };
   const fileHosts = (names: string[]) => names.map((name) => sshd.fileHost(name));
   const inputs = (names: string[], extra: Record<string, unknown> = {}): SelectionInputs => SelectionInputsSchema.parse({ model: 'auto', ...cpu, ...extra, hosts: names.map((name) => sshd.connection({ name })) });
-  const cli = (args: string[], cacheHome: string) => runProcess([process.execPath, BIN, ...args], '', { XDG_CACHE_HOME: cacheHome });
+  const cli = (args: string[], cacheHome: string) => runProcess([BIN, ...args], '', { XDG_CACHE_HOME: cacheHome });
   const cacheOf = (home: string) => path.join(home, 'qemu-cpu');
   const oneFile = file('baseline-1', { ...cpu, hosts: fileHosts(['bl-one']) });
   const baseline1 = (home: string) => cli(['baseline', '-c', oneFile, '-f', 'json'], home);

@@ -11,7 +11,7 @@ import { QemuSession } from './qemuSession';
  * vCPU's MSRs when the VM is created (QEMU then aborts with "failed to set MSR").
  */
 export async function checkVcpuStart(transport: Transport, opts: Omit<LaunchOptions, 'cpu'> & { model: string }): Promise<VcpuStartRecord> {
-  const base = { model: opts.model, machineType: opts.machineType };
+  const base = { model: opts.model, cpu: opts.model, machineType: opts.machineType };
   try {
     const session = await QemuSession.start(transport, { ...opts, cpu: opts.model });
     await session.shutdown();

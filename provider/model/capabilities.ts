@@ -79,6 +79,10 @@ export const HostCapabilitiesSchema = z
             vcpuStart: z
               .object({
                 machineType: z.string().describe('The machine type of the paused VM.'),
+                cpu: z
+                  .string()
+                  .min(1)
+                  .describe("The -cpu of the paused VM: the model itself, or the model whose vCPU it is (max under KVM on x86 runs as host: QEMU's host is max, one VM answers both)."),
                 starts: z
                   .boolean()
                   .nullable()
@@ -86,7 +90,7 @@ export const HostCapabilitiesSchema = z
                 qemuStderr: z.string().nullable().describe("QEMU's own lines when starts is false."),
               })
               .optional()
-              .describe('Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.'),
+              .describe('Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model, or with the model whose vCPU it is (cpu).'),
           })
           .describe('One named CPU model QEMU offers.'),
       )
@@ -304,7 +308,7 @@ export function withVcpuStarts(caps: HostCapabilities, starts: readonly VcpuStar
     models: caps.models.map((m) => {
       const start = byModel.get(m.name);
       if (!start) return m;
-      const vcpuStart = { machineType: start.machineType, starts: start.starts, qemuStderr: start.qemuStderr };
+      const vcpuStart = { machineType: start.machineType, cpu: start.cpu, starts: start.starts, qemuStderr: start.qemuStderr };
       // A start that succeeds settles a usability QEMU did not report (aarch64); one that fails settles it either way.
       const usable = start.starts === false ? false : m.usable === null && start.starts === true ? true : m.usable;
       return { ...m, usable, vcpuStart };

@@ -6,7 +6,7 @@ export * from './qemuNames';
 export * from './qapi';
 export type { QemuProbeRecord, HostFactsInput } from './probeRecord';
 export type { CpuCheckRecord, UnavailableSource } from './cpuCheckRecord';
-export type { VcpuStartRecord } from './vcpuStartRecord';
+export { startCheckCpus, startRecordsOf, type VcpuStartRecord } from './vcpuStartRecord';
 export {
   QEMU_X86_FEATURES,
   LINUX_SYNTHETIC_FLAGS,

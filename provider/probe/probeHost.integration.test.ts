@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { probeHost } from './probeHost';
 import { rawQmp } from '../../harness/rawQmp';
 import { startSshd, type Sshd } from '../../harness/sshd';
+import { countingPool } from '../../harness/countingTransport';
 import type { HostCapabilities } from '../model';
 import { itWithKvm, realAccel } from '../../harness/accel';
 
@@ -83,6 +84,32 @@ describe('probeHost over SSH (real loopback sshd)', () => {
     expect(caps.host).toBe(`127.0.0.1:${sshd.port}`);
     expect(caps.accelerator).toBe(accel);
     expectSameAsQemu(caps, truth);
+  });
+
+  itWithKvm("a start-checked probe under KVM starts two QEMUs, its own and host's paused VM, which answers max too (max is host)", async () => {
+    const { pool, counter } = countingPool();
+    try {
+      const caps = await probeHost({ connection: sshd.connection(), accelerator: 'kvm' }, { pool, cache: 'off', vcpuStartCheck: true });
+      expect(counter.qemuStarts).toBe(2);
+      const host = caps.models.find((m) => m.name === 'host')?.vcpuStart;
+      const max = caps.models.find((m) => m.name === 'max')?.vcpuStart;
+      expect(host).toMatchObject({ machineType: 'q35', cpu: 'host', starts: expect.any(Boolean) });
+      expect(max).toEqual({ ...host, cpu: 'host' });
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('a start-checked probe under TCG starts max a VM of its own', async () => {
+    const { pool, counter } = countingPool();
+    try {
+      const caps = await probeHost({ connection: sshd.connection(), accelerator: 'tcg' }, { pool, cache: 'off', vcpuStartCheck: true });
+      expect(counter.qemuStarts).toBe(2);
+      expect(caps.models.find((m) => m.name === 'max')?.vcpuStart).toMatchObject({ machineType: 'q35', cpu: 'max', starts: true });
+      expect(caps.models.find((m) => m.name === 'host')?.vcpuStart).toBeUndefined();
+    } finally {
+      await pool.closeAll();
+    }
   });
 
   it('probes with a given machine type', async () => {

@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import { archProfile, guessArchitecture, HostCapabilitiesSchema, buildCapabilities, parseCpuinfo, withVcpuStarts, type ArchProfile, type HostCapabilities } from '../model';
+import { archProfile, guessArchitecture, HostCapabilitiesSchema, buildCapabilities, parseCpuinfo, startCheckCpus, startRecordsOf, withVcpuStarts, type ArchProfile, type HostCapabilities } from '../model';
 import { connectionLabel, LocalTransport, type Connection, type Transport } from '../transport';
 import { checkVcpuStart, probeQemu, readHostFacts, DEFAULT_TIMEOUTS, type HostFacts } from '../launcher';
 import type { HostIdentity } from './fingerprint';
@@ -103,13 +103,16 @@ export async function probeOver(transport: Transport, request: ProbeRequest, opt
       ask: async () => {
         const probing = probeQemu(transport, { accelerator: request.accelerator, machineType, qemuBinary: request.qemuBinary, timeouts });
         probing.catch(() => undefined);
-        // The models whose start is checked, and the machine type a vCPU needs (the probe's, else the architecture's default), are the profile's.
+        // The models whose start is checked, the VMs that answer them (one per distinct vCPU: max under KVM is host's),
+        // and the machine type a vCPU needs (the probe's, else the architecture's default), are the profile's.
         const startChecks = (profile: ArchProfile) => {
+          const models = profile.startChecked[request.accelerator];
+          const sameAs = profile.startCheckedAs[request.accelerator];
           const checks = Promise.all(
-            profile.startChecked[request.accelerator].map((model) =>
-              checkVcpuStart(transport, { accelerator: request.accelerator, machineType: machineType === 'none' ? profile.defaultMachineType : machineType, model, qemuBinary: request.qemuBinary, timeouts }),
+            startCheckCpus(models, sameAs).map((cpu) =>
+              checkVcpuStart(transport, { accelerator: request.accelerator, machineType: machineType === 'none' ? profile.defaultMachineType : machineType, model: cpu, qemuBinary: request.qemuBinary, timeouts }),
             ),
-          );
+          ).then((vms) => startRecordsOf(models, sameAs, vms));
           checks.catch(() => undefined);
           return checks;
         };

@@ -21,6 +21,12 @@ export interface ArchProfile {
   /** The models whose start a probe checks with a paused VM, per accelerator. */
   readonly startChecked: Readonly<Record<Accelerator, readonly string[]>>;
   /**
+   * Start-checked models that are another model's vCPU, per accelerator:
+   * the paused VM of the value answers the key's start check too, so a
+   * probe starts one VM for both (model/vcpuStartRecord.ts).
+   */
+  readonly startCheckedAs: Readonly<Record<Accelerator, Readonly<Record<string, string>>>>;
+  /**
    * How QEMU reports what a CPU lacks on this host:
    * - 'unavailable-features': query-cpu-definitions' unavailable-features per
    *   model, and the vCPU's unavailable-features property (x86);

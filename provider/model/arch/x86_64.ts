@@ -11,6 +11,10 @@ export const X86_64_PROFILE: ArchProfile = {
   expansionType: 'static',
   // host and max carry the host's MSRs, which KVM may still refuse when it creates the vCPU; TCG has no host model.
   startChecked: { kvm: ['host', 'max'], tcg: ['max'] },
+  // Under KVM, QEMU's host is max: its type is max's subtype, whose class only marks host CPUID as required and
+  // describes itself (target/i386, host_cpu_class_init), and both take KVM's supported CPUID in the same instance
+  // init. Their full expansions are equal on QEMU 7.2 and 10.0 (provider/launcher/hostIsMax.integration.test.ts).
+  startCheckedAs: { kvm: { max: 'host' }, tcg: {} },
   missingReport: 'unavailable-features',
   usabilityNote: () => null,
   features: QEMU_X86_FEATURES,

@@ -17,7 +17,8 @@ export const PROBE_USAGE = `Usage: qemu-cpu probe [user@]host[:port] [options]
 
 Asks QEMU on the host which guest CPU models and features it can really give a VM.
 "Usable" means a VM starts: host and max, which QEMU lists as usable from CPUID
-alone, get one paused VM each. Blockers are grouped by the layer that withholds
+alone, get a paused VM (under KVM one: host's, as QEMU's host is max there).
+Blockers are grouped by the layer that withholds
 them (cpu, kvm-or-qemu, qemu, machine-type, topology, or undecided).
 
 Options:
@@ -103,7 +104,7 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
     throw err instanceof KeyPassphraseError ? err.withSetting(PASSPHRASE_ENV) : err;
   };
   const probeRequest = dropUndefined(request) as ProbeRequestInput;
-  // "Usable" here means a VM starts: host and max get one paused VM each (cached with the answer).
+  // "Usable" here means a VM starts: host and max get a paused VM, one for both under KVM (cached with the answer).
   const caps = await probeHost(probeRequest, { cache: values['no-cache'] ? 'refresh' : 'use', vcpuStartCheck: true, hostTimeoutMs }).catch(withSetting);
   const models = values['model-levels'] ? await probeModelLevels(probeRequest, caps, { hostTimeoutMs }).catch(withSetting) : undefined;
   // The x86-64 levels are derived from the answer, so they are added here rather than stored (or cached) with it.

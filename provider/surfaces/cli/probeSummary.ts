@@ -41,8 +41,8 @@ export function renderProbeSummary(caps: HostCapabilities): string {
   out.push(...wrap(usable.map((m) => label(m.name)), '  '));
   out.push('');
   if (failsToStart.length > 0) {
-    out.push(`Listed usable by QEMU, but a VM with them does not start here (a paused VM each, machine type ${failsToStart[0].vcpuStart?.machineType}):`);
-    for (const m of failsToStart) out.push(`  ${label(m.name)}: ${m.vcpuStart?.qemuStderr ?? ''}`);
+    out.push(`Listed usable by QEMU, but a VM with them does not start here (paused VMs, machine type ${failsToStart[0].vcpuStart?.machineType}):`);
+    for (const m of failsToStart) out.push(`  ${label(m.name)}${ranAs(m)}: ${m.vcpuStart?.qemuStderr ?? ''}`);
     out.push('');
   }
   if (unreported.length > 0) {
@@ -91,4 +91,10 @@ export function wrap(words: readonly string[], indent: string, width = 100): str
 function spoken(feature: string): string {
   const known: Record<string, string> = { pni: 'sse3', 'sse4.1': 'sse4_1', 'sse4.2': 'sse4_2', 'lahf-lm': 'lahf_lm', 'sha-ni': 'sha_ni' };
   return known[feature] ? `${feature} (${known[feature]})` : feature;
+}
+
+/** " (host's VM, the same vCPU)" for a model whose start another model's VM answered (max under KVM is host), else "". */
+function ranAs(m: HostCapabilities['models'][number]): string {
+  const cpu = m.vcpuStart?.cpu;
+  return cpu && cpu !== m.name ? ` (${cpu}'s VM, the same vCPU)` : '';
 }

@@ -751,7 +751,7 @@ type CpuModel struct {
 	Name string `pulumi:"name"`
 	// A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts. Null when QEMU does not say (aarch64 lists no unavailable-features; see usabilityNote) and no start was checked: `qemu-cpu check` answers with a paused VM.
 	Usable *bool `pulumi:"usable"`
-	// Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
+	// Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model, or with the model whose vCPU it is (cpu).
 	VcpuStart *CpuModelVcpuStart `pulumi:"vcpuStart"`
 }
 
@@ -800,7 +800,7 @@ func (o CpuModelOutput) Usable() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v CpuModel) *bool { return v.Usable }).(pulumi.BoolPtrOutput)
 }
 
-// Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
+// Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model, or with the model whose vCPU it is (cpu).
 func (o CpuModelOutput) VcpuStart() CpuModelVcpuStartPtrOutput {
 	return o.ApplyT(func(v CpuModel) *CpuModelVcpuStart { return v.VcpuStart }).(CpuModelVcpuStartPtrOutput)
 }
@@ -1164,6 +1164,8 @@ func (o CpuModelSelectionX86LevelHostsItemArrayOutput) Index(i pulumi.IntInput) 
 }
 
 type CpuModelVcpuStart struct {
+	// The -cpu of the paused VM: the model itself, or the model whose vCPU it is (max under KVM on x86 runs as host: QEMU's host is max, one VM answers both).
+	Cpu string `pulumi:"cpu"`
 	// The machine type of the paused VM.
 	MachineType string `pulumi:"machineType"`
 	// QEMU's own lines when starts is false.
@@ -1184,6 +1186,11 @@ func (o CpuModelVcpuStartOutput) ToCpuModelVcpuStartOutput() CpuModelVcpuStartOu
 
 func (o CpuModelVcpuStartOutput) ToCpuModelVcpuStartOutputWithContext(ctx context.Context) CpuModelVcpuStartOutput {
 	return o
+}
+
+// The -cpu of the paused VM: the model itself, or the model whose vCPU it is (max under KVM on x86 runs as host: QEMU's host is max, one VM answers both).
+func (o CpuModelVcpuStartOutput) Cpu() pulumi.StringOutput {
+	return o.ApplyT(func(v CpuModelVcpuStart) string { return v.Cpu }).(pulumi.StringOutput)
 }
 
 // The machine type of the paused VM.
@@ -1223,6 +1230,16 @@ func (o CpuModelVcpuStartPtrOutput) Elem() CpuModelVcpuStartOutput {
 		var ret CpuModelVcpuStart
 		return ret
 	}).(CpuModelVcpuStartOutput)
+}
+
+// The -cpu of the paused VM: the model itself, or the model whose vCPU it is (max under KVM on x86 runs as host: QEMU's host is max, one VM answers both).
+func (o CpuModelVcpuStartPtrOutput) Cpu() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CpuModelVcpuStart) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Cpu
+	}).(pulumi.StringPtrOutput)
 }
 
 // The machine type of the paused VM.

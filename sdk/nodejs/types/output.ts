@@ -92,7 +92,7 @@ export interface CpuModel {
      */
     usable?: boolean;
     /**
-     * Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
+     * Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model, or with the model whose vCPU it is (cpu).
      */
     vcpuStart?: outputs.CpuModelVcpuStart;
 }
@@ -172,6 +172,10 @@ export interface CpuModelSelectionX86LevelHostsItem {
 }
 
 export interface CpuModelVcpuStart {
+    /**
+     * The -cpu of the paused VM: the model itself, or the model whose vCPU it is (max under KVM on x86 runs as host: QEMU's host is max, one VM answers both).
+     */
+    cpu: string;
     /**
      * The machine type of the paused VM.
      */

@@ -254,7 +254,7 @@ class CpuModel(dict):
         :param _builtins.str name: Model name as QEMU spells it (e.g. "Skylake-Client-v4").
         :param _builtins.str alias_of: The versioned model this name resolves to (e.g. "Skylake-Client-v1"); null if none.
         :param _builtins.bool usable: A guest can run this model here: QEMU reported no unavailable features for it, and, where its start was checked (vcpuStart), a VM with it starts. Null when QEMU does not say (aarch64 lists no unavailable-features; see usabilityNote) and no start was checked: `qemu-cpu check` answers with a paused VM.
-        :param 'CpuModelVcpuStart' vcpu_start: Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
+        :param 'CpuModelVcpuStart' vcpu_start: Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model, or with the model whose vCPU it is (cpu).
         """
         pulumi.set(__self__, "blockers", blockers)
         pulumi.set(__self__, "deprecated", deprecated)
@@ -319,7 +319,7 @@ class CpuModel(dict):
     @pulumi.getter(name="vcpuStart")
     def vcpu_start(self) -> Optional['outputs.CpuModelVcpuStart']:
         """
-        Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model.
+        Present for the models whose start was checked (host and max, with the probe start check): one paused VM with just this model, or with the model whose vCPU it is (cpu).
         """
         return pulumi.get(self, "vcpu_start")
 
@@ -564,19 +564,30 @@ class CpuModelSelectionX86LevelHostsItem(dict):
 @pulumi.output_type
 class CpuModelVcpuStart(dict):
     def __init__(__self__, *,
+                 cpu: _builtins.str,
                  machine_type: _builtins.str,
                  qemu_stderr: Optional[_builtins.str] = None,
                  starts: Optional[_builtins.bool] = None):
         """
+        :param _builtins.str cpu: The -cpu of the paused VM: the model itself, or the model whose vCPU it is (max under KVM on x86 runs as host: QEMU's host is max, one VM answers both).
         :param _builtins.str machine_type: The machine type of the paused VM.
         :param _builtins.str qemu_stderr: QEMU's own lines when starts is false.
         :param _builtins.bool starts: True: the vCPU was created; false: QEMU aborted or refused creating it (then usable is false); null: QEMU failed otherwise, nothing learned.
         """
+        pulumi.set(__self__, "cpu", cpu)
         pulumi.set(__self__, "machine_type", machine_type)
         if qemu_stderr is not None:
             pulumi.set(__self__, "qemu_stderr", qemu_stderr)
         if starts is not None:
             pulumi.set(__self__, "starts", starts)
+
+    @_builtins.property
+    @pulumi.getter
+    def cpu(self) -> _builtins.str:
+        """
+        The -cpu of the paused VM: the model itself, or the model whose vCPU it is (max under KVM on x86 runs as host: QEMU's host is max, one VM answers both).
+        """
+        return pulumi.get(self, "cpu")
 
     @_builtins.property
     @pulumi.getter(name="machineType")
