@@ -1,4 +1,4 @@
-import { StoredHostVerdictSchema, type HostVerdict } from './hostVerdict';
+import { cannotReason, StoredHostVerdictSchema, type HostVerdict } from './hostVerdict';
 
 const OLD = {
   name: 'kvm-a',
@@ -26,5 +26,18 @@ describe('a verdict stored before verdicts had outcome', () => {
     expect(v).toMatchObject({ outcome: 'undecided', message: 'kvm-a: could not connect (connect): refused.' });
     expect(v.stage).toBeUndefined();
     expect(v.kind).toBeUndefined();
+  });
+});
+
+describe('cannotReason: why a host cannot, in words (GitHub and JUnit lines)', () => {
+  it('names what is missing with its layer, or the refusal', () => {
+    expect(cannotReason({ missingFeatures: ['erms'], blockers: [{ feature: 'erms', layer: 'qemu', evidence: 'x' }] })).toBe('missing erms (qemu)');
+    expect(cannotReason({ missingFeatures: [], refusal: { kind: 'unknown-model', name: 'X', qemuStderr: 'no' } })).toBe('its QEMU does not know CPU model X');
+  });
+
+  it("with nothing missing and no refusal (model 'auto', no model common to the fleet), the verdict's own message; never a bare \"missing \"", () => {
+    const noBaseline = { missingFeatures: [], message: 'kvm-a: no CPU model is usable on every host: kvm-b lacks all of kvm-a’s' };
+    expect(cannotReason(noBaseline)).toBe(noBaseline.message);
+    expect(cannotReason({ missingFeatures: [] })).toBe('QEMU gave no reason');
   });
 });

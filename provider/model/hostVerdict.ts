@@ -192,13 +192,19 @@ export function refusedVerdict(
   };
 }
 
-/** Why a host cannot enforce the CPU, in words: its refusal, or the features it is missing, each with its layer where known. */
-export function cannotReason(verdict: Pick<HostVerdict, 'missingFeatures' | 'refusal' | 'blockers'>): string {
+/**
+ * Why a host cannot enforce the CPU, in words: its refusal, or the features
+ * it is missing, each with its layer where known; otherwise (no-baseline: no
+ * model is common to the fleet) the verdict's own message.
+ */
+export function cannotReason(verdict: Pick<HostVerdict, 'message' | 'missingFeatures' | 'refusal' | 'blockers'>): string {
   if (verdict.refusal?.kind === 'unknown-model') return `its QEMU does not know CPU model ${verdict.refusal.name}`;
   if (verdict.refusal?.kind === 'unknown-feature') return `its QEMU does not know CPU feature ${verdict.refusal.name}`;
   if (verdict.refusal?.kind === 'unknown-machine-type') return `its QEMU does not know machine type ${verdict.refusal.name}`;
   if (verdict.refusal?.kind === 'vcpu-start') return `a VM with it does not start (${verdict.refusal.qemuStderr})`;
   if (verdict.refusal?.kind === 'cpu-properties') return `its QEMU refuses the CPU at start (${verdict.refusal.qemuStderr})`;
+  // Nothing missing and no refusal (no-baseline: no model is common to the fleet): the verdict's own words.
+  if (verdict.missingFeatures.length === 0) return verdict.message ?? 'QEMU gave no reason';
   const layerOf = new Map((verdict.blockers ?? []).map((b) => [b.feature, b.layer]));
   return `missing ${verdict.missingFeatures.map((f) => (layerOf.has(f) ? `${f} (${layerOf.get(f)})` : f)).join(', ')}`;
 }
