@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../errors';
 import { AcceleratorSchema, CpuModelNameSchema, MachineTypeSchema } from './qemuNames';
 import { canonicalFeatureAnyArch } from './arch';
 import { X86LevelSchema } from './x86Levels';
@@ -51,14 +52,14 @@ export interface NormalizedSelection {
   accelerator: CpuSelection['accelerator'];
 }
 
+/** The two feature-list inputs of a selection. */
+export type FeatureField = 'requiredFeatures' | 'disabledFeatures';
+
 /**
  * Canonicalize feature names. Returns every problem at once: unknown names
  * and features both required and disabled, with the input each is about
  * (problemFields, index for index).
  */
-/** The two feature-list inputs of a selection. */
-export type FeatureField = 'requiredFeatures' | 'disabledFeatures';
-
 export function normalizeSelection(selection: CpuSelection & { model: string }): { selection: NormalizedSelection; problems: string[]; problemFields: FeatureField[] } {
   const problems: string[] = [];
   const problemFields: FeatureField[] = [];
@@ -88,4 +89,18 @@ export function normalizeSelection(selection: CpuSelection & { model: string }):
     problems,
     problemFields,
   };
+}
+
+/**
+ * {@link normalizeSelection}, for a service about to ask hosts: the
+ * normalized selection, or one ConfigError naming every problem.
+ *
+ * @throws ConfigError for unknown feature names or features both required and disabled.
+ */
+export function requireValidSelection(selection: CpuSelection & { model: string }): NormalizedSelection {
+  const { selection: normalized, problems, problemFields } = normalizeSelection(selection);
+  if (problems.length > 0) {
+    throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems, issueFields: problemFields });
+  }
+  return normalized;
 }

@@ -34,7 +34,7 @@ export {
   type BuildCapabilitiesInput,
   type FeatureGap,
 } from './capabilities';
-export { AutoModelSchema, isAutoModel, CpuSelectionSchema, normalizeSelection, type AutoModel, type CpuSelection, type NormalizedSelection } from './cpuSelection';
+export { AutoModelSchema, isAutoModel, CpuSelectionSchema, normalizeSelection, requireValidSelection, type AutoModel, type CpuSelection, type NormalizedSelection } from './cpuSelection';
 export { HostVerdictSchema, StoredHostVerdictSchema, OUTCOMES, VERDICT_KINDS, attributeAcrossQemus, cannotReason, evaluateCpuCheck, refusedVerdict, undecidedVerdict, withAnswerOutcome, type HostVerdict, type Outcome, type VerdictKind } from './hostVerdict';
 export { BLOCKER_LAYERS, BlockerSchema, LAYER_MEANING, blockerLayer, blockerLayers, groupByLayer, type Blocker, type BlockerLayer, type LayerEvidence } from './blockerLayer';
 export * from './render';

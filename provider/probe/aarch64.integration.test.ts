@@ -95,6 +95,7 @@ describe('aarch64 hosts: real qemu-system-aarch64 under TCG over SSH', () => {
     const report = await findBaseline(inputs({ hosts: [arm('arm-big'), arm('arm-small', smallerSveQemu())] }), { pool, probe: { cache: 'off' } });
     expect(report.ok).toBe(true);
     expect(report.model).toBe('max');
+    expect(report.method).toBe('host-model');
     expect(report.selection?.requiredFeatures).toEqual(expect.arrayContaining(['sve', 'sve128', 'sve256', 'sve384', 'pmu', 'aarch64']));
     expect(report.selection?.requiredFeatures).not.toContain('sve512');
     expect(report.selection?.disabledFeatures).toEqual(expect.arrayContaining(['sve512', 'sve2048', 'pauth']));

@@ -55,6 +55,7 @@ describe('findBaseline', () => {
     expect(report).toEqual(expect.objectContaining({ ok: false, decided: true, model: null, selection: null, x86Level: null }));
     expect(report.reason).toMatch(/^no x86-64 baseline: no 64-bit named CPU model is usable on every host; nearest: \S+ lacks pni;/);
     expect(report.policy).toEqual(expect.objectContaining({ fleetVendors: ['amd', 'intel'], crossVendor: true }));
+    expect(report.method).toBe('named-models');
     expect(report.policy!.leftOut).toEqual(expect.arrayContaining([{ model: 'pentium3-v1', why: '32-bit' }, { model: 'pentium-v1', why: '32-bit' }]));
     // Per host, the highest level any guest there can reach: its host model's.
     expect(report.hosts.map((h) => [h.name, h.hostModelLevel])).toEqual([['local-real', 'x86-64-v1'], ['amd-genoa', 'x86-64-v4'], ['amd-zen2', 'x86-64-v3'], ['intel-a', 'x86-64-v3'], ['intel-b', 'x86-64-v3']]);

@@ -15,12 +15,11 @@ import {
   x86LevelOf,
   lackingRequiredFeatures,
   migrationBlockers,
-  normalizeSelection,
+  requireValidSelection,
   noRenderings,
   renderCpu,
   hostCpuName,
   hostCpuVendor,
-  suggestMachineType,
   type BaselineCandidate,
   type BaselinePolicy,
   type HostCapabilities,
@@ -28,6 +27,7 @@ import {
   type X86Level,
 } from '../model';
 import { askAtOnce } from './baselineAtOnce';
+import { withTruth } from './baselineTruth';
 import { BaselineCache, fromCache, type BaselineCacheHost } from './baselineCache';
 import { confirmExtras, type Verifier } from './baselineExtras';
 import { probeForBaseline, sharedFacts, unchangedEverywhere, type BaselineHostContext, type ProbedHost } from './baselineHosts';
@@ -77,8 +77,7 @@ type TriedCandidate = BaselineReport['candidates'][number];
  */
 export async function findBaseline(inputs: FleetSelection, options: BaselineOptions = {}): Promise<BaselineReport> {
   if (inputs.hosts.length === 0) throw new ConfigError({ what: 'no hosts to find a baseline for', hint: 'Name hosts, or an inventory that has some.' });
-  const { selection: base, problems, problemFields } = normalizeSelection({ ...inputs, model: 'base' });
-  if (problems.length > 0) throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems, issueFields: problemFields });
+  const base = requireValidSelection({ ...inputs, model: 'base' });
   const ctx: BaselineHostContext = { pool: options.pool ?? sharedPool, factsOf: options.factsOf ?? sharedFacts(), probe: options.probe };
   const cache = new BaselineCache(inputs.hosts.map(cacheHost), baselineQuestion(inputs, base, options), { cache: options.probe?.cache, cacheDir: options.probe?.cacheDir });
   const stored = await cache.stored();
@@ -117,9 +116,10 @@ async function searchBaseline(inputs: FleetSelection, base: NormalizedSelection,
   refuseMixedArchitectures(caps);
   // The fleet's demands are judged on the final CPU, not on each candidate's ground truth.
   const verifyOptions = { pool: ctx.pool, cache: options.probe?.cache, cacheDir: options.probe?.cacheDir, hostTimeoutMs: options.probe?.hostTimeoutMs, factsOf: ctx.factsOf };
-  if (archProfile(caps[0].arch).baseline === 'host-model') return findHostModelBaseline(inputs, base, caps, { ...unprobed, x86Level: null }, verifyOptions, withTruth);
+  const method = archProfile(caps[0].arch).baseline;
+  if (method === 'host-model') return findHostModelBaseline(inputs, base, caps, { ...unprobed, x86Level: null, method }, verifyOptions);
   const { candidates, policy } = deriveCandidates(caps, base);
-  const report: BaselineReport = { ...unprobed, policy };
+  const report: BaselineReport = { ...unprobed, policy, method };
   const asked = { ...inputs, minimumLevel: undefined, requireMigratable: false };
   const verify: Verifier = (model, required, hosts = inputs.hosts) =>
     verifySelection({ ...asked, hosts, model, requiredFeatures: required, disabledFeatures: base.disabledFeatures }, verifyOptions);
@@ -280,20 +280,7 @@ function emptyReport(probed: ProbedHost[], sel: NormalizedSelection, minimumLeve
     x86Level: null,
     minimumLevel: minimumLevel ?? null,
     policy: null,
-  };
-}
-
-/** Attach the ground truth: per-host machine types, and where they differ, one every host knows. */
-function withTruth(report: BaselineReport, truth: SelectionReport, caps: HostCapabilities[]): BaselineReport {
-  const machineTypes = truth.hosts.filter((h) => h.machineType !== null).map((h) => ({ host: h.name, machineType: h.machineType! }));
-  const hosts = report.hosts.map((h) => ({ ...h, machineType: machineTypes.find((m) => m.host === h.name)?.machineType ?? null }));
-  const distinct = new Set(machineTypes.map((m) => m.machineType));
-  return {
-    ...report,
-    decided: report.decided && truth.decided,
-    hosts,
-    verification: truth,
-    migration: { ...report.migration, machineTypes: distinct.size > 1 ? machineTypes : [], suggestedMachineType: distinct.size > 1 ? suggestMachineType(caps, [...distinct]) : null },
+    method: null,
   };
 }
 

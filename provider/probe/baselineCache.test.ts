@@ -34,6 +34,7 @@ const report = (reason: string, decided = true): BaselineReport => ({
   x86Level: null,
   minimumLevel: null,
   policy: null,
+  method: null,
 });
 
 describe('BaselineCache: a fleet answer, one entry per host', () => {

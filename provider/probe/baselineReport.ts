@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_KINDS, STAGES, type Problem } from '../errors';
-import { BaselineCandidateSchema, BaselinePolicySchema, MigrationBlockerSchema, OPTIONAL_CPU_RENDERING_SHAPE, X86LevelReachSchema, X86LevelSchema, AcceleratorSchema } from '../model';
+import { BASELINE_METHODS, BaselineCandidateSchema, BaselinePolicySchema, MigrationBlockerSchema, OPTIONAL_CPU_RENDERING_SHAPE, X86LevelReachSchema, X86LevelSchema, AcceleratorSchema } from '../model';
 import { SelectionReportSchema } from './verifySelection';
 
 /** What the probe said about one host, for the baseline's report. */
@@ -71,5 +71,9 @@ export const BaselineReportSchema = z.object({
   x86Level: X86LevelReachSchema.nullable().describe('The x86-64 level of the baseline CPU (the features every host gives it), and what the next level lacks; null without a confirmed CPU.'),
   minimumLevel: X86LevelSchema.nullable().describe('The minimumLevel asked for; a baseline below it is not ok. Null when none (the baseline is still at least x86-64-v1).'),
   policy: BaselinePolicySchema.nullable().describe('Which models were candidates: never 32-bit ones; for a fleet of one vendor, only its own or generic ones. Null when a host could not be probed.'),
+  method: z
+    .enum(BASELINE_METHODS)
+    .nullable()
+    .describe("How the baseline was searched, by the fleet's architecture profile: named-models (x86: the newest named model every host runs) or host-model (aarch64: the host model with the properties every host gives on). Null when a host could not be probed."),
 });
 export type BaselineReport = z.infer<typeof BaselineReportSchema>;

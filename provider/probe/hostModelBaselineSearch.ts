@@ -1,8 +1,9 @@
 import { archProfile, hostModelBaseline, renderCpu, type HostCapabilities, type NormalizedSelection } from '../model';
 import type { BaselineReport } from './baselineReport';
 import { candidateOutcome, lackingReason, unaskedReason } from './baselineReasons';
+import { withTruth } from './baselineTruth';
 import type { FleetSelection } from './selectionInputs';
-import { verifySelection, withDemands, type SelectionReport, type VerifyOptions } from './verifySelection';
+import { verifySelection, withDemands, type VerifyOptions } from './verifySelection';
 
 /**
  * The baseline of a fleet whose architecture's profile says 'host-model'
@@ -11,7 +12,6 @@ import { verifySelection, withDemands, type SelectionReport, type VerifyOptions 
  * one round: one paused VM per host.
  *
  * @param report - the report so far (hosts probed, nothing chosen).
- * @param attach - attaches the ground truth to the report (per-host machine types).
  */
 export async function findHostModelBaseline(
   inputs: FleetSelection,
@@ -19,7 +19,6 @@ export async function findHostModelBaseline(
   caps: HostCapabilities[],
   report: BaselineReport,
   verifyOptions: VerifyOptions,
-  attach: (report: BaselineReport, truth: SelectionReport, caps: HostCapabilities[]) => BaselineReport,
 ): Promise<BaselineReport> {
   const cpu = hostModelBaseline(caps, base);
   const arch = caps[0].arch;
@@ -27,14 +26,14 @@ export async function findHostModelBaseline(
   const asked = { ...inputs, minimumLevel: undefined, requireMigratable: false };
   const truth = await verifySelection({ ...asked, model: cpu.model, requiredFeatures: cpu.requiredFeatures, disabledFeatures: cpu.disabledFeatures }, verifyOptions);
   const tried = [candidateOutcome(candidate, truth)];
-  if (cpu.lacking.length > 0) return attach({ ...report, candidates: tried, reason: lackingReason(cpu.lacking) }, truth, caps);
-  if (!truth.decided) return attach({ ...report, decided: false, candidates: tried, reason: unaskedReason(truth) }, truth, caps);
+  if (cpu.lacking.length > 0) return withTruth({ ...report, candidates: tried, reason: lackingReason(cpu.lacking) }, truth, caps);
+  if (!truth.decided) return withTruth({ ...report, decided: false, candidates: tried, reason: unaskedReason(truth) }, truth, caps);
   if (!truth.ok) {
     const refused = truth.hosts.filter((h) => h.outcome === 'cannot').map((h) => `${h.name}: ${h.message ?? h.kind}`).join('; ');
-    return attach({ ...report, candidates: tried, reason: `the host model ${cpu.model} with the properties every host offers is refused: ${refused}` }, truth, caps);
+    return withTruth({ ...report, candidates: tried, reason: `the host model ${cpu.model} with the properties every host offers is refused: ${refused}` }, truth, caps);
   }
   const selection = { model: cpu.model, requiredFeatures: cpu.requiredFeatures, disabledFeatures: cpu.disabledFeatures, machineType: base.machineType ?? archProfile(arch).defaultMachineType, accelerator: base.accelerator };
-  return attach(
+  return withTruth(
     {
       ...report,
       ok: true,

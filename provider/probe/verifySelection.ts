@@ -12,7 +12,7 @@ import {
   selectionLevel,
   levelLabel,
   type X86Level,
-  normalizeSelection,
+  requireValidSelection,
   RENDERING_SHAPE,
   renderCpu,
   undecidedVerdict,
@@ -101,10 +101,7 @@ export async function verifyMachineTypes(
   const types = parseInput(MachineTypesSchema, machineTypes, 'machine type list');
   // hosts may be empty in the inputs when an inventory is to supply them (provider/inventory resolves it first).
   if (inputs.hosts.length === 0) throw new ConfigError({ what: 'no hosts to ask', why: 'hosts: name at least one host, or an inventory that has some', hint: 'Resolve inventory references first (resolveSelectionInputs).', issues: ['hosts: name at least one host, or an inventory that has some'] });
-  const { selection, problems, problemFields } = normalizeSelection(inputs);
-  if (problems.length > 0) {
-    throw new ConfigError({ what: 'invalid CPU selection', why: problems.join('; '), hint: 'Use QEMU feature names (qemu-cpu probe lists them).', issues: problems, issueFields: problemFields });
-  }
+  const selection = requireValidSelection(inputs);
   const selections = types.map((machineType) => ({ ...selection, machineType }));
   const pool = options.pool ?? sharedPool;
   const perHost = await runBounded(inputs.hosts, inputs.concurrency, (entry) => verifyHost(pool, entry, selections, options));

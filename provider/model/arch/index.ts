@@ -4,7 +4,7 @@
  * binary's name (profiles.ts).
  */
 export { ARCHITECTURES, ArchitectureSchema, architectureOf, type Architecture } from './architecture';
-export type { ArchProfile } from './profile';
+export { BASELINE_METHODS, type ArchProfile, type BaselineMethod } from './profile';
 export { archProfile, profileOfTarget, profileOfUname, architectureNamedBy, guessArchitecture, canonicalFeatureAnyArch } from './profiles';
 export { SVE_LENGTHS, sveLength, QEMU_AARCH64_FEATURES } from './aarch64Features';
 export { parseAarch64Cpuinfo } from './aarch64Cpuinfo';

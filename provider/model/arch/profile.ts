@@ -3,6 +3,15 @@ import type { HostCpu } from '../hostCpu';
 import type { Accelerator } from '../qemuNames';
 
 /**
+ * How a fleet baseline is found (ArchProfile.baseline): 'named-models' (x86:
+ * the newest named model every host runs, docs/baseline.md), or
+ * 'host-model' (arm: the host model, host under KVM and max under TCG, with
+ * the properties every host gives switched on and the others off).
+ */
+export const BASELINE_METHODS = ['named-models', 'host-model'] as const;
+export type BaselineMethod = (typeof BASELINE_METHODS)[number];
+
+/**
  * Everything that differs between guest architectures, in one place: one
  * profile per QEMU target (x86_64.ts, aarch64.ts), picked from the host's
  * query-target. A new architecture is one more profile file (docs/architecture.md).
@@ -46,13 +55,8 @@ export interface ArchProfile {
   cpuinfoFlagFeature(flag: string, known?: ReadonlySet<string>): string | undefined;
   /** Read the first processor of this architecture's /proc/cpuinfo. @throws RemoteCommandError naming every problem. */
   parseCpuinfo(cpuinfo: string, host?: string): HostCpu;
-  /**
-   * How a fleet baseline is found: 'named-models' (x86: the newest named
-   * model every host runs, docs/baseline.md), or 'host-model' (arm: the
-   * host model, host under KVM and max under TCG, with the properties every
-   * host gives switched on and the others off).
-   */
-  readonly baseline: 'named-models' | 'host-model';
+  /** How a fleet baseline is found: {@link BASELINE_METHODS}. */
+  readonly baseline: BaselineMethod;
   /** The x86-64 micro-architecture levels apply (x86 only). */
   readonly hasLevels: boolean;
 }

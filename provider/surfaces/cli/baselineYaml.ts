@@ -29,8 +29,7 @@ export function renderBaselineYaml(report: BaselineReport): string {
   }
   const chosen = report.candidates.find((c) => c.outcome === 'confirmed');
   const origin = chosen?.released ? ` (${chosen.vendor}, first shipped ${chosen.released})` : '';
-  const hostModel = report.policy === null && (report.model === 'host' || report.model === 'max');
-  if (hostModel) {
+  if (report.method === 'host-model') {
     // An architecture without a ladder of named models (aarch64): the host model, its properties pinned.
     out.push(comment(`The host model ${report.model}, with the ${report.selection.requiredFeatures.length} properties every host gives on and the ${report.selection.disabledFeatures.length} only some give off, so every host gives the same CPU.`));
   } else {
