@@ -15,10 +15,9 @@ import * as path from 'node:path';
 import { probeHost } from './probeHost';
 import { verifySelection } from './verifySelection';
 import { findBaseline } from './baseline';
-import { TransportPool } from './transportPool';
 import { SelectionInputsSchema, type SelectionInputsInput } from '../inventory';
 import { ConfigError } from '../errors';
-import { startSshd, type Sshd } from '../../harness/sshd';
+import { loopbackSshd } from '../../harness/loopbackSshd';
 import { scratchDir } from '../../harness/paths';
 
 const AARCH64 = '/usr/bin/qemu-system-aarch64';
@@ -33,23 +32,18 @@ function smallerSveQemu(): string {
 }
 
 describe('aarch64 hosts: real qemu-system-aarch64 under TCG over SSH', () => {
-  let sshd: Sshd;
-  const pool = new TransportPool();
+  const loop = loopbackSshd();
+  const { pool } = loop;
   const cacheDir = path.join(scratchDir, `aarch64-cache-${process.pid}`);
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
   afterAll(async () => {
-    await pool.closeAll();
-    await sshd?.stop();
     fs.rmSync(cacheDir, { recursive: true, force: true });
   });
-  const arm = (name: string, qemuBinary = AARCH64) => ({ ...sshd.connection({ name }), qemuBinary });
+  const arm = (name: string, qemuBinary = AARCH64) => ({ ...loop.sshd.connection({ name }), qemuBinary });
   const inputs = (input: Partial<SelectionInputsInput> & { hosts: SelectionInputsInput['hosts'] }) =>
     SelectionInputsSchema.parse({ accelerator: 'tcg', model: 'max', ...input }) as never;
 
   it('probe: the models QEMU offers, max with its SVE lengths, pauth, pmu and aarch64, from a full expansion', async () => {
-    const caps = await probeHost({ connection: sshd.connection({ name: 'arm-a' }), accelerator: 'tcg', qemuBinary: AARCH64 }, { pool, cache: 'off', vcpuStartCheck: true });
+    const caps = await probeHost({ connection: loop.sshd.connection({ name: 'arm-a' }), accelerator: 'tcg', qemuBinary: AARCH64 }, { pool, cache: 'off', vcpuStartCheck: true });
     expect(caps.arch).toBe('aarch64');
     expect(caps.hostModel.name).toBe('max');
     for (const f of ['aarch64', 'pmu', 'pauth', 'sve', 'sve128', 'sve256', 'sve512', 'sve2048']) expect(caps.hostModel.features).toContain(f);
@@ -107,7 +101,7 @@ describe('aarch64 hosts: real qemu-system-aarch64 under TCG over SSH', () => {
   });
 
   it('a mixed x86 + arm fleet: check says so as its reason, baseline refuses it; never "no baseline"', async () => {
-    const x86 = sshd.connection({ name: 'x86-a' });
+    const x86 = loop.sshd.connection({ name: 'x86-a' });
     const check = await verifySelection(inputs({ hosts: [x86, arm('arm-a')], model: 'max' }), { pool, cache: 'off' });
     expect(check.ok).toBe(false);
     expect(check.unmet).toEqual([expect.objectContaining({ kind: 'mixed-architecture', reason: expect.stringMatching(/x86_64 \(x86-a\) and aarch64 \(arm-a\): no guest CPU runs on both/) })]);

@@ -10,11 +10,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { probeHost } from './probeHost';
-import { TransportPool } from './transportPool';
 import { verifySelection } from './verifySelection';
 import { findBaseline } from './baseline';
 import { SelectionInputsSchema } from '../inventory';
-import { startSshd, type Sshd } from '../../harness/sshd';
+import { loopbackSshd } from '../../harness/loopbackSshd';
 import { qmpFixturesDir } from '../../harness/paths';
 import { replayQemuBinary } from '../../test/support/replayHost';
 import { renderCpu } from '../model';
@@ -27,15 +26,8 @@ interface DomainCapsMode {
 }
 
 describe('aarch64 under KVM: the recorded QEMU 10.0 session on an arm64 host, replayed over SSH', () => {
-  let sshd: Sshd;
-  const pool = new TransportPool();
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await pool.closeAll();
-    await sshd?.stop();
-  });
+  const loop = loopbackSshd();
+  const { pool } = loop;
   const xml = fs.readFileSync(path.join(qmpFixturesDir, 'domaincaps/qemu_10.0.0-virt.aarch64.xml'), 'utf8');
   const caps = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml).domainCapabilities;
   const modes: DomainCapsMode[] = caps.cpu.mode;
@@ -43,7 +35,7 @@ describe('aarch64 under KVM: the recorded QEMU 10.0 session on an arm64 host, re
 
   it("the host model is the recorded host's: 128-bit SVE only, pauth, pmu, AArch32 EL1, KVM steal time; the models' usability unknown, as libvirt says", async () => {
     const answer = await probeHost(
-      { connection: sshd.connection({ name: 'arm-kvm' }), accelerator: 'kvm', qemuBinary: replayQemuBinary('10.0.0.aarch64.qmp.json', 'kvm') },
+      { connection: loop.sshd.connection({ name: 'arm-kvm' }), accelerator: 'kvm', qemuBinary: replayQemuBinary('10.0.0.aarch64.qmp.json', 'kvm') },
       { pool, cache: 'off' },
     );
     expect(answer).toMatchObject({ arch: 'aarch64', accelerator: 'kvm', qemu: { version: '10.0.0' }, hostModel: { name: 'host' } });
@@ -59,9 +51,9 @@ describe('aarch64 under KVM: the recorded QEMU 10.0 session on an arm64 host, re
 
   it('the KVM path end to end on the recording: host start-checked usable, an exact check of host with 128-bit SVE and a baseline of two such hosts', async () => {
     const binary = replayQemuBinary('10.0.0.aarch64.qmp.json', 'kvm');
-    const probed = await probeHost({ connection: sshd.connection({ name: 'arm-kvm' }), accelerator: 'kvm', qemuBinary: binary }, { pool, cache: 'off', vcpuStartCheck: true });
+    const probed = await probeHost({ connection: loop.sshd.connection({ name: 'arm-kvm' }), accelerator: 'kvm', qemuBinary: binary }, { pool, cache: 'off', vcpuStartCheck: true });
     expect(probed.models.find((m) => m.name === 'host')).toMatchObject({ usable: true, vcpuStart: { machineType: 'virt', starts: true } });
-    const hosts = [{ ...sshd.connection({ name: 'arm-kvm-a' }), qemuBinary: binary }, { ...sshd.connection({ name: 'arm-kvm-b' }), qemuBinary: binary }];
+    const hosts = [{ ...loop.sshd.connection({ name: 'arm-kvm-a' }), qemuBinary: binary }, { ...loop.sshd.connection({ name: 'arm-kvm-b' }), qemuBinary: binary }];
     const check = await verifySelection(SelectionInputsSchema.parse({ hosts, model: 'host', requiredFeatures: ['sve', 'sve128'], accelerator: 'kvm' }) as never, { pool, cache: 'off' });
     expect(check.hosts.map((h) => [h.outcome, h.arch, h.source])).toEqual([['can', 'aarch64', 'vm-start'], ['can', 'aarch64', 'vm-start']]);
     expect(check.qemuCpuArg).toBe('host,sve=on,sve128=on');

@@ -6,26 +6,19 @@
  */
 import { itWithKvm } from '../../harness/accel';
 import { replayQemuBinary } from '../../test/support/replayHost';
-import { recordOutput, registerSecret } from '../../harness/secretSink';
-import { startSshd, type Sshd } from '../../harness/sshd';
+import { recordOutput } from '../../harness/secretSink';
+import { loopbackSshd } from '../../harness/loopbackSshd';
 import { findBaseline } from './baseline';
 import { replayedBaselineFleet } from './baselineFleet.testkit';
 import { SelectionInputsSchema, type SelectionInputsInput } from '../inventory';
-import { TransportPool } from './transportPool';
 import { verifySelection } from './verifySelection';
 
 describe('findBaseline', () => {
-  let sshd: Sshd;
-  const pool = new TransportPool();
+  const loop = loopbackSshd();
+  const { pool } = loop;
   let replayed: SelectionInputsInput['hosts'];
   beforeAll(async () => {
-    sshd = await startSshd();
-    registerSecret(sshd.privateKey);
-    replayed = await replayedBaselineFleet(sshd, 'baseline');
-  });
-  afterAll(async () => {
-    await pool.closeAll();
-    await sshd?.stop();
+    replayed = await replayedBaselineFleet(loop.sshd, 'baseline');
   });
   const inputs = (hosts: SelectionInputsInput['hosts'], extra: Partial<SelectionInputsInput> = {}) =>
     SelectionInputsSchema.parse({ model: 'auto', machineType: 'pc-q35-4.2', hosts, ...extra });
@@ -48,7 +41,7 @@ describe('findBaseline', () => {
 
   // The replays play KVM hosts, so this machine joins them under KVM, and its nested-KVM answer is what is checked.
   itWithKvm('with the real QEMU too: never a 32-bit model; no x86-64 baseline while every 64-bit model lacks pni here', async () => {
-    const hosts = [sshd.connection({ name: 'local-real' }), ...replayed!];
+    const hosts = [loop.sshd.connection({ name: 'local-real' }), ...replayed!];
     const report = await findBaseline(inputs(hosts), { pool, probe: { cache: 'off' } });
     recordOutput('probe:baseline', report);
     // Nested KVM here gives a guest not even SSE3 (pni), and every 64-bit model QEMU defines has it.
@@ -62,7 +55,7 @@ describe('findBaseline', () => {
   });
 
   itWithKvm('with the real QEMU and pni disabled: a 64-bit baseline enforceable on each host, and one more feature fails exactly where it is missing', async () => {
-    const hosts = [sshd.connection({ name: 'local-real' }), ...replayed!];
+    const hosts = [loop.sshd.connection({ name: 'local-real' }), ...replayed!];
     const report = await findBaseline(inputs(hosts, { disabledFeatures: ['pni'] }), { pool, probe: { cache: 'off' } });
     recordOutput('probe:baseline', report);
     expect(report.ok).toBe(true);
@@ -104,7 +97,7 @@ describe('findBaseline', () => {
   });
 
   it('a host that answers the probe but not the ground truth: undecided, and the report says which', async () => {
-    const broken = { ...sshd.connection({ name: 'no-vcpu' }), qemuBinary: replayQemuBinary('4.2.0.x86_64.qmp.json', 'kvm', 'no-vcpu') };
+    const broken = { ...loop.sshd.connection({ name: 'no-vcpu' }), qemuBinary: replayQemuBinary('4.2.0.x86_64.qmp.json', 'kvm', 'no-vcpu') };
     const report = await findBaseline(inputs([replayed![2], broken]), { pool, probe: { cache: 'off' } });
     expect(report).toEqual(expect.objectContaining({ ok: false, decided: false, model: null, reason: 'could not ask no-vcpu for the ground truth' }));
     expect(report.verification!.hosts[1]).toEqual(expect.objectContaining({ name: 'no-vcpu', enforceable: null, error: expect.stringMatching(/no vCPU/) }));

@@ -6,8 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { verifySelection, verifyMachineTypes } from './verifySelection';
 import { SelectionInputsSchema, type SelectionInputsInput } from '../inventory';
-import { TransportPool } from './transportPool';
-import { startSshd, type Sshd } from '../../harness/sshd';
+import { loopbackSshd } from '../../harness/loopbackSshd';
 import { replayQemuBinary } from '../../test/support/replayHost';
 import { countingPool } from '../../harness/countingTransport';
 import { scratchDir } from '../../harness/paths';
@@ -17,17 +16,10 @@ import { secondQemu } from '../../test/support/secondQemu';
 import type { Blocker, HostVerdict } from '../model';
 
 describe('verifySelection', () => {
-  let sshd: Sshd;
-  const pool = new TransportPool();
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await pool.closeAll();
-    await sshd?.stop();
-  });
+  const loop = loopbackSshd();
+  const { pool } = loop;
   const verify = (input: Omit<SelectionInputsInput, 'hosts'> & { hosts?: SelectionInputsInput['hosts'] }) =>
-    verifySelection(SelectionInputsSchema.parse({ hosts: [sshd.connection({ name: 'kvm-a' })], accelerator: realAccel, ...input }) as never, { pool });
+    verifySelection(SelectionInputsSchema.parse({ hosts: [loop.sshd.connection({ name: 'kvm-a' })], accelerator: realAccel, ...input }) as never, { pool });
 
   const eachAccel = (name: string, fn: (accelerator: 'kvm' | 'tcg') => Promise<void>): void => {
     itWithKvm(name.replace('%s', 'kvm'), () => fn('kvm'));
@@ -77,11 +69,11 @@ describe('verifySelection', () => {
     try {
       // cache off: the point is which queries QEMU is asked.
       // pentium3 is enforceable everywhere this runs, so no -machine none probe (which lists every model) is asked to attribute missing features.
-      const versioned = await verifySelection(SelectionInputsSchema.parse({ model: 'pentium3-v1', hosts: [sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2', accelerator: realAccel }) as never, { pool: counted, cache: 'off' });
+      const versioned = await verifySelection(SelectionInputsSchema.parse({ model: 'pentium3-v1', hosts: [loop.sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2', accelerator: realAccel }) as never, { pool: counted, cache: 'off' });
       expect(versioned.hosts[0]).toEqual(expect.objectContaining({ resolvedModel: 'pentium3-v1', enforceable: true }));
       expect(counter.qmpCommands).toContain('qom-get');
       expect(counter.qmpCommands).not.toContain('query-cpu-definitions');
-      const alias = await verifySelection(SelectionInputsSchema.parse({ model: 'pentium3', hosts: [sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2', accelerator: realAccel }) as never, { pool: counted, cache: 'off' });
+      const alias = await verifySelection(SelectionInputsSchema.parse({ model: 'pentium3', hosts: [loop.sshd.connection({ name: 'kvm-a' })], machineType: 'pc-q35-7.2', accelerator: realAccel }) as never, { pool: counted, cache: 'off' });
       expect(alias.hosts[0].resolvedModel).toBe('pentium3-v1');
       expect(counter.qmpCommands.filter((c) => c === 'query-cpu-definitions')).toHaveLength(1);
       // The same CPU either way: skipping the query changes nothing in the verdict.
@@ -98,7 +90,7 @@ describe('verifySelection', () => {
       requiredFeatures: ['avx2'],
       machineType: 'pc-q35-4.2',
       accelerator: 'kvm', // a recorded KVM host
-      hosts: [{ ...sshd.connection({ name: 'old' }), qemuBinary: replayQemuBinary('4.2.0.x86_64.qmp.json', 'kvm', 'old-qemu') }],
+      hosts: [{ ...loop.sshd.connection({ name: 'old' }), qemuBinary: replayQemuBinary('4.2.0.x86_64.qmp.json', 'kvm', 'old-qemu') }],
     });
     expect(report.hosts[0].source).toBe('enforce-stderr');
     expect(report.hosts[0].qemuVersion).toBe('4.2.0');
@@ -107,7 +99,7 @@ describe('verifySelection', () => {
   it('an unreachable host is undecided, and does not hide the others', async () => {
     const report = await verify({
       model: 'pentium3',
-      hosts: [sshd.connection({ name: 'good' }), { host: '127.0.0.1', port: 1, name: 'dead', dialErrorLimit: 1 }],
+      hosts: [loop.sshd.connection({ name: 'good' }), { host: '127.0.0.1', port: 1, name: 'dead', dialErrorLimit: 1 }],
     });
     expect(report.decided).toBe(false);
     expect(report.ok).toBe(false);
@@ -127,7 +119,7 @@ describe('verifySelection', () => {
       requiredFeatures: ['sse4_1'],
       machineType: 'pc-q35-7.2',
       accelerator: realAccel,
-      hosts: [{ ...sshd.connection({ name: 'cached' }), qemuBinary: binary }],
+      hosts: [{ ...loop.sshd.connection({ name: 'cached' }), qemuBinary: binary }],
     });
     const pools: Array<ReturnType<typeof countingPool>> = [];
     const fresh = () => {
@@ -228,7 +220,7 @@ describe('verifySelection', () => {
   const fleetCase = `erms and fsrm on 7.2 are qemu where 10.0 on the same host gives them, and kvm-or-qemu where 7.2 is the only QEMU asked${kvmSkipNote}`;
   const fleetReady = secondQemu !== undefined && cpuFlags.has('erms') && cpuFlags.has('fsrm');
   (fleetReady && kvmSkipNote === '' ? it : it.skip)(fleetReady ? fleetCase : `${fleetCase} (skipped: needs QEMU 10.0 and a CPU with erms and fsrm)`, async () => {
-    const hosts = [sshd.connection({ name: 'qemu-7.2' }), { ...sshd.connection({ name: 'qemu-10.0' }), qemuBinary: secondQemu }];
+    const hosts = [loop.sshd.connection({ name: 'qemu-7.2' }), { ...loop.sshd.connection({ name: 'qemu-10.0' }), qemuBinary: secondQemu }];
     const fleet = await verify({ hosts, model: 'pentium3', requiredFeatures: ['erms', 'fsrm'], machineType: 'q35' });
     const [old, fresh] = fleet.hosts;
     expect(fresh.qemuVersion).toBe('10.0.2');

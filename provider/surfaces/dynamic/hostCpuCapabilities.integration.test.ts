@@ -7,28 +7,20 @@ import * as pulumi from '@pulumi/pulumi';
 import { getHostCpuCapabilities, getHostCpuCapabilitiesOutput } from '../../../sdk';
 import { QemuCpuError } from '../../errors';
 import { HostCapabilitiesSchema } from '../../model';
-import { TransportPool } from '../../probe';
 import { settle } from '../../../test/support/pulumiEngine';
 import { recordOutput, registerSecret } from '../../../harness/secretSink';
-import { startSshd, type Sshd } from '../../../harness/sshd';
+import { loopbackSshd } from '../../../harness/loopbackSshd';
 import { realAccel } from '../../../harness/accel';
 
 const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
-const pool = new TransportPool();
-let sshd: Sshd;
 
-beforeAll(async () => {
-  sshd = await startSshd();
-  [sshd.privateKey, sshd.privateKeyEncrypted, sshd.privateKeyPassphrase, PASSWORD].forEach(registerSecret);
-});
-afterAll(async () => {
-  await pool.closeAll();
-  await sshd?.stop();
-});
+const loop = loopbackSshd();
+const { pool } = loop;
+beforeAll(() => registerSecret(PASSWORD));
 
 describe('getHostCpuCapabilities', () => {
   it('answers with the capabilities model, over an encrypted key', async () => {
-    const connection = { ...sshd.connection({ name: 'kvm-a' }), privateKey: sshd.privateKeyEncrypted, privateKeyPassword: sshd.privateKeyPassphrase };
+    const connection = { ...loop.sshd.connection({ name: 'kvm-a' }), privateKey: loop.sshd.privateKeyEncrypted, privateKeyPassword: loop.sshd.privateKeyPassphrase };
     const caps = await getHostCpuCapabilities({ connection, machineType: 'pc-q35-7.2', accelerator: 'tcg' }, { pool });
     recordOutput('provider/data source result', caps);
     expect(HostCapabilitiesSchema.parse(caps)).toEqual(caps);
@@ -37,7 +29,7 @@ describe('getHostCpuCapabilities', () => {
   });
 
   it('as an Output: secret connection fields do not make the answer secret, since none reaches it', async () => {
-    const result = getHostCpuCapabilitiesOutput({ connection: { ...sshd.connection({ name: 'kvm-a' }), privateKey: pulumi.secret(sshd.privateKey) }, accelerator: realAccel }, { pool });
+    const result = getHostCpuCapabilitiesOutput({ connection: { ...loop.sshd.connection({ name: 'kvm-a' }), privateKey: pulumi.secret(loop.sshd.privateKey) }, accelerator: realAccel }, { pool });
     const settled = await settle(result);
     recordOutput('provider/data source output', settled);
     expect(settled).toEqual({ known: true, secret: false, value: expect.objectContaining({ host: 'kvm-a', accelerator: realAccel }) });

@@ -5,27 +5,17 @@
  * and libvirt XML; model 'auto' pins the host-model baseline; a fleet of x86
  * and arm hosts is a check failure naming both architectures.
  */
-import { registerSecret } from '../../../harness/secretSink';
-import { startSshd, type Sshd } from '../../../harness/sshd';
-import { TransportPool } from '../../probe';
+import { loopbackSshd } from '../../../harness/loopbackSshd';
 import { checkSelection } from './check';
 import { createSelection } from './lifecycle';
 
 const AARCH64 = '/usr/bin/qemu-system-aarch64';
 
 describe('CpuModelSelection for aarch64 hosts (TCG)', () => {
-  let sshd: Sshd;
-  const pool = new TransportPool();
-  beforeAll(async () => {
-    sshd = await startSshd();
-    registerSecret(sshd.privateKey);
-  });
-  afterAll(async () => {
-    await pool.closeAll();
-    await sshd?.stop();
-  });
+  const loop = loopbackSshd();
+  const { pool } = loop;
   const ctx = () => ({ pool });
-  const arm = (name: string) => ({ ...sshd.connection({ name }), qemuBinary: AARCH64 });
+  const arm = (name: string) => ({ ...loop.sshd.connection({ name }), qemuBinary: AARCH64 });
 
   it("create: max with 128- and 256-bit SVE is enforceable; the outputs are arm's -cpu and libvirt's maximum mode", async () => {
     const created = await createSelection({ hosts: [arm('arm-a')], model: 'max', requiredFeatures: ['sve', 'sve128', 'sve256'], disabledFeatures: ['sve512'], accelerator: 'tcg' }, ctx());
@@ -42,7 +32,7 @@ describe('CpuModelSelection for aarch64 hosts (TCG)', () => {
 
   // On '' rather than hosts: hosts carries secrets, and Pulumi would print the input beside a failure on it.
   it('a fleet of x86 and arm hosts fails its check, naming both architectures', async () => {
-    const { failures } = await checkSelection({ hosts: [sshd.connection({ name: 'x86-a' }), arm('arm-a')], model: 'max', accelerator: 'tcg' }, ctx());
+    const { failures } = await checkSelection({ hosts: [loop.sshd.connection({ name: 'x86-a' }), arm('arm-a')], model: 'max', accelerator: 'tcg' }, ctx());
     expect(failures).toContainEqual({ property: '', reason: expect.stringMatching(/x86_64 \(x86-a\) and aarch64 \(arm-a\): no guest CPU runs on both/) });
   });
 });

@@ -8,29 +8,19 @@
  */
 import { realAccel } from '../../../harness/accel';
 import { itWithSecondQemu } from '../../../test/support/secondQemu';
-import { registerSecret } from '../../../harness/secretSink';
-import { startSshd, type Sshd } from '../../../harness/sshd';
-import { TransportPool } from '../../probe';
+import { loopbackSshd } from '../../../harness/loopbackSshd';
 import { checkSelection } from './check';
 import { createSelection } from './lifecycle';
 
 describe('CpuModelSelection: minimumLevel and requireMigratable', () => {
-  let sshd: Sshd;
-  const pool = new TransportPool();
-  beforeAll(async () => {
-    sshd = await startSshd();
-    registerSecret(sshd.privateKey);
-  });
-  afterAll(async () => {
-    await pool.closeAll();
-    await sshd?.stop();
-  });
+  const loop = loopbackSshd();
+  const { pool } = loop;
   const ctx = () => ({ pool });
   // A 64-bit CPU every QEMU here can give, under KVM or TCG.
   const cpu = { model: 'kvm64-v1', disabledFeatures: ['pni'], accelerator: realAccel };
 
   it('minimumLevel x86-64-v2: a check failure on minimumLevel naming pni, and create refuses', async () => {
-    const news = { hosts: [sshd.connection({ name: 'kvm-a' })], ...cpu, minimumLevel: 'x86-64-v2' };
+    const news = { hosts: [loop.sshd.connection({ name: 'kvm-a' })], ...cpu, minimumLevel: 'x86-64-v2' };
     const { failures } = await checkSelection(news, ctx());
     expect(failures).toEqual([{ property: 'minimumLevel', reason: 'the CPU reaches x86-64-v1, below the minimum x86-64-v2: it lacks lahf-lm, pni, popcnt, sse4.1, sse4.2, ssse3' }]);
     await expect(createSelection(news, ctx())).rejects.toThrow(/below the minimum x86-64-v2: it lacks .*pni/);
@@ -39,7 +29,7 @@ describe('CpuModelSelection: minimumLevel and requireMigratable', () => {
   });
 
   itWithSecondQemu('q35 on QEMU 7.2 and 10.0: a warning without requireMigratable, a failure on requireMigratable with it', async (qemu10) => {
-    const hosts = [sshd.connection({ name: 'qemu-7.2' }), { ...sshd.connection({ name: 'qemu-10.0' }), qemuBinary: qemu10 }];
+    const hosts = [loop.sshd.connection({ name: 'qemu-7.2' }), { ...loop.sshd.connection({ name: 'qemu-10.0' }), qemuBinary: qemu10 }];
     const warned = await checkSelection({ hosts, ...cpu, machineType: 'q35' }, ctx());
     expect(warned.failures).toEqual([]);
     expect(warned.messages).toContainEqual({
