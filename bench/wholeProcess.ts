@@ -6,8 +6,9 @@
  * - a warm `qemu-cpu probe HOST --json` (the fingerprint cache answers)
  *   against `ssh HOST true`, with the same probe inside one Node process
  *   beside it, to tell Node's start and loading from the SSH work;
- * - a cold one (`--no-cache`: QEMU is asked, and the start checks of host
- *   and max run beside it) against the OpenSSH pipeline of bench/run.ts.
+ * - a cold one (`--no-cache`: QEMU is asked, and the start check's paused
+ *   VM runs beside it: one for host and max under KVM, max's under TCG)
+ *   against the OpenSSH pipeline of bench/run.ts.
  * Every qemu-cpu run has a code cache (bin/qemu-cpu.js) from an untimed
  * first run, as on any machine that has run qemu-cpu before. qemu-cpu runs
  * as the installed command does: bin/qemu-cpu.js executed, so its first
@@ -97,7 +98,7 @@ export async function wholeProcessRows({ sshd, accelerator, samples, openssh }: 
         met: yes(m.warm <= 1.1 * m.sshTrue),
       },
       {
-        case: 'Cold `qemu-cpu probe HOST --json --no-cache`, a whole process (QEMU asked; host and max start-checked beside it)',
+        case: `Cold \`qemu-cpu probe HOST --json --no-cache\`, a whole process (QEMU asked; ${accelerator === 'kvm' ? 'host and max start-checked beside it, in one paused VM: max is host under KVM' : 'max start-checked beside it, in a paused VM'})`,
         median: ms(m.cold),
         reference: `OpenSSH pipeline ${ms(m.openssh)} (same queries, raw QMP; no start check), measured in this loop`,
         ratio: ratio(m.cold, m.openssh),
