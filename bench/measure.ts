@@ -77,6 +77,19 @@ export function runProcess(argv: readonly string[], stdin = '', env: NodeJS.Proc
   });
 }
 
+/**
+ * The OpenSSH client to the loopback sshd running `command`: no config file,
+ * no prompts, the host key checked against the sshd's known_hosts, as a
+ * careful script would call it. The bench's OpenSSH references use it.
+ */
+export function opensshArgv(sshd: Sshd, ...command: string[]): string[] {
+  return [
+    'ssh', '-F', '/dev/null', '-T', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=yes',
+    '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-i', sshd.privateKeyPath, '-p', String(sshd.port), `${sshd.user}@${sshd.host}`,
+    ...command,
+  ];
+}
+
 /** The path of a program on PATH, or undefined. */
 export function which(program: string): string | undefined {
   try {

@@ -23,7 +23,7 @@ import { kvmUsable } from '../harness/accel';
 import { repoRoot } from '../harness/paths';
 import { rawQmp } from '../harness/rawQmp';
 import { startSshd, type Sshd } from '../harness/sshd';
-import { cpuMs, cpuPer, machineBusyMs, median, ms, ratio, runProcess, samples, settle, timed, which, withPool } from './measure';
+import { cpuMs, cpuPer, machineBusyMs, median, ms, opensshArgv, ratio, runProcess, samples, settle, timed, which, withPool } from './measure';
 import { baselineRows } from './baselineRows';
 import { renderTable, rowGroupRows, runRowGroups, scratchIn, yes, type Row, type RowGroup } from './rowGroups';
 import type { MemoryJob, MemoryResult } from './memoryChild';
@@ -438,11 +438,7 @@ async function handshake(sshd: Sshd, noDelay = false): Promise<number> {
 
 /** The OpenSSH client piping the same QMP commands into QEMU on the loopback host. */
 function opensshPipeline(sshd: Sshd): { argv: string[]; stdin: string } {
-  const ssh = [
-    'ssh', '-F', '/dev/null', '-T', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-i', sshd.privateKeyPath, '-p', String(sshd.port), `${sshd.user}@${sshd.host}`,
-    'qemu-system-x86_64', ...QEMU_ARGS,
-  ];
+  const ssh = opensshArgv(sshd, 'qemu-system-x86_64', ...QEMU_ARGS);
   const commands = [{ execute: 'qmp_capabilities' }, ...PROBE_QUERIES, { execute: 'quit' }].map((c) => JSON.stringify(c));
   // A shell pipeline, as one would write it by hand: printf ... | ssh host qemu ... -qmp stdio
   return { argv: ['sh', '-c', `printf '%s\\n' "$@" | ${shellJoin(ssh)}`, 'sh', ...commands], stdin: '' };

@@ -26,9 +26,8 @@ import { probeHost, TransportPool } from '../provider/probe';
 import type { Accelerator } from '../provider/model';
 import { repoRoot } from '../harness/paths';
 import type { Sshd } from '../harness/sshd';
-import { median, ms, ratio, runProcess, timed } from './measure';
-
-type Row = Record<'case' | 'median' | 'reference' | 'ratio' | 'target' | 'met', string>;
+import { median, ms, opensshArgv, ratio, runProcess, timed } from './measure';
+import { yes, type Row } from './rowGroups';
 
 /** What the rows need from bench/run.ts: its sshd, accelerator, sample count and OpenSSH pipeline. */
 export interface WholeProcessSetup {
@@ -47,7 +46,7 @@ export async function wholeProcessRows({ sshd, accelerator, samples, openssh }: 
     const caCerts = process.env.NODE_EXTRA_CA_CERTS;
     const target = `${sshd.user}@${sshd.host}`;
     const probe = [...bin, 'probe', target, '-p', String(sshd.port), '-i', sshd.privateKeyPath, '--known-hosts', sshd.knownHostsPath, '--accel', accelerator, '--json'];
-    const sshTrue = ['ssh', '-F', '/dev/null', '-T', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-i', sshd.privateKeyPath, '-p', String(sshd.port), target, 'true'];
+    const sshTrue = opensshArgv(sshd, 'true');
     // The CLI's probe, in this process: the same request, cache and start check, with no process around it.
     const request = { connection: sshd.connection({ name: `${sshd.host}:${sshd.port}` }), accelerator };
     const inProcess = async () => {
@@ -109,8 +108,4 @@ export async function wholeProcessRows({ sshd, accelerator, samples, openssh }: 
   } finally {
     fs.rmSync(xdg, { recursive: true, force: true });
   }
-}
-
-function yes(ok: boolean): string {
-  return ok ? 'yes' : '**no**';
 }

@@ -14,6 +14,11 @@ export function firstCpuinfoBlock(cpuinfo: string): Record<string, string> {
   return fields;
 }
 
+/** A cpuinfo field that lists words (x86's flags, arm's Features): each word, in order; an empty line lists none. */
+export const cpuinfoWords = z
+  .string({ required_error: 'missing' })
+  .transform((s) => s.split(/\s+/).filter((w) => w !== ''));
+
 /** A cpuinfo field Linux prints in decimal (x86's family, model, stepping; arm's architecture, revision). */
 export const cpuinfoDecimal = z.string({ required_error: 'missing' }).regex(/^\d+$/, 'not a decimal number').transform(Number);
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cpuinfoDecimal as decimal, parseFirstCpuinfoBlock } from '../cpuinfoBlock';
+import { cpuinfoDecimal as decimal, cpuinfoWords, parseFirstCpuinfoBlock } from '../cpuinfoBlock';
 import type { Aarch64HostCpu } from '../hostCpu';
 
 /** cpuinfo prints the ID register fields in hex (0x41) and the architecture and revision in decimal. */
@@ -13,7 +13,7 @@ const Aarch64BlockSchema = z
     'CPU variant': hex,
     'CPU part': hex,
     'CPU revision': decimal,
-    Features: z.string({ required_error: 'missing' }),
+    Features: cpuinfoWords,
   })
   .transform(
     (b): Aarch64HostCpu => ({
@@ -23,7 +23,7 @@ const Aarch64BlockSchema = z
       variant: b['CPU variant'],
       part: b['CPU part'],
       revision: b['CPU revision'],
-      flags: b.Features.split(/\s+/).filter((f) => f !== ''),
+      flags: b.Features,
     }),
   );
 

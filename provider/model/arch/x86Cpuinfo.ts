@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cpuinfoDecimal as decimal, parseFirstCpuinfoBlock } from '../cpuinfoBlock';
+import { cpuinfoDecimal as decimal, cpuinfoWords, parseFirstCpuinfoBlock } from '../cpuinfoBlock';
 import type { X86HostCpu } from '../hostCpu';
 
 const text = z.string({ required_error: 'missing' }).min(1, 'empty');
@@ -13,7 +13,7 @@ const ProcessorBlockSchema = z
     stepping: decimal,
     microcode: z.string().optional(),
     'model name': text,
-    flags: z.string({ required_error: 'missing' }),
+    flags: cpuinfoWords,
   })
   .transform(
     (b): X86HostCpu => ({
@@ -24,7 +24,7 @@ const ProcessorBlockSchema = z
       stepping: b.stepping,
       microcode: b.microcode ? b.microcode : null,
       modelName: b['model name'],
-      flags: b.flags.split(/\s+/).filter((f) => f !== ''),
+      flags: b.flags,
     }),
   );
 
